@@ -1,0 +1,38 @@
+/**
+ * The SB_* error catalogue: every error Switchboard answers with has one stable code here.
+ * docs/errors.md lists exactly these codes; test/integration/errors-doc.test.ts keeps the two in step.
+ */
+export interface ErrorSpec {
+  /** HTTP status answered to the caller. */
+  readonly status: number;
+  /** Whether the same request may succeed if sent again later. */
+  readonly retryable: boolean;
+  /** What happened and what to do about it. */
+  readonly message: string;
+}
+
+export const CATALOGUE = {
+  SB_AUTH_MISSING_KEY: { status: 401, retryable: false, message: 'No API key was sent. Send it as "Authorization: Bearer <key>" or "x-api-key: <key>".' },
+  SB_AUTH_INVALID_KEY: { status: 401, retryable: false, message: 'The API key is not valid. Check that it was copied whole; keys are shown only once, so create a new one if it is lost.' },
+  SB_AUTH_REVOKED_KEY: { status: 401, retryable: false, message: 'The API key was revoked. Ask an administrator for a new key.' },
+  SB_AUTH_FORBIDDEN: { status: 403, retryable: false, message: 'This key may not use this route. Admin routes need an admin key.' },
+  SB_INVALID_JSON: { status: 400, retryable: false, message: 'The request body is not valid JSON.' },
+  SB_INVALID_UTF8: { status: 400, retryable: false, message: 'The request body is not valid UTF-8.' },
+  SB_INVALID_REQUEST: { status: 400, retryable: false, message: 'A field of the request is missing or has the wrong type or value; see "param".' },
+  SB_UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, message: 'Send the body as application/json.' },
+  SB_BODY_TOO_LARGE: { status: 413, retryable: false, message: 'The request body is larger than the configured limit (server.bodyLimitBytes).' },
+  SB_UNSUPPORTED_PARAMETER: { status: 400, retryable: false, message: 'The chosen model\'s provider cannot honour this parameter; see "param". Remove it or pick another model.' },
+  SB_MODEL_NOT_FOUND: { status: 404, retryable: false, message: 'No configured provider serves this model. GET /v1/models lists the models this key may use; "provider/model" addresses one provider.' },
+  SB_MODEL_NOT_ALLOWED: { status: 403, retryable: false, message: 'This key may not use this model. GET /v1/models lists the models it may use.' },
+  SB_ENDPOINT_NOT_SUPPORTED: { status: 400, retryable: false, message: 'The model\'s provider does not offer this endpoint (for example embeddings on an Anthropic model).' },
+  SB_NOT_FOUND: { status: 404, retryable: false, message: 'No such route or resource. GET /docs lists every route.' },
+  SB_KEY_NOT_FOUND: { status: 404, retryable: false, message: 'No API key has this id or prefix.' },
+  SB_UPSTREAM_ERROR: { status: 502, retryable: true, message: 'The provider answered with an error; its status and message are passed on.' },
+  SB_UPSTREAM_TIMEOUT: { status: 504, retryable: true, message: 'The provider did not answer within the configured timeout (providers[].timeoutMs).' },
+  SB_UPSTREAM_UNREACHABLE: { status: 502, retryable: true, message: 'The provider could not be reached or closed the connection. Check its base URL and that it is up.' },
+  SB_UPSTREAM_BAD_RESPONSE: { status: 502, retryable: true, message: 'The provider sent a response that is not valid for its API (malformed JSON or stream).' },
+  SB_SHUTTING_DOWN: { status: 503, retryable: true, message: 'The gateway is shutting down; send the request again, another replica will take it.' },
+  SB_INTERNAL: { status: 500, retryable: true, message: 'Unexpected gateway error. It was logged with the request id; report it if it persists.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof CATALOGUE;

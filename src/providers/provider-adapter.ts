@@ -1,0 +1,45 @@
+/**
+ * The provider seam: one small interface every provider implements (openai, anthropic, azure-openai,
+ * openai-compatible, mock). Adapters speak their own wire format; translation between formats happens
+ * outside them (src/providers/formats), so an adapter only knows how to reach its upstream.
+ */
+import type { Readable } from 'node:stream';
+
+export type WireFormat = 'openai' | 'anthropic';
+export type ProviderKind = 'openai' | 'anthropic' | 'azure-openai' | 'openai-compatible' | 'mock';
+/** Operations in the adapter's own format: openai-format adapters do chat/embeddings, anthropic-format ones messages/count_tokens. */
+export type Operation = 'chat' | 'embeddings' | 'messages' | 'count_tokens';
+
+export interface UpstreamRequest {
+  readonly operation: Operation;
+  /** Upstream model id (already resolved from aliases). */
+  readonly model: string;
+  /** Serialized JSON body in the adapter's own format, model field included. */
+  readonly body: Buffer | string;
+  readonly stream: boolean;
+  /** Extra headers to forward (e.g. anthropic-beta), already filtered by the caller. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Aborted when the caller goes away or the request deadline passes. */
+  readonly signal: AbortSignal;
+}
+
+export interface UpstreamResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The raw response body bytes. Must be consumed or destroyed. */
+  readonly body: Readable;
+}
+
+export interface ProviderAdapter {
+  /** Provider name from config (e.g. "openai", "groq", "mock"). */
+  readonly name: string;
+  readonly kind: ProviderKind;
+  readonly format: WireFormat;
+  readonly operations: ReadonlySet<Operation>;
+  /**
+   * Sends one request upstream. Resolves as soon as the response status and headers arrive, whatever the status.
+   * Rejects with GatewayError SB_UPSTREAM_TIMEOUT or SB_UPSTREAM_UNREACHABLE when no response arrives.
+   */
+  send(request: UpstreamRequest): Promise<UpstreamResponse>;
+  close(): Promise<void>;
+}
