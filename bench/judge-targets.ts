@@ -1,0 +1,84 @@
+// The issue's performance targets, judged against one run's numbers. A FAIL is a finding, not a
+// harness error: the benchmark still exits 0. Limits live here so the report and the docs agree.
+import { delta, num, ratio } from './format.ts';
+import type { JsonCell } from './measure-json.ts';
+import type { StreamCell } from './measure-stream.ts';
+import type { RunData } from './run-data.ts';
+import type { TargetName } from './target.ts';
+
+export const LIMITS = { cpuRatio: 2, cpuRatioAim: 1.5, addedP50Ms: 0.3, firstByteMs: 1, rssMb: 200 } as const;
+
+export type Status = 'PASS' | 'FAIL' | 'n/a';
+
+export interface Verdict {
+  check: string;
+  measured: string;
+  limit: string;
+  status: Status;
+  note: string;
+}
+
+const json = (d: RunData, t: TargetName, c: number): JsonCell | undefined => d.jsonCells.find((x) => x.target === t && x.c === c);
+const stream = (d: RunData, t: TargetName, c: number): StreamCell | undefined => d.streamCells.find((x) => x.target === t && x.c === c);
+const pass = (ok: boolean): Status => (ok ? 'PASS' : 'FAIL');
+
+function cpuVerdict(d: RunData, c: number): Verdict {
+  const check = `CPU per request ÷ bare proxy, c=${c}`;
+  const limit = `≤ ${LIMITS.cpuRatio}× (aim ${LIMITS.cpuRatioAim}×)`;
+  const sb = json(d, 'switchboard', c)?.cpuUsPerRequest;
+  const bare = json(d, 'bare-proxy', c)?.cpuUsPerRequest;
+  if (!sb || !bare) return { check, measured: '–', limit, status: 'n/a', note: `bare proxy: ${num(bare)} µs/req` };
+  const r = sb / bare;
+  const aim = r <= LIMITS.cpuRatioAim ? 'aim met' : 'aim not met';
+  return { check, measured: ratio(r), limit, status: pass(r <= LIMITS.cpuRatio), note: `${num(sb)} vs ${num(bare)} µs/req; ${aim}` };
+}
+
+function latencyVerdict(d: RunData): Verdict {
+  const check = 'Added p50 latency at c=1 (switchboard − direct)';
+  const limit = `< ${LIMITS.addedP50Ms} ms`;
+  const direct = json(d, 'direct', 1)?.window.result.p50;
+  const bare = json(d, 'bare-proxy', 1)?.window.result.p50;
+  const sb = json(d, 'switchboard', 1)?.window.result.p50;
+  const note = `bare proxy adds ${delta(bare != null && direct != null ? bare - direct : null)} ms`;
+  if (sb == null || direct == null) return { check, measured: '–', limit, status: 'n/a', note };
+  return { check, measured: `${delta(sb - direct)} ms`, limit, status: pass(sb - direct < LIMITS.addedP50Ms), note };
+}
+
+function firstByteVerdict(d: RunData): Verdict {
+  const check = 'Streaming first-byte overhead, p50 at c=1 (vs direct)';
+  const limit = `< ${LIMITS.firstByteMs} ms`;
+  const over = (t: TargetName, c: number): number | null => {
+    const a = stream(d, t, c)?.window.result.firstP50;
+    const b = stream(d, 'direct', c)?.window.result.firstP50;
+    return a != null && b != null ? a - b : null;
+  };
+  const c16 = d.config.streamLevels.at(-1) ?? 16;
+  const note = `c=${c16}: ${delta(over('switchboard', c16))} ms; bare proxy c=1: ${delta(over('bare-proxy', 1))} ms`;
+  const sb = over('switchboard', 1);
+  if (sb === null) return { check, measured: '–', limit, status: 'n/a', note };
+  return { check, measured: `${delta(sb)} ms`, limit, status: pass(sb < LIMITS.firstByteMs), note };
+}
+
+function rssVerdict(d: RunData): Verdict {
+  const check = 'Peak RSS (VmHWM) in any cell';
+  const limit = `< ${LIMITS.rssMb} MB`;
+  const cells = [...d.jsonCells, ...d.streamCells].filter((x) => x.target === 'switchboard');
+  const note = `idle after start: ${num(d.idleRssMb.switchboard)} MB; bare proxy peak ${num(Math.max(0, ...[...d.jsonCells, ...d.streamCells].filter((x) => x.target === 'bare-proxy').map((x) => x.window.peakMb)))} MB`;
+  if (cells.length === 0) return { check, measured: '–', limit, status: 'n/a', note };
+  const peak = Math.max(...cells.map((x) => x.window.peakMb));
+  return { check, measured: `${num(peak)} MB`, limit, status: pass(peak < LIMITS.rssMb), note };
+}
+
+function errorVerdict(d: RunData): Verdict {
+  const check = 'Failed requests under load (non-2xx, errors, broken streams)';
+  const jsonBad = d.jsonCells.filter((x) => x.target === 'switchboard').reduce((n, x) => n + x.window.result.non2xx + x.window.result.errors, 0);
+  const streamBad = d.streamCells.filter((x) => x.target === 'switchboard').reduce((n, x) => n + x.window.result.errors, 0);
+  const measured = d.jsonCells.some((x) => x.target === 'switchboard') ? String(jsonBad + streamBad) : '–';
+  const status: Status = measured === '–' ? 'n/a' : pass(jsonBad + streamBad === 0);
+  return { check, measured, limit: '0', status, note: 'any failure makes the other figures suspect' };
+}
+
+export function judgeTargets(d: RunData): Verdict[] {
+  const top = d.config.jsonLevels.at(-1) ?? 64;
+  return [cpuVerdict(d, top), cpuVerdict(d, 1), latencyVerdict(d), firstByteVerdict(d), rssVerdict(d), errorVerdict(d)];
+}

@@ -1,0 +1,61 @@
+// One measured cell: the target's CPU and memory, the load CPU's load and everybody else's CPU,
+// around one bounded load run. A cell disturbed by other tenants of the machine is measured again
+// (once) and the cleaner attempt kept, so a noisy neighbour shows up as a number, not as a verdict.
+import { machineCpu, resetPeakMemory, treeCpuSeconds, treeMemoryMb } from './proc-stats.ts';
+import type { CpuBusy } from './proc-stats.ts';
+import type { Pinning } from './pinning.ts';
+
+export interface Window<T> {
+  result: T;
+  /** CPU seconds the target's process tree used during the run */
+  cpuS: number;
+  wallS: number;
+  rssMb: number;
+  /** VmHWM during the run (reset before it); equals end RSS when the kernel refuses the reset */
+  peakMb: number;
+  /** % busy of the load CPU (pinned runs only) */
+  loadBusyPct: number | null;
+  /** cores used by processes this harness did not start */
+  otherCores: number;
+  attempts: number;
+}
+
+interface Snapshot {
+  at: number;
+  target: number;
+  ours: number;
+  machine: CpuBusy;
+}
+
+function snapshot(pid: number): Snapshot {
+  // treeCpuSeconds(process.pid) covers the harness, every live child and every reaped load child
+  return { at: performance.now(), target: treeCpuSeconds(pid), ours: treeCpuSeconds(process.pid), machine: machineCpu() };
+}
+
+async function measureOnce<T>(pid: number, pinning: Pinning, run: () => Promise<T>): Promise<Window<T>> {
+  resetPeakMemory(pid);
+  const before = snapshot(pid);
+  const result = await run();
+  const after = snapshot(pid);
+  const wallS = (after.at - before.at) / 1000;
+  const load = (s: Snapshot): { busy: number; total: number } => s.machine.perCpu[pinning.loadCpu] ?? { busy: 0, total: 0 };
+  const loadTotal = load(after).total - load(before).total;
+  const memory = treeMemoryMb(pid);
+  return {
+    result,
+    cpuS: after.target - before.target,
+    wallS,
+    rssMb: memory.rss,
+    peakMb: memory.peak,
+    loadBusyPct: pinning.enabled && loadTotal > 0 ? (100 * (load(after).busy - load(before).busy)) / loadTotal : null,
+    otherCores: Math.max(0, (after.machine.all - before.machine.all - (after.ours - before.ours)) / wallS),
+    attempts: 1,
+  };
+}
+
+export async function measureWindow<T>(pid: number, pinning: Pinning, noisyCores: number, run: () => Promise<T>): Promise<Window<T>> {
+  const first = await measureOnce(pid, pinning, run);
+  if (first.otherCores <= noisyCores) return first;
+  const second = await measureOnce(pid, pinning, run);
+  return { ...(second.otherCores < first.otherCores ? second : first), attempts: 2 };
+}

@@ -1,0 +1,80 @@
+// The markdown report of one run: setup, one table per phase, the targets, and what to distrust.
+import { delta, num, ratio, table } from './format.ts';
+import { judgeTargets } from './judge-targets.ts';
+import type { JsonCell } from './measure-json.ts';
+import type { StreamCell } from './measure-stream.ts';
+import type { RunData } from './run-data.ts';
+
+function jsonRow(cell: JsonCell, all: JsonCell[]): string[] {
+  const same = (name: string): JsonCell | undefined => all.find((x) => x.c === cell.c && x.target === name);
+  const r = cell.window.result;
+  const direct = same('direct');
+  const bareCpu = same('bare-proxy')?.cpuUsPerRequest;
+  const vsDirect = cell.target === 'direct' || !direct ? null : (r.p50 ?? NaN) - (direct.window.result.p50 ?? NaN);
+  const vsBare = cell.target === 'direct' || !bareCpu || !cell.cpuUsPerRequest ? null : cell.cpuUsPerRequest / bareCpu;
+  return [
+    String(cell.c), cell.target, num(cell.requestsPerS), num(r.p50), num(r.p90), num(r.p99), delta(vsDirect),
+    ratio(direct ? cell.requestsPerS / direct.requestsPerS : null), num(cell.cpuUsPerRequest), ratio(vsBare),
+    num(cell.window.cpuS / r.durationS), num(cell.window.rssMb), num(cell.window.peakMb),
+    String(r.non2xx), String(r.errors), num(r.bytesPerResponse), num(cell.window.loadBusyPct), num(cell.window.otherCores),
+  ];
+}
+
+function streamRow(cell: StreamCell, all: StreamCell[]): string[] {
+  const r = cell.window.result;
+  const direct = all.find((x) => x.c === cell.c && x.target === 'direct')?.window.result;
+  const over = (a: number | null, b: number | null | undefined): string => delta(cell.target === 'direct' || a === null || b == null ? null : a - b);
+  const events = r.eventsMin === r.eventsMax ? num(r.eventsMin) : `${num(r.eventsMin)}–${num(r.eventsMax)}`;
+  return [
+    String(cell.c), cell.target, `${r.ok}/${r.errors}`, num(r.headP50), num(r.firstP50), num(r.firstP99), over(r.firstP50, direct?.firstP50),
+    num(r.totalP50), num(r.totalP99), over(r.totalP50, direct?.totalP50), events, num(cell.cpuMsPerStream), num(cell.window.peakMb), num(cell.window.otherCores),
+  ];
+}
+
+function setup(d: RunData): string[] {
+  const c = d.config;
+  const sb = d.switchboard.available ? 'measured (auth, usage recording and metrics on)' : `**not available** (${(d.switchboard.reason ?? '').split('\n')[0]})`;
+  return [
+    ...d.environment.map((line) => `${line}  `),
+    `Pinning: ${d.pinning.note}.  `,
+    `Load: autocannon (1 process, closed loop) for ${c.durationS} s per cell after ${c.warmupS} s of warm-up; cells interleaved (for each concurrency, every target in turn)${c.quick ? '; **BENCH_QUICK=1: smoke-test figures, not for comparison**' : ''}.  `,
+    `Streaming: ${c.streamLevels.map((l) => `c=${l}: ${c.streams(l)} streams`).join(', ')} after ${c.streamLevels.map((l) => c.streamWarmup(l)).join('/')} warm-up streams.  `,
+    `Switchboard: ${sb}. Whole run: ${Math.round(d.wallS)} s.`,
+  ];
+}
+
+function notes(d: RunData): string[] {
+  const out = [
+    '- `direct` = load generator straight to the mock upstream; its CPU and memory columns are the mock\'s own, i.e. the cost of the answer itself.',
+    '- CPU µs/req and CPU ms/stream are CPU time (utime+stime from /proc) of the process under test divided by completed requests: the steadiest figure on a shared machine. Target CPU (cores) = that CPU time / wall time; 1.00 = saturated.',
+    '- At c=1, Δp50 is the latency a hop adds to one request; at c=64 a saturated target has latency ≈ c / throughput, so Δ there restates the throughput gap.',
+    '- load CPU busy % near 100: the load side (autocannon + mock) was the limit, not the target. other CPU above ~0.1 core: another tenant was busy, distrust that row.',
+    '- Column meanings and method: docs/benchmarks.md.',
+  ];
+  const retried = [...d.jsonCells, ...d.streamCells].filter((x) => x.window.attempts > 1).length;
+  if (retried > 0) out.push(`- ${retried} cell(s) were measured twice because other processes were busy; the cleaner attempt is shown.`);
+  for (const note of d.switchboard.notes) out.push(`- Switchboard: ${note}`);
+  if (d.switchboard.reason) out.push('', 'Switchboard was not (fully) measured:', '', '```', d.switchboard.reason.trim(), '```');
+  return out;
+}
+
+export function renderReport(d: RunData): string {
+  const verdicts = judgeTargets(d);
+  const count = (s: string): number => verdicts.filter((v) => v.status === s).length;
+  const jsonHead = ['c', 'target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'Δp50 vs direct', '÷ direct req/s', 'CPU µs/req', '÷ bare CPU', 'target CPU (cores)', 'RSS MB', 'peak RSS MB', 'non-2xx', 'errors', 'B/resp', 'load CPU busy %', 'other CPU (cores)'];
+  const streamHead = ['c', 'target', 'ok/errors', 'headers p50', 'first data p50', 'first data p99', 'Δfirst p50 vs direct', 'total p50', 'total p99', 'Δtotal p50 vs direct', 'events', 'CPU ms/stream', 'peak RSS MB', 'other CPU (cores)'];
+  const idle = Object.entries(d.idleRssMb).map(([name, mb]) => `${name} ${num(mb)}`).join(', ');
+  return [
+    `# Switchboard benchmark — ${d.stamp}`, '', ...setup(d), '',
+    '## Non-streaming: POST /v1/chat/completions (fixed JSON answer from the mock)', '',
+    table(jsonHead, d.jsonCells.map((cell) => jsonRow(cell, d.jsonCells))), '',
+    `Idle RSS after start-up (MB): ${idle}.`, '',
+    '## Streaming: 50 SSE chunks 10 ms apart, first at once', '',
+    'Times in ms from sending the request: headers received; first bytes of the first `data:` event; end of stream (ideal ≈ 49 × 10 = 490). events = `data:` events incl. `[DONE]` (51 as sent by the mock).', '',
+    table(streamHead, d.streamCells.map((cell) => streamRow(cell, d.streamCells))), '',
+    '## Targets', '',
+    table(['check', 'measured', 'target', 'result', 'note'], verdicts.map((v) => [v.check, v.measured, v.limit, v.status, v.note])), '',
+    `Result: ${count('PASS')} PASS, ${count('FAIL')} FAIL, ${count('n/a')} n/a.`, '',
+    '## Notes', '', ...notes(d), '',
+  ].join('\n');
+}

@@ -1,0 +1,25 @@
+// Everything one run measured, as plain data: built by chat.ts, read by the verdicts and the report.
+import type { BenchConfig } from './bench-config.ts';
+import type { JsonCell } from './measure-json.ts';
+import type { StreamCell } from './measure-stream.ts';
+import type { Pinning } from './pinning.ts';
+import type { TargetName } from './target.ts';
+
+export interface RunData {
+  stamp: string;
+  config: BenchConfig;
+  pinning: Pinning;
+  /** report lines about machine and software */
+  environment: string[];
+  switchboard: {
+    available: boolean;
+    /** why it was not measured (or stopped being measured) */
+    reason: string | null;
+    /** facts checked after the load: metrics endpoint, usage data written */
+    notes: string[];
+  };
+  idleRssMb: Partial<Record<TargetName, number>>;
+  jsonCells: JsonCell[];
+  streamCells: StreamCell[];
+  wallS: number;
+}

@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import { GatewayError } from './errors/gateway-error.ts';
+import type { AppDeps } from './http/app-deps.ts';
+import { authHook } from './http/auth-hook.ts';
+import { sendError, toGatewayError } from './http/error-handler.ts';
+import './http/fastify-types.ts';
+import { registerJsonParser } from './http/json-body-parser.ts';
+import { registerAiRoutes } from './http/routes/ai-routes.ts';
+import { registerKeyRoutes } from './http/routes/key-routes.ts';
+import { registerModelsRoute } from './http/routes/models-route.ts';
+import { registerOpsRoutes } from './http/routes/ops-routes.ts';
+import { registerUsageRoutes } from './http/routes/usage-routes.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the HTTP application without listening; tests call app.inject() or listen on port 0. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: !deps.config.server.accessLog,
+    bodyLimit: deps.config.server.bodyLimitBytes,
+    requestIdHeader: false,
+    // A caller's own x-request-id is kept when it is sane, so its logs and ours share one id.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+  app.decorateRequest('principal', undefined);
+  app.decorateRequest('rawBody', undefined);
+  registerJsonParser(app);
+  await app.register(swagger, { openapi: { info: { title: 'Switchboard', version: deps.version }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } } });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onRequest', authHook(deps.authenticator));
+  app.setErrorHandler((err: Error, request, reply) => sendError(toGatewayError(err, request), request, reply));
+  app.setNotFoundHandler((request, reply) => sendError(new GatewayError('SB_NOT_FOUND', { message: `No route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}. GET /docs lists every route.` }), request, reply));
+
+  registerAiRoutes(app, deps.executor, deps.config.server.requestTimeoutMs);
+  registerModelsRoute(app, deps.catalogue);
+  registerKeyRoutes(app, deps.keyAdmin, deps.authenticator);
+  registerUsageRoutes(app, deps.storage.usage, () => deps.usage.flush());
+  registerOpsRoutes(app, deps);
+  const docsConfig = { config: { dialect: 'generic', auth: 'none' }, schema: { hide: true } } as const;
+  app.get('/docs', docsConfig, async () => app.swagger());
+  app.get('/docs/json', docsConfig, async () => app.swagger());
+  return app;
+}

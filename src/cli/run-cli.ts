@@ -1,0 +1,100 @@
+import { join } from 'node:path';
+import { KeyAdmin } from '../auth/key-admin.ts';
+import { ConfigError } from '../config/config-error.ts';
+import { loadConfig, validateConfigFile } from '../config/load-config.ts';
+import type { Config } from '../config/schema.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import { composeGateway, ensureBootstrapKey, serve } from '../main.ts';
+import { createSqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+type Flags = Readonly<Record<string, string | boolean | undefined>>;
+
+export const USAGE = `usage: switchboard <command>
+
+  serve [--config FILE]              start the gateway (the default command)
+  config validate FILE               check a configuration file without starting
+  keys create --name NAME [--role admin|inference] [--models m1,m2] [--json]
+  keys list [--json]
+  keys revoke ID_OR_PREFIX
+  migrate                            create or update the database schema
+
+The configuration file also comes from SWITCHBOARD_CONFIG; environment variables override it.
+See docs/configuration.md.`;
+
+/** Runs one CLI command; returns the process exit code. */
+export async function runCli(args: readonly string[], flags: Flags, io: CliIo): Promise<number> {
+  const [command = 'serve', sub, arg] = args;
+  if (flags.help === true || command === 'help') return print(io, USAGE, 0);
+  try {
+    if (command === 'serve') return await serveCommand(flags, io);
+    if (command === 'config' && sub === 'validate' && arg !== undefined) return validateCommand(arg, io);
+    if (command === 'keys' && sub !== undefined) return await keysCommand(sub, arg, flags, io);
+    if (command === 'migrate') return await withStorage(flags, async () => { io.out('database schema is up to date'); });
+    io.err(USAGE);
+    return 2;
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof GatewayError) return print(io, err.message, 1, true);
+    throw err;
+  }
+}
+
+function configFrom(flags: Flags): Config {
+  const file = typeof flags.config === 'string' ? flags.config : process.env.SWITCHBOARD_CONFIG || undefined;
+  return loadConfig({ file });
+}
+
+async function serveCommand(flags: Flags, io: CliIo): Promise<number> {
+  const gateway = await composeGateway({ config: configFrom(flags) });
+  await ensureBootstrapKey(gateway.deps, io.out);
+  await serve(gateway);
+  const { server } = gateway.deps.config;
+  io.out(`Switchboard ${gateway.deps.version} listening on http://${server.host}:${server.port} (metrics: ${server.metricsPort === 0 ? 'off' : server.metricsPort}); providers: ${[...gateway.deps.providers.keys()].join(', ')}`);
+  return 0;
+}
+
+function validateCommand(file: string, io: CliIo): number {
+  const config = validateConfigFile(file);
+  return print(io, `${file}: valid (${config.providers.length} providers, ${config.models.length} models)`, 0);
+}
+
+async function keysCommand(sub: string, arg: string | undefined, flags: Flags, io: CliIo): Promise<number> {
+  return withStorage(flags, async (keys) => {
+    if (sub === 'create') {
+      const role = flags.role === 'admin' ? 'admin' : 'inference';
+      if (flags.role !== undefined && flags.role !== 'admin' && flags.role !== 'inference') throw new GatewayError('SB_INVALID_REQUEST', { param: 'role', message: '--role must be admin or inference' });
+      const models = typeof flags.models === 'string' ? flags.models.split(',').map((m) => m.trim()).filter(Boolean) : null;
+      const created = await keys.create({ name: typeof flags.name === 'string' ? flags.name : 'cli', role, models });
+      io.out(flags.json === true ? JSON.stringify(created) : `created ${created.role} key ${created.prefix} (id ${created.id})\n\n  ${created.key}\n\nIt is shown only this once.`);
+    } else if (sub === 'list') {
+      const list = await keys.list();
+      io.out(flags.json === true ? JSON.stringify(list) : list.map((k) => `${k.prefix}  ${k.role.padEnd(9)} ${k.revokedAt === null ? 'active ' : 'revoked'}  ${k.createdAt}  ${k.name}  ${k.id}`).join('\n') || 'no keys');
+    } else if (sub === 'revoke' && arg !== undefined) {
+      const revoked = await keys.revoke(arg);
+      io.out(`revoked ${revoked.prefix} (${revoked.name})`);
+    } else {
+      throw new GatewayError('SB_INVALID_REQUEST', { message: USAGE });
+    }
+  });
+}
+
+async function withStorage(flags: Flags, work: (keys: KeyAdmin) => Promise<void>): Promise<number> {
+  const config = configFrom(flags);
+  const storage = createSqliteStorage({ path: join(config.dataDir, 'switchboard.db') });
+  try {
+    await storage.migrate();
+    await work(new KeyAdmin(storage.keys));
+    return 0;
+  } finally {
+    await storage.close();
+  }
+}
+
+function print(io: CliIo, text: string, code: number, error = false): number {
+  (error ? io.err : io.out)(text);
+  return code;
+}

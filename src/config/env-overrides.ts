@@ -1,0 +1,58 @@
+/**
+ * Environment variables that override the configuration file, and the providers that configure
+ * themselves from their SDKs' conventional variables.
+ */
+type Env = Readonly<Record<string, string | undefined>>;
+type Tree = Record<string, unknown>;
+
+/** env var → config path, and whether the value is a number. */
+const OVERRIDES: ReadonlyArray<readonly [string, readonly string[], 'number' | 'string']> = [
+  ['HTTP_PORT', ['server', 'port'], 'number'],
+  ['METRICS_PORT', ['server', 'metricsPort'], 'number'],
+  ['HOST', ['server', 'host'], 'string'],
+  ['SWITCHBOARD_BODY_LIMIT', ['server', 'bodyLimitBytes'], 'number'],
+  ['SWITCHBOARD_SHUTDOWN_GRACE_MS', ['server', 'shutdownGraceMs'], 'number'],
+  ['LOG_LEVEL', ['logLevel'], 'string'],
+  ['SWITCHBOARD_DATA_DIR', ['dataDir'], 'string'],
+  ['SWITCHBOARD_ADMIN_KEY', ['adminKey'], 'string'],
+];
+
+/** Applies the overrides to a raw (unvalidated) config tree; returns env var names by dotted path. */
+export function applyEnvOverrides(raw: Tree, env: Env): Map<string, string> {
+  const applied = new Map<string, string>();
+  for (const [name, path, kind] of OVERRIDES) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    setPath(raw, path, kind === 'number' && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value);
+    applied.set(path.join('.'), name);
+  }
+  return applied;
+}
+
+function setPath(tree: Tree, path: readonly string[], value: unknown): void {
+  let node = tree;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    node = next !== null && typeof next === 'object' && !Array.isArray(next) ? next as Tree : (node[key] = {}) as Tree;
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+/** Providers added from OPENAI_*, ANTHROPIC_* and AZURE_OPENAI_* when the file does not name them already. */
+export function providersFromEnv(env: Env, configured: ReadonlySet<string>): Tree[] {
+  const out: Tree[] = [];
+  if (env.OPENAI_API_KEY && !configured.has('openai')) {
+    out.push({ name: 'openai', type: 'openai', apiKeyEnv: 'OPENAI_API_KEY', ...(env.OPENAI_BASE_URL ? { baseUrl: env.OPENAI_BASE_URL } : {}) });
+  }
+  if (env.ANTHROPIC_API_KEY && !configured.has('anthropic')) {
+    out.push({ name: 'anthropic', type: 'anthropic', apiKeyEnv: 'ANTHROPIC_API_KEY', ...(env.ANTHROPIC_BASE_URL ? { baseUrl: env.ANTHROPIC_BASE_URL } : {}) });
+  }
+  if (env.AZURE_OPENAI_API_KEY && env.AZURE_OPENAI_ENDPOINT && !configured.has('azure')) {
+    out.push({
+      name: 'azure', type: 'azure-openai', apiKeyEnv: 'AZURE_OPENAI_API_KEY', baseUrl: env.AZURE_OPENAI_ENDPOINT,
+      ...(env.AZURE_OPENAI_API_VERSION ? { apiVersion: env.AZURE_OPENAI_API_VERSION } : {}),
+    });
+  }
+  if (!configured.has('mock')) out.push({ name: 'mock', type: 'mock', models: ['mock', 'mock-large'] });
+  return out;
+}

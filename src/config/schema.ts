@@ -1,0 +1,114 @@
+/**
+ * The configuration schema. Every setting is validated here once, at start-up; the result is deep-frozen
+ * (see load-config.ts) and handed to the rest of the program as plain data.
+ */
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const providerName = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" or "-"');
+
+export const pricingSchema = z.object({
+  /** USD per million uncached input tokens. */
+  inputPerMTok: z.number().min(0),
+  /** USD per million output tokens. */
+  outputPerMTok: z.number().min(0),
+  /** USD per million input tokens read from the prompt cache; defaults to inputPerMTok. */
+  cachedInputPerMTok: z.number().min(0).optional(),
+  /** USD per million input tokens written to the prompt cache; defaults to inputPerMTok. */
+  cacheWritePerMTok: z.number().min(0).optional(),
+}).strict();
+
+export const providerSchema = z.object({
+  name: providerName,
+  type: z.enum(['openai', 'anthropic', 'azure-openai', 'openai-compatible', 'mock']),
+  /** Base URL: ".../v1" for OpenAI-style APIs, the host root for Anthropic, the resource endpoint for Azure. */
+  baseUrl: z.url().optional(),
+  /** The credential itself. Prefer apiKeyEnv so the secret stays out of the file. */
+  apiKey: z.string().min(1).optional(),
+  /** Name of the environment variable that holds the credential. */
+  apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  /** Azure: the api-version query parameter. */
+  apiVersion: z.string().min(1).optional(),
+  /** Azure: model name → deployment name; a model without an entry uses its own name as deployment. */
+  deployments: z.record(z.string(), z.string().min(1)).default({}),
+  /** Models this provider serves, listed by GET /v1/models and resolvable by bare name. */
+  models: z.array(z.string().min(1)).default([]),
+  /** Extra headers sent on every upstream request (e.g. OpenRouter's HTTP-Referer). */
+  headers: z.record(z.string(), z.string()).default({}),
+  /** Milliseconds to wait for the upstream's response headers. */
+  timeoutMs: z.number().int().positive().default(60_000),
+  /** Milliseconds allowed between two chunks of an upstream body. */
+  idleTimeoutMs: z.number().int().positive().default(120_000),
+  /** Keep-alive connections kept per provider. */
+  connections: z.number().int().positive().default(128),
+}).strict();
+
+export const modelSchema = z.object({
+  /** The name callers send in "model". */
+  name: z.string().min(1),
+  /** Other names for the same model. */
+  aliases: z.array(z.string().min(1)).default([]),
+  provider: providerName,
+  /** Upstream model id; defaults to name. */
+  model: z.string().min(1).optional(),
+  pricing: pricingSchema.optional(),
+}).strict();
+
+export const configSchema = z.object({
+  server: z.object({
+    host: z.string().min(1).default('0.0.0.0'),
+    port: port.default(8080),
+    /** Separate listener for Prometheus; 0 turns it off (/metrics on the main port stays). */
+    metricsPort: port.default(9090),
+    bodyLimitBytes: z.number().int().positive().default(10 * 1024 * 1024),
+    /** How long in-flight requests and streams may run on after SIGTERM. */
+    shutdownGraceMs: z.number().int().min(0).default(30_000),
+    /** Deadline for one whole request, streams included. */
+    requestTimeoutMs: z.number().int().positive().default(600_000),
+    /** Log one line per request at info level. */
+    accessLog: z.boolean().default(false),
+  }).strict().prefault({}),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where the embedded SQLite database lives. */
+  dataDir: z.string().min(1).default('./data'),
+  /** A fixed admin key (for automation); when set no bootstrap key is created. */
+  adminKey: z.string().min(16, 'at least 16 characters').optional(),
+  providers: z.array(providerSchema).default([]),
+  models: z.array(modelSchema).default([]),
+  routing: z.object({
+    /** Bare model names starting with a prefix go to that provider when it is configured. */
+    prefixes: z.record(z.string().min(1), providerName).default({
+      'gpt-': 'openai', 'o1': 'openai', 'o3': 'openai', 'o4': 'openai', 'chatgpt-': 'openai',
+      'text-embedding-': 'openai', 'claude-': 'anthropic', 'mock': 'mock',
+    }),
+    /** max_tokens sent to Anthropic when an OpenAI-dialect caller sets none (Anthropic requires it). */
+    defaultMaxTokens: z.number().int().positive().default(4096),
+  }).strict().prefault({}),
+  /** USD prices per model id (upstream or catalogue name); merged over the built-in table. */
+  pricing: z.record(z.string().min(1), pricingSchema).default({}),
+  usage: z.object({
+    flushIntervalMs: z.number().int().positive().default(1000),
+    batchSize: z.number().int().positive().default(500),
+    /** Records kept in memory while the store is failing; beyond it the oldest are dropped and counted. */
+    maxBuffered: z.number().int().positive().default(100_000),
+  }).strict().prefault({}),
+}).strict().superRefine((config, ctx) => {
+  const names = new Set<string>();
+  config.providers.forEach((p, i) => {
+    if (names.has(p.name)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'name'], message: `duplicate provider name "${p.name}"` });
+    names.add(p.name);
+    if (p.type !== 'mock' && p.type !== 'openai' && p.type !== 'anthropic' && p.baseUrl === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['providers', i, 'baseUrl'], message: `baseUrl is required for type ${p.type}` });
+    }
+  });
+  config.models.forEach((m, i) => {
+    if (!names.has(m.provider) && m.provider !== 'mock') {
+      ctx.addIssue({ code: 'custom', path: ['models', i, 'provider'], message: `unknown provider "${m.provider}"` });
+    }
+  });
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type ModelConfig = z.infer<typeof modelSchema>;
+export type Pricing = z.infer<typeof pricingSchema>;

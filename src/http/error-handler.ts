@@ -1,0 +1,47 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { errorBody, type ErrorDialect } from '../errors/envelopes.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+
+/** Fastify's own error codes that are the caller's fault, and what we call them. */
+const FASTIFY_CODES: Readonly<Record<string, GatewayError['code']>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'SB_BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'SB_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'SB_INVALID_REQUEST',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'SB_INVALID_JSON',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'SB_INVALID_JSON',
+};
+
+/** Turns any error into an SB_* answer in the route's dialect; internals are logged, never sent. */
+export function toGatewayError(err: FastifyError | Error, request: FastifyRequest): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const fe = err as FastifyError;
+  if (fe.validation !== undefined && fe.validation.length > 0) {
+    const first = fe.validation[0];
+    const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+    const path = [first?.instancePath.replace(/^\//, '').replaceAll('/', '.'), missing].filter((p) => p !== undefined && p !== '').join('.');
+    return new GatewayError('SB_INVALID_REQUEST', { param: path || undefined, message: `Invalid request: ${path || 'body'} ${first?.message ?? 'is invalid'}.` });
+  }
+  const mapped = fe.code === undefined ? undefined : FASTIFY_CODES[fe.code];
+  if (mapped !== undefined) return new GatewayError(mapped);
+  if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new GatewayError('SB_INVALID_REQUEST', { status: fe.statusCode, message: 'The request could not be read.' });
+  }
+  request.log.error({ err }, 'unhandled error');
+  return new GatewayError('SB_INTERNAL');
+}
+
+export function dialectOf(request: FastifyRequest): ErrorDialect {
+  const configured = request.routeOptions.config.dialect;
+  if (configured !== undefined) return configured;
+  const url = request.url;
+  if (url.startsWith('/v1/messages')) return 'anthropic';
+  return url.startsWith('/v1/') ? 'openai' : 'generic';
+}
+
+export function sendError(err: GatewayError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const dialect = dialectOf(request);
+  if (err.retryAfter !== undefined) reply.header('retry-after', String(Math.ceil(err.retryAfter)));
+  // Tell the SDKs not to retry what cannot succeed on retry, whatever the status suggests.
+  if (!err.retryable && err.status >= 500) reply.header('x-should-retry', 'false');
+  return reply.code(err.status).header('content-type', 'application/json; charset=utf-8').send(errorBody(err, dialect, request.id));
+}

@@ -1,0 +1,20 @@
+import { isUtf8 } from 'node:buffer';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { GatewayError } from '../errors/gateway-error.ts';
+
+/**
+ * Parses JSON bodies once, keeping the original bytes so they can be forwarded untouched. Invalid UTF-8
+ * and malformed JSON are answered with their own codes instead of a generic 400.
+ */
+export function registerJsonParser(app: FastifyInstance): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done) => {
+    if (!isUtf8(body)) return done(new GatewayError('SB_INVALID_UTF8'), undefined);
+    request.rawBody = body;
+    try {
+      done(null, body.length === 0 ? undefined : JSON.parse(body.toString('utf8')));
+    } catch (err) {
+      done(new GatewayError('SB_INVALID_JSON', { message: `The request body is not valid JSON: ${(err as Error).message}` }), undefined);
+    }
+  });
+}

@@ -1,0 +1,60 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayError } from '../../errors/gateway-error.ts';
+import type { WireFormat } from '../../providers/provider-adapter.ts';
+import type { CallContext } from '../../routing/call-context.ts';
+import type { Executor } from '../../routing/executor.ts';
+import type { Endpoint } from '../../usage/usage-record.ts';
+import { chatBodySchema, countTokensBodySchema, embeddingsBodySchema, messagesBodySchema } from './ai-schemas.ts';
+
+const FORWARDED = ['anthropic-beta', 'anthropic-version'] as const;
+const STREAM_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
+
+interface AiRoute { readonly url: string; readonly endpoint: Endpoint; readonly format: WireFormat; readonly schema: object }
+
+const ROUTES: readonly AiRoute[] = [
+  { url: '/v1/chat/completions', endpoint: 'chat', format: 'openai', schema: chatBodySchema },
+  { url: '/v1/embeddings', endpoint: 'embeddings', format: 'openai', schema: embeddingsBodySchema },
+  { url: '/v1/messages', endpoint: 'messages', format: 'anthropic', schema: messagesBodySchema },
+  { url: '/v1/messages/count_tokens', endpoint: 'count_tokens', format: 'anthropic', schema: countTokensBodySchema },
+];
+
+/** The inference endpoints of both dialects; each hands a CallContext to the executor and writes its Answer. */
+export function registerAiRoutes(app: FastifyInstance, executor: Executor, requestTimeoutMs: number): void {
+  for (const route of ROUTES) {
+    app.post(route.url, {
+      schema: { body: route.schema, tags: ['ai'] },
+      config: { dialect: route.format, auth: 'any' },
+    }, (request, reply) => handle(route, executor, requestTimeoutMs, request, reply));
+  }
+}
+
+async function handle(route: AiRoute, executor: Executor, timeoutMs: number, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const controller = new AbortController();
+  reply.raw.once('close', () => { if (!reply.raw.writableFinished) controller.abort(); });
+  const ctx = callContext(route, request, AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)]));
+  const answer = await executor.execute(ctx);
+  if (route.format === 'anthropic') reply.header('request-id', request.id);
+  if (answer.kind === 'json') return reply.code(answer.status).header('content-type', 'application/json').send(answer.body);
+  reply.hijack();
+  const headers: Record<string, string> = { ...STREAM_HEADERS, 'x-request-id': request.id };
+  if (route.format === 'anthropic') headers['request-id'] = request.id;
+  reply.raw.writeHead(200, headers);
+  await answer.pipeTo(reply.raw);
+  return undefined;
+}
+
+function callContext(route: AiRoute, request: FastifyRequest, signal: AbortSignal): CallContext {
+  const body = request.body as Record<string, unknown>;
+  const principal = request.principal;
+  if (principal === undefined || request.rawBody === undefined) throw new GatewayError('SB_INTERNAL');
+  const forwardHeaders: Record<string, string> = {};
+  for (const name of FORWARDED) {
+    const value = request.headers[name];
+    if (typeof value === 'string') forwardHeaders[name] = value;
+  }
+  return {
+    requestId: request.id, principal, endpoint: route.endpoint, callerFormat: route.format, body, raw: request.rawBody,
+    model: body.model as string, stream: body.stream === true, forwardHeaders,
+    startedAt: performance.now(), startedIso: new Date().toISOString(), signal,
+  };
+}

@@ -1,0 +1,46 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { UsageRecord } from '../usage/usage-record.ts';
+
+/** The gateway's Prometheus metrics; one registry per process, updated from usage records. */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly #requests: Counter<'endpoint' | 'provider' | 'model' | 'status' | 'outcome'>;
+  readonly #attempts: Counter<'provider' | 'status' | 'outcome'>;
+  readonly #duration: Histogram<'endpoint' | 'provider'>;
+  readonly #ttft: Histogram<'endpoint' | 'provider'>;
+  readonly #tokens: Counter<'provider' | 'model' | 'type'>;
+  readonly #cost: Counter<'provider' | 'model'>;
+  readonly usageQueue: Gauge;
+  readonly usageDropped: Counter;
+  readonly usageWriteErrors: Counter;
+
+  constructor() {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_process_' });
+    this.#requests = new Counter({ name: 'switchboard_requests_total', help: 'AI requests answered, by endpoint, provider, model served, HTTP status and outcome.', labelNames: ['endpoint', 'provider', 'model', 'status', 'outcome'], registers });
+    this.#attempts = new Counter({ name: 'switchboard_upstream_attempts_total', help: 'Calls made to providers.', labelNames: ['provider', 'status', 'outcome'], registers });
+    this.#duration = new Histogram({ name: 'switchboard_request_duration_seconds', help: 'Time from request arrival to the end of the answer.', labelNames: ['endpoint', 'provider'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers });
+    this.#ttft = new Histogram({ name: 'switchboard_time_to_first_byte_seconds', help: 'Time from request arrival to the first byte of the provider\'s answer.', labelNames: ['endpoint', 'provider'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
+    this.#tokens = new Counter({ name: 'switchboard_tokens_total', help: 'Tokens billed by providers, by type (input, output, cached_input, cache_write).', labelNames: ['provider', 'model', 'type'], registers });
+    this.#cost = new Counter({ name: 'switchboard_cost_usd_total', help: 'Cost in USD from the pricing table.', labelNames: ['provider', 'model'], registers });
+    this.usageQueue = new Gauge({ name: 'switchboard_usage_queue_depth', help: 'Usage records waiting to be written.', registers });
+    this.usageDropped = new Counter({ name: 'switchboard_usage_dropped_total', help: 'Usage records dropped because the buffer was full while the store failed.', registers });
+    this.usageWriteErrors = new Counter({ name: 'switchboard_usage_write_errors_total', help: 'Failed writes of usage batches (they are retried).', registers });
+  }
+
+  observe(r: UsageRecord): void {
+    const provider = r.provider ?? 'none';
+    if (r.kind === 'attempt') {
+      this.#attempts.inc({ provider, status: r.status, outcome: r.outcome });
+      this.#tokens.inc({ provider, model: r.modelServed ?? 'none', type: 'input' }, r.inputTokens);
+      this.#tokens.inc({ provider, model: r.modelServed ?? 'none', type: 'output' }, r.outputTokens);
+      if (r.cachedInputTokens > 0) this.#tokens.inc({ provider, model: r.modelServed ?? 'none', type: 'cached_input' }, r.cachedInputTokens);
+      if (r.cacheWriteTokens > 0) this.#tokens.inc({ provider, model: r.modelServed ?? 'none', type: 'cache_write' }, r.cacheWriteTokens);
+      if (r.costUsd > 0) this.#cost.inc({ provider, model: r.modelServed ?? 'none' }, r.costUsd);
+      return;
+    }
+    this.#requests.inc({ endpoint: r.endpoint, provider, model: r.modelServed ?? 'none', status: r.status, outcome: r.outcome });
+    this.#duration.observe({ endpoint: r.endpoint, provider }, r.latencyMs / 1000);
+    if (r.ttftMs !== null) this.#ttft.observe({ endpoint: r.endpoint, provider }, r.ttftMs / 1000);
+  }
+}

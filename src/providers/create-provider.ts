@@ -1,0 +1,51 @@
+import type { ProviderConfig } from '../config/schema.ts';
+import { HttpProvider, joinPath } from './http-provider.ts';
+import { createMockAdapter } from './mock/mock-adapter.ts';
+import type { Operation, ProviderAdapter } from './provider-adapter.ts';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const OPENAI_OPS: ReadonlySet<Operation> = new Set(['chat', 'embeddings']);
+const ANTHROPIC_OPS: ReadonlySet<Operation> = new Set(['messages', 'count_tokens']);
+const OPENAI_PATHS: Readonly<Record<string, string>> = { chat: '/chat/completions', embeddings: '/embeddings' };
+const ANTHROPIC_PATHS: Readonly<Record<string, string>> = { messages: '/v1/messages', count_tokens: '/v1/messages/count_tokens' };
+/** The Anthropic API version the translators target. */
+export const ANTHROPIC_VERSION = '2023-06-01';
+const DEFAULT_AZURE_API_VERSION = '2024-10-21';
+
+/** Builds the adapter for one configured provider. Credentials come from apiKey or the apiKeyEnv variable. */
+export function createProvider(config: ProviderConfig, env: Env = process.env): ProviderAdapter {
+  const apiKey = config.apiKey ?? (config.apiKeyEnv === undefined ? undefined : env[config.apiKeyEnv]);
+  const common = {
+    name: config.name, timeoutMs: config.timeoutMs, idleTimeoutMs: config.idleTimeoutMs, connections: config.connections,
+  };
+  switch (config.type) {
+    case 'mock':
+      return createMockAdapter({ name: config.name });
+    case 'anthropic': {
+      const baseUrl = config.baseUrl ?? 'https://api.anthropic.com';
+      return new HttpProvider({
+        ...common, kind: 'anthropic', format: 'anthropic', baseUrl, operations: ANTHROPIC_OPS,
+        pathFor: (op) => joinPath(baseUrl, ANTHROPIC_PATHS[op] ?? ''),
+        headers: { ...config.headers, 'anthropic-version': ANTHROPIC_VERSION, ...(apiKey ? { 'x-api-key': apiKey } : {}) },
+      });
+    }
+    case 'azure-openai': {
+      const baseUrl = config.baseUrl ?? '';
+      const version = encodeURIComponent(config.apiVersion ?? DEFAULT_AZURE_API_VERSION);
+      return new HttpProvider({
+        ...common, kind: 'azure-openai', format: 'openai', baseUrl, operations: OPENAI_OPS,
+        pathFor: (op, model) => joinPath(baseUrl, `/openai/deployments/${encodeURIComponent(config.deployments[model] ?? model)}${OPENAI_PATHS[op] ?? ''}?api-version=${version}`),
+        headers: { ...config.headers, ...(apiKey ? { 'api-key': apiKey } : {}) },
+      });
+    }
+    default: {
+      const baseUrl = config.baseUrl ?? 'https://api.openai.com/v1';
+      return new HttpProvider({
+        ...common, kind: config.type, format: 'openai', baseUrl, operations: OPENAI_OPS,
+        pathFor: (op) => joinPath(baseUrl, OPENAI_PATHS[op] ?? ''),
+        headers: { ...config.headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+      });
+    }
+  }
+}

@@ -1,0 +1,17 @@
+import type { Writable } from 'node:stream';
+
+/** A complete JSON answer, ready to send. */
+export interface JsonAnswer {
+  readonly kind: 'json';
+  readonly status: number;
+  readonly body: string | Buffer;
+}
+
+/** A streamed answer: the HTTP layer sends the headers, then hands the response to `pipeTo`. */
+export interface StreamAnswer {
+  readonly kind: 'stream';
+  /** Writes the event stream into `sink` and resolves when it ended (normally, with an error event, or aborted). */
+  pipeTo(sink: Writable): Promise<void>;
+}
+
+export type Answer = JsonAnswer | StreamAnswer;

@@ -1,0 +1,26 @@
+import type { Principal } from '../auth/principal.ts';
+import type { WireFormat } from '../providers/provider-adapter.ts';
+import type { Endpoint } from '../usage/usage-record.ts';
+
+/** Everything the executor needs to know about one inbound AI request; plain data, built by the HTTP layer. */
+export interface CallContext {
+  readonly requestId: string;
+  readonly principal: Principal;
+  readonly endpoint: Endpoint;
+  /** The dialect the caller speaks (and is answered in). */
+  readonly callerFormat: WireFormat;
+  /** The parsed JSON body (validated for the fields the gateway reads). */
+  readonly body: Readonly<Record<string, unknown>>;
+  /** The body exactly as received, forwarded as-is when no change is needed. */
+  readonly raw: Buffer;
+  readonly model: string;
+  readonly stream: boolean;
+  /** Caller headers that may travel upstream (anthropic-beta, anthropic-version), lower-case names. */
+  readonly forwardHeaders: Readonly<Record<string, string>>;
+  /** performance.now() when the request arrived. */
+  readonly startedAt: number;
+  /** Wall-clock start, ISO-8601. */
+  readonly startedIso: string;
+  /** Aborted when the caller disconnects or the request deadline passes. */
+  readonly signal: AbortSignal;
+}

@@ -1,0 +1,31 @@
+import type { Readable } from 'node:stream';
+import { GatewayError } from '../errors/gateway-error.ts';
+
+/** Largest upstream body read into memory (non-streaming answers, error bodies). */
+const MAX_UPSTREAM_BODY = 64 * 1024 * 1024;
+
+/** Reads a whole upstream body; a body over the bound is a bad response, not an out-of-memory. */
+export async function readBody(body: Readable, provider: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_UPSTREAM_BODY) {
+      body.destroy();
+      throw new GatewayError('SB_UPSTREAM_BAD_RESPONSE', { message: `Provider "${provider}" sent a body larger than ${MAX_UPSTREAM_BODY} bytes.` });
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size);
+}
+
+/** Parses JSON from a provider; malformed bodies become SB_UPSTREAM_BAD_RESPONSE. */
+export function parseUpstreamJson(bytes: Buffer, provider: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(bytes.toString('utf8'));
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // fall through to the error below
+  }
+  throw new GatewayError('SB_UPSTREAM_BAD_RESPONSE', { message: `Provider "${provider}" sent a response that is not a JSON object.` });
+}

@@ -1,0 +1,62 @@
+import type { ApiKeyRecord, KeyStore } from '../ports.ts';
+import { toEpochMs } from '../to-epoch-ms.ts';
+
+interface StoredKey {
+  record: ApiKeyRecord;
+  readonly createdAtMs: number;
+  /** Insertion order: breaks createdAt ties the way SQLite's rowid does. */
+  readonly seq: number;
+}
+
+/** Copies in and out so no caller can reach, and mutate, the stored state. */
+function copyKey(record: ApiKeyRecord): ApiKeyRecord {
+  return { ...record, models: record.models === null ? null : [...record.models] };
+}
+
+function newestFirst(a: StoredKey, b: StoredKey): number {
+  return b.createdAtMs - a.createdAtMs || b.seq - a.seq;
+}
+
+export function createMemoryKeyStore(assertOpen: () => void): KeyStore {
+  const byId = new Map<string, StoredKey>();
+  const idByPrefix = new Map<string, string>();
+  let seq = 0;
+
+  return {
+    async insert(record) {
+      assertOpen();
+      if (byId.has(record.id)) throw new Error(`an API key with id ${record.id} already exists`);
+      if (idByPrefix.has(record.prefix)) throw new Error(`an API key with prefix ${record.prefix} already exists`);
+      const createdAtMs = toEpochMs(record.createdAt, 'createdAt');
+      byId.set(record.id, { record: copyKey(record), createdAtMs, seq: seq++ });
+      idByPrefix.set(record.prefix, record.id);
+    },
+    async get(id) {
+      assertOpen();
+      const stored = byId.get(id);
+      return stored && copyKey(stored.record);
+    },
+    async findByPrefix(prefix) {
+      assertOpen();
+      const id = idByPrefix.get(prefix);
+      const stored = id === undefined ? undefined : byId.get(id);
+      return stored && copyKey(stored.record);
+    },
+    async list() {
+      assertOpen();
+      return [...byId.values()].sort(newestFirst).map((stored) => copyKey(stored.record));
+    },
+    async revoke(id, at) {
+      assertOpen();
+      toEpochMs(at, 'revokedAt');
+      const stored = byId.get(id);
+      if (!stored) return false;
+      if (stored.record.revokedAt === null) stored.record = { ...stored.record, revokedAt: at };
+      return true;
+    },
+    async count() {
+      assertOpen();
+      return byId.size;
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { runInTransaction } from './run-in-transaction.ts';
+
+/**
+ * The schema, one step per entry; version N is entry N-1. Append only: never edit or reorder a released entry,
+ * because databases in the field record which versions they already ran.
+ *
+ * Times are kept twice: the ISO text as given (so records read back exactly as written) and epoch milliseconds
+ * (*_ms), which ordering and the `since` filter use because ISO text does not sort correctly across forms.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE api_keys (
+     id            TEXT PRIMARY KEY,
+     prefix        TEXT NOT NULL UNIQUE,
+     hash          TEXT NOT NULL,
+     name          TEXT NOT NULL,
+     role          TEXT NOT NULL,
+     models        TEXT,
+     created_at    TEXT NOT NULL,
+     created_at_ms INTEGER NOT NULL,
+     revoked_at    TEXT
+   );
+   CREATE INDEX api_keys_created_at ON api_keys (created_at_ms);`,
+  `CREATE TABLE usage_records (
+     id                  TEXT PRIMARY KEY,
+     request_id          TEXT NOT NULL,
+     kind                TEXT NOT NULL,
+     attempt             INTEGER NOT NULL,
+     started_at          TEXT NOT NULL,
+     started_at_ms       INTEGER NOT NULL,
+     key_id              TEXT,
+     endpoint            TEXT NOT NULL,
+     stream              INTEGER NOT NULL,
+     provider            TEXT,
+     model_requested     TEXT NOT NULL,
+     model_served        TEXT,
+     status              INTEGER NOT NULL,
+     outcome             TEXT NOT NULL,
+     error_code          TEXT,
+     input_tokens        INTEGER NOT NULL,
+     output_tokens       INTEGER NOT NULL,
+     cached_input_tokens INTEGER NOT NULL,
+     cache_write_tokens  INTEGER NOT NULL,
+     cost_usd            REAL NOT NULL,
+     latency_ms          REAL NOT NULL,
+     ttft_ms             REAL
+   );
+   CREATE INDEX usage_records_request_id ON usage_records (request_id);
+   CREATE INDEX usage_records_key_id ON usage_records (key_id, started_at_ms);
+   CREATE INDEX usage_records_started_at ON usage_records (started_at_ms);`,
+];
+
+const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version    INTEGER PRIMARY KEY,
+  applied_at TEXT NOT NULL
+)`;
+
+function currentVersion(db: DatabaseSync): number {
+  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get();
+  return typeof row?.version === 'number' ? row.version : 0;
+}
+
+/**
+ * Runs the migrations this database has not seen yet, all in one write transaction: two processes starting at
+ * once serialise on the write lock, and a failing step leaves the schema as it was. Returns how many ran.
+ */
+export function applyMigrations(db: DatabaseSync, migrations: readonly string[] = MIGRATIONS): number {
+  return runInTransaction(db, () => {
+    db.exec(TRACKING_TABLE);
+    const current = currentVersion(db);
+    if (current > migrations.length) {
+      throw new Error(`the database schema is at version ${current}, newer than this Switchboard knows (${migrations.length}); run a newer Switchboard`);
+    }
+    const record = db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)');
+    const pending = migrations.slice(current);
+    pending.forEach((sql, index) => {
+      db.exec(sql);
+      record.run(current + index + 1, new Date().toISOString());
+    });
+    return pending.length;
+  });
+}

@@ -1,0 +1,38 @@
+import type { KeyStore } from '../ports.ts';
+import { toEpochMs } from '../to-epoch-ms.ts';
+import { INSERT_KEY_SQL, keyToParams, rowToKey, SELECT_KEYS_SQL } from './key-row.ts';
+import type { StatementCache } from './statement-cache.ts';
+
+const GET_SQL = `${SELECT_KEYS_SQL} WHERE id = ?`;
+const FIND_BY_PREFIX_SQL = `${SELECT_KEYS_SQL} WHERE prefix = ?`;
+// rowid breaks createdAt ties by insertion order, the same rule the memory adapter follows.
+const LIST_SQL = `${SELECT_KEYS_SQL} ORDER BY created_at_ms DESC, rowid DESC`;
+// COALESCE keeps the first revocation time; the row still counts as changed, so a second revoke answers true.
+const REVOKE_SQL = 'UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?';
+const COUNT_SQL = 'SELECT COUNT(*) AS count FROM api_keys';
+
+export function createSqliteKeyStore(statements: StatementCache): KeyStore {
+  return {
+    async insert(record) {
+      statements.get(INSERT_KEY_SQL).run(keyToParams(record));
+    },
+    async get(id) {
+      const row = statements.get(GET_SQL).get(id);
+      return row && rowToKey(row);
+    },
+    async findByPrefix(prefix) {
+      const row = statements.get(FIND_BY_PREFIX_SQL).get(prefix);
+      return row && rowToKey(row);
+    },
+    async list() {
+      return statements.get(LIST_SQL).all().map(rowToKey);
+    },
+    async revoke(id, at) {
+      toEpochMs(at, 'revokedAt');
+      return Number(statements.get(REVOKE_SQL).run(at, id).changes) > 0;
+    },
+    async count() {
+      return Number(statements.get(COUNT_SQL).get()?.count ?? 0);
+    },
+  };
+}

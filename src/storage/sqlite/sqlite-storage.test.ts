@@ -1,0 +1,221 @@
+/** SQLite-only behaviour; the port's semantics are covered by test/contract/storage.contract.test.ts. */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { after, describe, it } from 'node:test';
+import type { Storage } from '../ports.ts';
+import { makeApiKeyRecord } from '../../../test/support/api-key-record-factory.ts';
+import { makeUsageRecord } from '../../../test/support/usage-record-factory.ts';
+import { applyMigrations, MIGRATIONS } from './migrations.ts';
+import { createSqliteStorage } from './sqlite-storage.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'switchboard-sqlite-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+const freshPath = (): string => join(dir, `${++files}.db`);
+
+/** Opens, migrates, runs `use`, and always closes, so a failed assertion leaves no open handle behind. */
+async function withStorage<T>(path: string, use: (storage: Storage) => Promise<T>, busyTimeoutMs?: number): Promise<T> {
+  const storage = createSqliteStorage({ path, busyTimeoutMs });
+  try {
+    await storage.migrate();
+    return await use(storage);
+  } finally {
+    await storage.close();
+  }
+}
+
+/** A second, raw connection to inspect the file the way another process would. */
+function inspect<T>(path: string, read: (db: DatabaseSync) => T): T {
+  const db = new DatabaseSync(path);
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+function countUsageRows(path: string): number {
+  return inspect(path, (db) => Number(db.prepare('SELECT COUNT(*) AS n FROM usage_records').get()?.n));
+}
+
+describe('createSqliteStorage', () => {
+  it('keeps keys and usage when the file is opened again', async () => {
+    const path = freshPath();
+    const key = makeApiKeyRecord({ models: ['m1'] });
+    const record = makeUsageRecord({ stream: true, ttftMs: null });
+    await withStorage(path, async (storage) => {
+      await storage.keys.insert(key);
+      await storage.keys.revoke(key.id, '2025-02-01T00:00:00.000Z');
+      await storage.usage.insertMany([record]);
+    });
+    await withStorage(path, async (storage) => {
+      assert.deepEqual(await storage.keys.list(), [{ ...key, revokedAt: '2025-02-01T00:00:00.000Z' }]);
+      assert.deepEqual(await storage.usage.list({}), [record]);
+    });
+  });
+
+  it('creates the file and its missing parent directories', async () => {
+    const path = join(dir, 'missing', 'nested', 'switchboard.db');
+    await withStorage(path, async (storage) => storage.ping());
+    assert.ok(existsSync(path));
+  });
+
+  it('puts the file in WAL mode', async () => {
+    const path = freshPath();
+    await withStorage(path, async () => undefined);
+    assert.equal(inspect(path, (db) => db.prepare('PRAGMA journal_mode').get()?.journal_mode), 'wal');
+  });
+
+  it('works on ":memory:" without touching the disk', async () => {
+    await withStorage(':memory:', async (storage) => {
+      await storage.keys.insert(makeApiKeyRecord());
+      assert.equal(await storage.keys.count(), 1);
+    });
+    assert.equal(existsSync(':memory:'), false);
+  });
+
+  it('rejects bad options before opening anything', () => {
+    assert.throws(() => createSqliteStorage({ path: '' }), TypeError);
+    assert.throws(() => createSqliteStorage({ path: freshPath(), busyTimeoutMs: -1 }), TypeError);
+    assert.throws(() => createSqliteStorage({ path: freshPath(), busyTimeoutMs: 1.5 }), TypeError);
+  });
+
+  it('reports a missing migration as a SQLite error rather than answering empty', async () => {
+    const storage = createSqliteStorage({ path: freshPath() });
+    try {
+      await assert.rejects(storage.keys.count(), /no such table/);
+      await storage.migrate();
+      assert.equal(await storage.keys.count(), 0);
+    } finally {
+      await storage.close();
+    }
+  });
+});
+
+describe('insertMany transaction', () => {
+  it('writes nothing of a batch with a duplicate id', async () => {
+    const path = freshPath();
+    await withStorage(path, async (storage) => {
+      const record = makeUsageRecord();
+      await assert.rejects(storage.usage.insertMany([record, makeUsageRecord(), { ...record }]), /UNIQUE constraint failed/);
+    });
+    assert.equal(countUsageRows(path), 0);
+  });
+
+  it('leaves no transaction open after a rollback, so the next batch commits', async () => {
+    const path = freshPath();
+    await withStorage(path, async (storage) => {
+      const record = makeUsageRecord();
+      await assert.rejects(storage.usage.insertMany([record, record]));
+      await storage.usage.insertMany([record]);
+    });
+    assert.equal(countUsageRows(path), 1);
+  });
+
+  it('waits busy_timeout for another writer, then fails without writing', async () => {
+    const path = freshPath();
+    await withStorage(path, async (storage) => {
+      const other = new DatabaseSync(path);
+      try {
+        other.exec('BEGIN IMMEDIATE');
+        const started = performance.now();
+        await assert.rejects(storage.usage.insertMany([makeUsageRecord()]), /database is locked/);
+        assert.ok(performance.now() - started >= 40, 'gave up before busy_timeout');
+        other.exec('ROLLBACK');
+        await storage.usage.insertMany([makeUsageRecord()]);
+      } finally {
+        other.close();
+      }
+    }, 50);
+    assert.equal(countUsageRows(path), 1);
+  });
+});
+
+describe('migrations', () => {
+  const versions = (db: DatabaseSync): number[] =>
+    db.prepare('SELECT version FROM schema_migrations ORDER BY version').all().map((row) => Number(row.version));
+  const allVersions = MIGRATIONS.map((_, index) => index + 1);
+
+  it('applies each migration once and records it; a second run applies none', () => {
+    const db = new DatabaseSync(':memory:');
+    try {
+      assert.equal(applyMigrations(db), MIGRATIONS.length);
+      assert.equal(applyMigrations(db), 0);
+      assert.deepEqual(versions(db), allVersions);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('keeps data and the version table unchanged when migrate() runs twice', async () => {
+    const path = freshPath();
+    const key = makeApiKeyRecord();
+    await withStorage(path, async (storage) => {
+      await storage.keys.insert(key);
+      await storage.migrate();
+      await storage.migrate();
+      assert.deepEqual(await storage.keys.list(), [key]);
+    });
+    assert.deepEqual(inspect(path, versions), allVersions);
+  });
+
+  it('applies only the missing migrations, in order', () => {
+    const db = new DatabaseSync(':memory:');
+    try {
+      applyMigrations(db);
+      const next = [...MIGRATIONS, 'CREATE TABLE extra_a (id TEXT)', 'CREATE TABLE extra_b (a_id TEXT)'];
+      assert.equal(applyMigrations(db, next), 2);
+      assert.deepEqual(versions(db), next.map((_, index) => index + 1));
+    } finally {
+      db.close();
+    }
+  });
+
+  it('rolls every pending step back when one fails', () => {
+    const db = new DatabaseSync(':memory:');
+    try {
+      applyMigrations(db);
+      assert.throws(() => applyMigrations(db, [...MIGRATIONS, 'CREATE TABLE extra (id TEXT)', 'CREATE TABLE broken (']));
+      assert.deepEqual(versions(db), allVersions);
+      assert.equal(db.prepare("SELECT name FROM sqlite_master WHERE name = 'extra'").get(), undefined);
+      assert.equal(db.isTransaction, false);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a database migrated by a newer Switchboard', () => {
+    const db = new DatabaseSync(':memory:');
+    try {
+      applyMigrations(db, [...MIGRATIONS, 'CREATE TABLE future (id TEXT)']);
+      assert.throws(() => applyMigrations(db), /newer than this Switchboard knows/);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('reading rows', () => {
+  it('names the column when a stored value is not one the record type allows', async () => {
+    const path = freshPath();
+    const key = makeApiKeyRecord();
+    await withStorage(path, async (storage) => storage.keys.insert(key));
+    inspect(path, (db) => db.prepare("UPDATE api_keys SET role = 'root'").run());
+    await withStorage(path, async (storage) => {
+      await assert.rejects(storage.keys.get(key.id), /column role holds "root", expected admin \| inference/);
+    });
+  });
+
+  it('rejects a models column that is not a JSON list of names', async () => {
+    const path = freshPath();
+    const key = makeApiKeyRecord();
+    await withStorage(path, async (storage) => storage.keys.insert(key));
+    inspect(path, (db) => db.prepare(`UPDATE api_keys SET models = '{"a":1}'`).run());
+    await withStorage(path, async (storage) => {
+      await assert.rejects(storage.keys.findByPrefix(key.prefix), /column models/);
+    });
+  });
+});

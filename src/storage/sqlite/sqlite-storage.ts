@@ -1,0 +1,62 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { Storage } from '../ports.ts';
+import { applyMigrations } from './migrations.ts';
+import { createSqliteKeyStore } from './sqlite-key-store.ts';
+import { createSqliteUsageStore } from './sqlite-usage-store.ts';
+import { createStatementCache } from './statement-cache.ts';
+
+export interface SqliteStorageOptions {
+  /** Database file; a missing parent directory is created. ":memory:" keeps everything in this process. */
+  readonly path: string;
+  /**
+   * How long a write waits for another process (e.g. `switchboard keys create`) to release the write lock.
+   * node:sqlite is synchronous, so the event loop is blocked while it waits: keep it short. Default 2000.
+   */
+  readonly busyTimeoutMs?: number;
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 2000;
+
+function validate(options: SqliteStorageOptions): number {
+  if (typeof options.path !== 'string' || options.path === '') throw new TypeError('sqlite storage: path must be a non-empty string');
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw new TypeError('sqlite storage: busyTimeoutMs must be a whole number ≥ 0');
+  return busyTimeoutMs;
+}
+
+function openDatabase(path: string, busyTimeoutMs: number): DatabaseSync {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new DatabaseSync(path);
+  // WAL lets readers (auth lookups, admin queries) run while the usage writer commits; synchronous=NORMAL is
+  // the usual WAL pairing: it can lose the last commits on power loss but never corrupts the file.
+  db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${busyTimeoutMs};`);
+  return db;
+}
+
+/**
+ * The embedded store (DESIGN §5): keys and usage in one SQLite file. Call migrate() before first use.
+ * node:sqlite is synchronous; that is acceptable because the usage writer batches records off the response path
+ * and every statement here is a short indexed read or write.
+ */
+export function createSqliteStorage(options: SqliteStorageOptions): Storage {
+  const db = openDatabase(options.path, validate(options));
+  const statements = createStatementCache(db);
+  let closed = false;
+  return {
+    keys: createSqliteKeyStore(statements),
+    usage: createSqliteUsageStore(db, statements),
+    async migrate() {
+      applyMigrations(db);
+    },
+    async ping() {
+      statements.get('SELECT 1').get();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type { UsageQuery, UsageStore } from '../ports.ts';
+import { resolveUsageLimit } from '../resolve-usage-limit.ts';
+import { toEpochMs } from '../to-epoch-ms.ts';
+import { runInTransaction } from './run-in-transaction.ts';
+import type { StatementCache } from './statement-cache.ts';
+import { INSERT_USAGE_SQL, rowToUsage, SELECT_USAGE_SQL, usageToParams } from './usage-row.ts';
+
+interface ListStatement {
+  readonly sql: string;
+  readonly params: Record<string, SQLInputValue>;
+}
+
+/**
+ * One SQL text per combination of filters (at most eight, each prepared once) instead of one text with
+ * "$x IS NULL OR col = $x" clauses, which would stop SQLite from using the indexes.
+ */
+function listStatement(query: UsageQuery): ListStatement {
+  const where: string[] = [];
+  const params: Record<string, SQLInputValue> = { limit: resolveUsageLimit(query.limit) };
+  if (query.requestId !== undefined) {
+    where.push('request_id = $requestId');
+    params.requestId = query.requestId;
+  }
+  if (query.keyId !== undefined) {
+    where.push('key_id = $keyId');
+    params.keyId = query.keyId;
+  }
+  if (query.since !== undefined) {
+    where.push('started_at_ms >= $sinceMs');
+    params.sinceMs = toEpochMs(query.since, 'since');
+  }
+  const filter = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
+  // rowid breaks startedAt ties by insertion order, the same rule the memory adapter follows.
+  return { sql: `${SELECT_USAGE_SQL}${filter} ORDER BY started_at_ms DESC, rowid DESC LIMIT $limit`, params };
+}
+
+export function createSqliteUsageStore(db: DatabaseSync, statements: StatementCache): UsageStore {
+  return {
+    async insertMany(records) {
+      if (records.length === 0) return;
+      const insert = statements.get(INSERT_USAGE_SQL);
+      runInTransaction(db, () => {
+        for (const record of records) insert.run(usageToParams(record));
+      });
+    },
+    async list(query) {
+      const { sql, params } = listStatement(query);
+      return statements.get(sql).all(params).map(rowToUsage);
+    },
+  };
+}

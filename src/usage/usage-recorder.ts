@@ -1,0 +1,76 @@
+import type { Logger } from 'pino';
+import type { GatewayMetrics } from '../observability/metrics.ts';
+import type { UsageStore } from '../storage/ports.ts';
+import type { UsageRecord } from './usage-record.ts';
+
+export interface UsageRecorderOptions {
+  readonly store: UsageStore;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+  readonly flushIntervalMs: number;
+  readonly batchSize: number;
+  readonly maxBuffered: number;
+}
+
+/**
+ * Takes usage records on the response path (an array push) and writes them in batches off it. A failed
+ * write keeps the batch and tries again on the next flush; only past maxBuffered are the oldest dropped,
+ * and each drop is counted in switchboard_usage_dropped_total.
+ */
+export class UsageRecorder {
+  readonly #o: UsageRecorderOptions;
+  #pending: UsageRecord[] = [];
+  #flushing: Promise<void> | undefined;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(options: UsageRecorderOptions) {
+    this.#o = options;
+    this.#timer = setInterval(() => void this.flush(), options.flushIntervalMs);
+    this.#timer.unref();
+  }
+
+  record(record: UsageRecord): void {
+    this.#o.metrics.observe(record);
+    this.#pending.push(record);
+    if (this.#pending.length > this.#o.maxBuffered) {
+      const excess = this.#pending.length - this.#o.maxBuffered;
+      this.#pending.splice(0, excess);
+      this.#o.metrics.usageDropped.inc(excess);
+    }
+    this.#o.metrics.usageQueue.set(this.#pending.length);
+    if (this.#pending.length >= this.#o.batchSize) setImmediate(() => void this.flush());
+  }
+
+  /** Writes everything pending; concurrent calls share one write. */
+  async flush(): Promise<void> {
+    while (this.#flushing !== undefined) await this.#flushing;
+    if (this.#pending.length === 0) return;
+    this.#flushing = this.#writeBatches().finally(() => { this.#flushing = undefined; });
+    await this.#flushing;
+  }
+
+  /** Stops the timer and writes what is left. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.flush();
+  }
+
+  get pending(): number {
+    return this.#pending.length;
+  }
+
+  async #writeBatches(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.slice(0, this.#o.batchSize);
+      try {
+        await this.#o.store.insertMany(batch);
+      } catch (err) {
+        this.#o.metrics.usageWriteErrors.inc();
+        this.#o.logger.error({ err, records: batch.length }, 'usage write failed; records kept for the next flush');
+        return;
+      }
+      this.#pending.splice(0, batch.length);
+      this.#o.metrics.usageQueue.set(this.#pending.length);
+    }
+  }
+}

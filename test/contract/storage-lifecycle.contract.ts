@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { makeApiKeyRecord } from '../support/api-key-record-factory.ts';
+import { makeUsageRecord } from '../support/usage-record-factory.ts';
+import { useFreshStorage } from './use-fresh-storage.ts';
+import type { MakeStorage } from './use-fresh-storage.ts';
+
+/** The Storage port's own methods (migrate, ping, close); every storage adapter runs this suite. */
+export function runStorageLifecycleContract(name: string, make: MakeStorage): void {
+  describe(`Storage lifecycle contract: ${name}`, () => {
+    const storage = useFreshStorage(make);
+
+    it('migrates again without error and without losing data', async () => {
+      const key = makeApiKeyRecord();
+      const record = makeUsageRecord();
+      await storage().keys.insert(key);
+      await storage().usage.insertMany([record]);
+      await storage().migrate();
+      assert.deepEqual(await storage().keys.list(), [key]);
+      assert.deepEqual(await storage().usage.list({}), [record]);
+    });
+
+    it('answers ping while open', async () => {
+      await storage().ping();
+    });
+
+    it('closes twice without error', async () => {
+      await storage().close();
+      await storage().close();
+    });
+
+    it('fails ping and reads once closed', async () => {
+      await storage().close();
+      await assert.rejects(storage().ping());
+      await assert.rejects(storage().keys.count());
+      await assert.rejects(storage().usage.list({}));
+    });
+  });
+}

@@ -1,0 +1,29 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { createMemoryStorage } from '../../src/storage/memory/memory-storage.ts';
+import { createSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
+import { runKeyStoreContract } from './key-store.contract.ts';
+import { runStorageLifecycleContract } from './storage-lifecycle.contract.ts';
+import { runUsageStoreContract } from './usage-store.contract.ts';
+import type { MakeStorage } from './use-fresh-storage.ts';
+
+const sqliteDir = mkdtempSync(join(tmpdir(), 'switchboard-storage-contract-'));
+after(() => rmSync(sqliteDir, { recursive: true, force: true }));
+let sqliteFiles = 0;
+
+/**
+ * Every storage adapter, each able to make a fresh empty store per test. A new adapter (PostgreSQL on its own
+ * schema, Redis on its own key prefix) is one more row.
+ */
+const ADAPTERS: ReadonlyArray<readonly [name: string, make: MakeStorage]> = [
+  ['memory', async () => createMemoryStorage()],
+  ['sqlite', async () => createSqliteStorage({ path: join(sqliteDir, `${++sqliteFiles}.db`) })],
+];
+
+for (const [name, make] of ADAPTERS) {
+  runKeyStoreContract(name, make);
+  runUsageStoreContract(name, make);
+  runStorageLifecycleContract(name, make);
+}

@@ -1,0 +1,20 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { ApiKeyRecord } from '../../src/storage/ports.ts';
+
+/**
+ * An active inference key allowed every model; override what a test cares about.
+ * id, prefix and hash are fresh on every call, so records never collide unless a test makes them.
+ */
+export function makeApiKeyRecord(overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
+  return {
+    id: randomUUID(),
+    prefix: `sb_${randomBytes(4).toString('hex')}`,
+    hash: randomBytes(32).toString('hex'),
+    name: 'test key',
+    role: 'inference',
+    models: null,
+    createdAt: '2025-01-01T00:00:00.000Z',
+    revokedAt: null,
+    ...overrides,
+  };
+}
