@@ -27,7 +27,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     warmupS: quick ? 0.5 : 2,
     jsonLevels: [1, 64],
     streamLevels: [1, 16],
-    streams: (c) => (quick ? Math.max(4, c) : Math.max(20, 4 * c)),
+    streams: (c) => (quick ? Math.max(4, c) : Math.max(30, 4 * c)),
     streamWarmup: (c) => (quick ? 1 : Math.max(3, c)),
     readyTimeoutMs: 30_000,
     noisyCores: quick ? Infinity : 0.1,

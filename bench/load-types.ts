@@ -24,6 +24,8 @@ export interface JsonLoadResult {
 export interface StreamLoadSpec {
   url: string;
   concurrency: number;
+  /** streams before the measured ones; then the child prints {"warm":true} and waits for a line on stdin */
+  warmup: number;
   requests: number;
   maxSeconds: number;
   timeoutMs: number;

@@ -32,7 +32,11 @@ function snapshot(pid: number): Snapshot {
   return { at: performance.now(), target: treeCpuSeconds(pid), ours: treeCpuSeconds(process.pid), machine: machineCpu() };
 }
 
-async function measureOnce<T>(pid: number, pinning: Pinning, run: () => Promise<T>): Promise<Window<T>> {
+/** Warms up (not measured) and returns the function that runs the measured load. */
+export type Prepare<T> = () => Promise<() => Promise<T>>;
+
+async function measureOnce<T>(pid: number, pinning: Pinning, prepare: Prepare<T>): Promise<Window<T>> {
+  const run = await prepare();
   resetPeakMemory(pid);
   const before = snapshot(pid);
   const result = await run();
@@ -53,9 +57,9 @@ async function measureOnce<T>(pid: number, pinning: Pinning, run: () => Promise<
   };
 }
 
-export async function measureWindow<T>(pid: number, pinning: Pinning, noisyCores: number, run: () => Promise<T>): Promise<Window<T>> {
-  const first = await measureOnce(pid, pinning, run);
+export async function measureWindow<T>(pid: number, pinning: Pinning, noisyCores: number, prepare: Prepare<T>): Promise<Window<T>> {
+  const first = await measureOnce(pid, pinning, prepare);
   if (first.otherCores <= noisyCores) return first;
-  const second = await measureOnce(pid, pinning, run);
+  const second = await measureOnce(pid, pinning, prepare);
   return { ...(second.otherCores < first.otherCores ? second : first), attempts: 2 };
 }

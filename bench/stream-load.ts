@@ -1,5 +1,7 @@
-// Load child for the streaming phase (argv[2] = StreamLoadSpec as JSON): `requests` streamed chat
-// completions over `concurrency` keep-alive connections, bounded by count and by `maxSeconds`.
+// Load child for the streaming phase (argv[2] = StreamLoadSpec as JSON): `warmup` streams, then
+// {"warm":true} on stdout and a wait for "go" on stdin (so the harness can read the target's CPU
+// counters in between), then `requests` streamed chat completions, all over the same `concurrency`
+// keep-alive connections, bounded by count and by `maxSeconds` per phase.
 // Times per stream: response headers, first bytes of the first `data:` event, end of stream.
 import http from 'node:http';
 import type { StreamLoadResult, StreamLoadSpec } from './load-types.ts';
@@ -18,10 +20,10 @@ const url = new URL(spec.url);
 const body = Buffer.from(spec.body);
 const headers = { ...spec.headers, 'content-type': 'application/json', 'content-length': String(body.length) };
 const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
-const deadline = Date.now() + spec.maxSeconds * 1000;
 const now = (): number => performance.now();
 
-setTimeout(() => process.exit(3), (spec.maxSeconds + 30) * 1000).unref();
+setTimeout(() => process.exit(3), (2 * spec.maxSeconds + 30) * 1000).unref();
+process.stdin.on('end', () => process.exit(4)); // the harness went away
 
 function countEvents(text: string): number {
   let n = 0;
@@ -58,17 +60,27 @@ const pct = (values: number[], p: number): number | null => {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? null;
 };
 
-const samples: StreamSample[] = [];
-let issued = 0;
-async function worker(): Promise<void> {
-  while (issued < spec.requests && Date.now() < deadline) {
-    issued++;
-    samples.push(await oneStream());
-  }
+/** `count` streams over `concurrency` workers, stopped early at the deadline. */
+async function phase(count: number): Promise<StreamSample[]> {
+  const samples: StreamSample[] = [];
+  const deadline = Date.now() + spec.maxSeconds * 1000;
+  let issued = 0;
+  const worker = async (): Promise<void> => {
+    while (issued < count && Date.now() < deadline) {
+      issued++;
+      samples.push(await oneStream());
+    }
+  };
+  await Promise.all(Array.from({ length: spec.concurrency }, worker));
+  return samples;
 }
 
+await phase(spec.warmup);
+process.stdout.write('{"warm":true}\n');
+await new Promise((resolve) => process.stdin.once('data', resolve));
+process.stdin.destroy(); // nothing more to read, and an open stdin would keep this process alive
 const start = now();
-await Promise.all(Array.from({ length: spec.concurrency }, worker));
+const samples = await phase(spec.requests);
 const wallMs = now() - start;
 agent.destroy();
 

@@ -8,7 +8,7 @@ export async function waitReady(name: string, url: string, child: ManagedChild, 
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}) before it was ready:\n${child.stderrTail()}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}) before it was ready: ${headline(child)}\n${child.stderrTail(30)}`);
     try {
       const res = await fetch(url, { method: 'POST', headers: REQUEST_HEADERS, body: CHAT_BODY, signal: AbortSignal.timeout(3000) });
       const text = await res.text();
@@ -19,7 +19,13 @@ export async function waitReady(name: string, url: string, child: ManagedChild, 
     }
     await sleep(200);
   }
-  throw new Error(`${name} not ready after ${timeoutMs / 1000} s (last answer: ${last})\n${child.stderrTail()}`);
+  throw new Error(`${name} not ready after ${timeoutMs / 1000} s (last answer: ${last.split('\n')[0]})\n${child.stderrTail(30)}`);
+}
+
+/** The line of stderr most likely to name the problem: the first one mentioning an error. */
+function headline(child: ManagedChild): string {
+  const lines = child.stderrTail(200).split('\n');
+  return (lines.find((l) => /error/i.test(l) && !/^\s+at /.test(l)) ?? lines.at(-1) ?? '').trim().slice(0, 300);
 }
 
 /** Null when `stream: true` comes back as SSE with the mock's first chunk and [DONE]; else why not. */

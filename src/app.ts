@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import { GatewayError } from './errors/gateway-error.ts';
 import type { AppDeps } from './http/app-deps.ts';
@@ -19,7 +19,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: !deps.config.server.accessLog,
+    logController: new LogController({ disableRequestLogging: !deps.config.server.accessLog }),
     bodyLimit: deps.config.server.bodyLimitBytes,
     requestIdHeader: false,
     // A caller's own x-request-id is kept when it is sane, so its logs and ours share one id.

@@ -4,7 +4,6 @@ import { ConfigError } from '../config/config-error.ts';
 import { loadConfig, validateConfigFile } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { composeGateway, ensureBootstrapKey, serve } from '../main.ts';
 import { createSqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
 
 export interface CliIo {
@@ -13,6 +12,7 @@ export interface CliIo {
 }
 
 type Flags = Readonly<Record<string, string | boolean | undefined>>;
+type Env = Readonly<Record<string, string | undefined>>;
 
 export const USAGE = `usage: switchboard <command>
 
@@ -26,15 +26,15 @@ export const USAGE = `usage: switchboard <command>
 The configuration file also comes from SWITCHBOARD_CONFIG; environment variables override it.
 See docs/configuration.md.`;
 
-/** Runs one CLI command; returns the process exit code. */
-export async function runCli(args: readonly string[], flags: Flags, io: CliIo): Promise<number> {
+/** Runs one CLI command; returns the process exit code. `env` stands in for process.env (tests pass their own). */
+export async function runCli(args: readonly string[], flags: Flags, io: CliIo, env: Env = process.env): Promise<number> {
   const [command = 'serve', sub, arg] = args;
   if (flags.help === true || command === 'help') return print(io, USAGE, 0);
   try {
-    if (command === 'serve') return await serveCommand(flags, io);
+    if (command === 'serve') return await serveCommand(flags, io, env);
     if (command === 'config' && sub === 'validate' && arg !== undefined) return validateCommand(arg, io);
-    if (command === 'keys' && sub !== undefined) return await keysCommand(sub, arg, flags, io);
-    if (command === 'migrate') return await withStorage(flags, async () => { io.out('database schema is up to date'); });
+    if (command === 'keys' && sub !== undefined) return await keysCommand(sub, arg, flags, io, env);
+    if (command === 'migrate') return await withStorage(flags, env, async () => { io.out('database schema is up to date'); });
     io.err(USAGE);
     return 2;
   } catch (err) {
@@ -43,13 +43,15 @@ export async function runCli(args: readonly string[], flags: Flags, io: CliIo): 
   }
 }
 
-function configFrom(flags: Flags): Config {
-  const file = typeof flags.config === 'string' ? flags.config : process.env.SWITCHBOARD_CONFIG || undefined;
-  return loadConfig({ file });
+function configFrom(flags: Flags, env: Env): Config {
+  const file = typeof flags.config === 'string' ? flags.config : env.SWITCHBOARD_CONFIG || undefined;
+  return loadConfig({ file, env });
 }
 
-async function serveCommand(flags: Flags, io: CliIo): Promise<number> {
-  const gateway = await composeGateway({ config: configFrom(flags) });
+async function serveCommand(flags: Flags, io: CliIo, env: Env): Promise<number> {
+  // Loaded here so that `config validate` and `keys` do not load the whole gateway.
+  const { composeGateway, ensureBootstrapKey, serve } = await import('../main.ts');
+  const gateway = await composeGateway({ config: configFrom(flags, env), env });
   await ensureBootstrapKey(gateway.deps, io.out);
   await serve(gateway);
   const { server } = gateway.deps.config;
@@ -62,8 +64,8 @@ function validateCommand(file: string, io: CliIo): number {
   return print(io, `${file}: valid (${config.providers.length} providers, ${config.models.length} models)`, 0);
 }
 
-async function keysCommand(sub: string, arg: string | undefined, flags: Flags, io: CliIo): Promise<number> {
-  return withStorage(flags, async (keys) => {
+async function keysCommand(sub: string, arg: string | undefined, flags: Flags, io: CliIo, env: Env): Promise<number> {
+  return withStorage(flags, env, async (keys) => {
     if (sub === 'create') {
       const role = flags.role === 'admin' ? 'admin' : 'inference';
       if (flags.role !== undefined && flags.role !== 'admin' && flags.role !== 'inference') throw new GatewayError('SB_INVALID_REQUEST', { param: 'role', message: '--role must be admin or inference' });
@@ -82,8 +84,8 @@ async function keysCommand(sub: string, arg: string | undefined, flags: Flags, i
   });
 }
 
-async function withStorage(flags: Flags, work: (keys: KeyAdmin) => Promise<void>): Promise<number> {
-  const config = configFrom(flags);
+async function withStorage(flags: Flags, env: Env, work: (keys: KeyAdmin) => Promise<void>): Promise<number> {
+  const config = configFrom(flags, env);
   const storage = createSqliteStorage({ path: join(config.dataDir, 'switchboard.db') });
   try {
     await storage.migrate();

@@ -11,17 +11,22 @@ type Env = Readonly<Record<string, string | undefined>>;
 export interface LoadOptions {
   /** Path of a YAML or JSON file; none means defaults plus environment. */
   readonly file?: string | undefined;
+  /** A configuration tree given directly (tests, embedding); used when no file is named. */
+  readonly raw?: Record<string, unknown>;
   readonly env?: Env;
 }
 
 /** Reads, merges (file < environment), validates and freezes the configuration. Throws ConfigError. */
 export function loadConfig(options: LoadOptions = {}): Config {
   const env = options.env ?? process.env;
-  const raw = options.file === undefined ? {} : readConfigFile(options.file);
+  const raw = options.file === undefined ? structuredClone(options.raw ?? {}) : readConfigFile(options.file);
   const fromEnv = applyEnvOverrides(raw, env);
-  const providers = Array.isArray(raw.providers) ? raw.providers as unknown[] : [];
-  const named = new Set(providers.map((p) => (p !== null && typeof p === 'object' ? String((p as Record<string, unknown>).name) : '')));
-  raw.providers = [...providers, ...providersFromEnv(env, named)];
+  // A "providers" that is not a list is left as it is, so validation reports it instead of it being replaced.
+  if (raw.providers === undefined || raw.providers === null || Array.isArray(raw.providers)) {
+    const providers = Array.isArray(raw.providers) ? raw.providers as unknown[] : [];
+    const named = new Set(providers.map((p) => (p !== null && typeof p === 'object' ? String((p as Record<string, unknown>).name) : '')));
+    raw.providers = [...providers, ...providersFromEnv(env, named)];
+  }
   return validate(raw, options.file ?? 'defaults and environment', fromEnv);
 }
 

@@ -20,6 +20,8 @@ export interface UsageRecorderOptions {
 export class UsageRecorder {
   readonly #o: UsageRecorderOptions;
   #pending: UsageRecord[] = [];
+  /** Records ever dropped from the head of #pending; tells a finished write how much of its batch is still there. */
+  #dropped = 0;
   #flushing: Promise<void> | undefined;
   readonly #timer: NodeJS.Timeout;
 
@@ -35,10 +37,13 @@ export class UsageRecorder {
     if (this.#pending.length > this.#o.maxBuffered) {
       const excess = this.#pending.length - this.#o.maxBuffered;
       this.#pending.splice(0, excess);
+      this.#dropped += excess;
       this.#o.metrics.usageDropped.inc(excess);
     }
     this.#o.metrics.usageQueue.set(this.#pending.length);
-    if (this.#pending.length >= this.#o.batchSize) setImmediate(() => void this.flush());
+    // A write in progress keeps going while records are pending; after a failure the timer retries, so a
+    // store that is down is not hit once per new record.
+    if (this.#pending.length >= this.#o.batchSize && this.#flushing === undefined) setImmediate(() => void this.flush());
   }
 
   /** Writes everything pending; concurrent calls share one write. */
@@ -62,6 +67,7 @@ export class UsageRecorder {
   async #writeBatches(): Promise<void> {
     while (this.#pending.length > 0) {
       const batch = this.#pending.slice(0, this.#o.batchSize);
+      const droppedBefore = this.#dropped;
       try {
         await this.#o.store.insertMany(batch);
       } catch (err) {
@@ -69,7 +75,8 @@ export class UsageRecorder {
         this.#o.logger.error({ err, records: batch.length }, 'usage write failed; records kept for the next flush');
         return;
       }
-      this.#pending.splice(0, batch.length);
+      // Records of this batch that were dropped while it was being written are no longer at the head.
+      this.#pending.splice(0, batch.length - Math.min(batch.length, this.#dropped - droppedBefore));
       this.#o.metrics.usageQueue.set(this.#pending.length);
     }
   }

@@ -7,7 +7,7 @@ import { invalidRequest, unsupportedParameter } from './request-errors.ts';
  * forced tool whose input is the JSON answer (LiteLLM "json_tool_call", Vercel "json"). The response
  * translators turn that tool call back into message content with finish_reason "stop".
  */
-export const JSON_RESPONSE_TOOL_NAME = 'json_response';
+export const JSON_TOOL_NAME = 'json_response';
 
 const OPEN_OBJECT_SCHEMA = { type: 'object', additionalProperties: true, properties: {} };
 
@@ -19,7 +19,7 @@ export function jsonResponseTool(responseFormat: unknown): AnthropicTool | undef
     case 'text':
       return undefined;
     case 'json_object':
-      return { name: JSON_RESPONSE_TOOL_NAME, description: 'Respond with a JSON object.', input_schema: { ...OPEN_OBJECT_SCHEMA } };
+      return { name: JSON_TOOL_NAME, description: 'Respond with a JSON object.', input_schema: { ...OPEN_OBJECT_SCHEMA } };
     case 'json_schema':
       return schemaTool(responseFormat.json_schema);
     default:
@@ -35,7 +35,7 @@ function schemaTool(spec: unknown): AnthropicTool {
   }
   const name = asString(spec.name);
   const description = asString(spec.description) ?? `Respond with a JSON object${name === undefined ? '' : ` (${name})`} that matches the input schema.`;
-  return { name: JSON_RESPONSE_TOOL_NAME, description, input_schema: schema };
+  return { name: JSON_TOOL_NAME, description, input_schema: schema };
 }
 
 /**
@@ -45,5 +45,5 @@ function schemaTool(spec: unknown): AnthropicTool {
 export function jsonToolNameFor(body: unknown): string | undefined {
   if (!isRecord(body) || !isRecord(body.response_format)) return undefined;
   const type = body.response_format.type;
-  return type === 'json_object' || type === 'json_schema' ? JSON_RESPONSE_TOOL_NAME : undefined;
+  return type === 'json_object' || type === 'json_schema' ? JSON_TOOL_NAME : undefined;
 }

@@ -2,9 +2,13 @@
  * The built-in `mock` provider: an OpenAI-format model API answered in process, with no network, so the
  * product can be tried offline and tests have a fast, deterministic upstream. It behaves like a real API:
  * chat completions (text, images counted, tools, n, stop, max_tokens, response_format, SSE streaming with
- * stream_options.include_usage) and embeddings, real token counts from the shared counter, and
- * OpenAI-shaped 400s for bad bodies. Replies quote the last user message:
- * `Mock reply to: "<text, cut to 200 chars>"`.
+ * stream_options.include_usage) and embeddings, and OpenAI-shaped 400s for bad bodies. Replies quote the
+ * last user message: `Mock reply to: "<text, cut to 200 chars>"`; after tool results they cite the results.
+ *
+ * Token accounting uses the shared counter (formats/token-counter.ts): prompt_tokens is the sum over every
+ * message's text (tool-call names and arguments included; tool definitions and per-message overhead are
+ * not counted), completion_tokens the sum over all choices. max_tokens / max_completion_tokens cut the
+ * reply at a word boundary to at most that many tokens (finish "length").
  *
  * Special models (the request's upstream model id):
  * - `mock-error-429`: 429 `rate_limit_exceeded` with `retry-after: 1` and x-ratelimit-* headers.

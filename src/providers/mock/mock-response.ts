@@ -56,7 +56,8 @@ export function openaiErrorResponse(status: number, error: OpenAIErrorFields, st
  */
 export function sseResponse(events: readonly string[], delayMs: number, signal: AbortSignal, startedAt: number): UpstreamResponse {
   const body = Readable.from(pace(events, delayMs, signal), { objectMode: false });
-  const onAbort = (): void => { body.destroy(abortReason(signal)); };
+  // destroy() is typed for Error, but undici passes any abort reason through unchanged and so do we.
+  const onAbort = (): void => { body.destroy(abortReason(signal) as Error); };
   signal.addEventListener('abort', onAbort, { once: true });
   body.once('close', () => signal.removeEventListener('abort', onAbort));
   const headers = { ...baseHeaders(startedAt), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };

@@ -60,7 +60,7 @@ export function parseChatRequest(body: Body): Parsed<ChatRequest> {
       n: readInteger(body, 'n', 1, MAX_N) ?? 1,
       maxTokens: readInteger(body, 'max_completion_tokens', 1) ?? readInteger(body, 'max_tokens', 1),
       stop: readStop(body.stop),
-      tools: selectTools(tools, body.tool_choice),
+      tools: selectTools(tools, body.tool_choice, Array.isArray(body.tools) && body.tools.length > 0),
       parallelToolCalls: body.parallel_tool_calls !== false,
       responseFormat: readResponseFormat(body.response_format),
       stream: body.stream === true,
@@ -158,12 +158,13 @@ function readTools(body: Body): FunctionTool[] {
 }
 
 /** Applies tool_choice: "none" hides every tool, a named function or allowed_tools narrows the list. */
-function selectTools(tools: FunctionTool[], choice: unknown): FunctionTool[] {
-  if (choice === undefined || choice === null || choice === 'auto' || choice === 'required') return tools;
-  if (choice === 'none') return [];
-  if (tools.length === 0) {
+function selectTools(tools: FunctionTool[], choice: unknown, hasTools: boolean): FunctionTool[] {
+  if (choice === undefined || choice === null) return tools;
+  if (!hasTools) {
     throw new InvalidRequest('Invalid value for \'tool_choice\': \'tool_choice\' is only allowed when \'tools\' are specified.', 'tool_choice', null);
   }
+  if (choice === 'auto' || choice === 'required') return tools;
+  if (choice === 'none') return [];
   if (isObject(choice) && choice.type === 'function' && isObject(choice.function) && typeof choice.function.name === 'string') {
     return [findTool(tools, choice.function.name)];
   }
