@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDeps } from '../app-deps.ts';
 
 const STARTED = new Date();
@@ -12,7 +12,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: AppDeps): void {
     endpoints: ['/v1/chat/completions', '/v1/embeddings', '/v1/models', '/v1/messages', '/v1/messages/count_tokens'],
   }));
   app.get('/health', { config, schema }, async () => ({ status: 'ok' }));
-  const ready = async (_req: unknown, reply: import('fastify').FastifyReply) => {
+  const ready = async (_req: unknown, reply: FastifyReply) => {
     const checks = await componentChecks(deps);
     const ok = !deps.lifecycle.shuttingDown && checks.every((c) => c.status === 'ok');
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', shutting_down: deps.lifecycle.shuttingDown, checks });

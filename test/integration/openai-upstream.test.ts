@@ -1,0 +1,157 @@
+// Switchboard in front of an OpenAI-format upstream that replays recorded wire traffic: pass-through for
+// OpenAI callers, translation for Anthropic callers, and every upstream failure mode.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { FIXTURES_DIR, startReplayServer, type ReplayServer } from '../support/replay-server.ts';
+import { ADMIN_KEY, startGateway, type TestGateway } from '../support/start-gateway.ts';
+import { usageFor } from '../support/usage-for.ts';
+
+const PROVIDER_KEY = 'sk-provider-secret-1234567890';
+const fixtureBody = (name: string): unknown => (JSON.parse(readFileSync(join(FIXTURES_DIR, name), 'utf8')) as { body: unknown }).body;
+const chat = (b: Record<string, unknown>): boolean => b.stream !== true;
+const streamed = (b: Record<string, unknown>): boolean => b.stream === true;
+
+describe('OpenAI-format upstream (recorded traffic)', () => {
+  let upstream: ReplayServer;
+  let gw: TestGateway;
+  let oai: OpenAI;
+  let ant: Anthropic;
+
+  before(async () => {
+    upstream = await startReplayServer([
+      { method: 'POST', path: '/v1/chat/completions', when: (b) => b.model === 'gpt-429', fixture: 'openai/error-429.json' },
+      { method: 'POST', path: '/v1/chat/completions', when: (b) => b.model === 'gpt-500', fixture: 'openai/error-500.json' },
+      { method: 'POST', path: '/v1/chat/completions', when: (b) => b.model === 'gpt-hang', behaviour: 'hang' },
+      { method: 'POST', path: '/v1/chat/completions', when: (b) => b.model === 'gpt-reset', behaviour: 'reset' },
+      { method: 'POST', path: '/v1/chat/completions', when: (b) => b.model === 'gpt-garbage', behaviour: 'garbage' },
+      { method: 'POST', path: '/v1/chat/completions', when: (b) => b.model === 'gpt-cut', behaviour: 'reset-mid-stream', fixture: 'openai/chat-stream.sse', eventsBeforeReset: 3 },
+
+      { method: 'POST', path: '/v1/chat/completions', when: (b) => chat(b) && b.tools === undefined, fixture: 'openai/chat-basic.json' },
+      { method: 'POST', path: '/v1/chat/completions', when: (b) => chat(b) && b.tools !== undefined, fixture: 'openai/chat-tools-parallel.json' },
+      { method: 'POST', path: '/v1/chat/completions', when: (b) => streamed(b) && b.tools === undefined, fixture: 'openai/chat-stream.sse' },
+      { method: 'POST', path: '/v1/chat/completions', when: (b) => streamed(b) && b.tools !== undefined, fixture: 'openai/chat-stream-tools-parallel.sse' },
+      { method: 'POST', path: '/v1/embeddings', fixture: 'openai/embeddings.json' },    ]);
+    gw = await startGateway({
+      config: { providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: PROVIDER_KEY, timeoutMs: 400 }] },
+    });
+    oai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: ADMIN_KEY, maxRetries: 0 });
+    ant = new Anthropic({ baseURL: gw.url, apiKey: ADMIN_KEY, maxRetries: 0 });
+  });
+  afterEach(() => { upstream.requests.length = 0; });
+  after(async () => { await gw.close(); await upstream.close(); });
+
+  it('passes an OpenAI caller\'s body and the answer through as bytes, with the provider\'s credential', async () => {
+    const body = '{"model":"gpt-4o-mini",  "messages":[{"role":"user","content":"Hello!"}]}';
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body });
+    assert.equal(res.status, 200);
+    assert.deepEqual(JSON.parse(await res.text()), fixtureBody('openai/chat-basic.json'));
+    const sent = upstream.requests[0]!;
+    assert.equal(sent.body, body, 'the caller\'s bytes went upstream untouched');
+    assert.equal(sent.headers.authorization, `Bearer ${PROVIDER_KEY}`);
+    assert.equal(sent.path, '/v1/chat/completions');
+  });
+
+  it('strips a "provider/" prefix and sends the bare model upstream', async () => {
+    await oai.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Hello!' }] });
+    assert.equal((JSON.parse(upstream.requests[0]!.body) as { model: string }).model, 'gpt-4o-mini');
+  });
+
+  it('streams the recorded events to an OpenAI caller unchanged and records the usage', async () => {
+    const { data, response } = await oai.chat.completions.create({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Hello!' }] }).withResponse();
+    let text = '';
+    let usage: OpenAI.CompletionUsage | undefined;
+    for await (const chunk of data) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      if (chunk.usage) usage = chunk.usage;
+    }
+    assert.ok(text.length > 0);
+    assert.ok(usage);
+    const records = await usageFor(gw, response.headers.get('x-request-id')!);
+    const req = records.find((r) => r.kind === 'request')!;
+    assert.equal(req.outputTokens, usage.completion_tokens);
+    assert.equal(req.inputTokens + ((usage.prompt_tokens_details?.cached_tokens) ?? 0), usage.prompt_tokens);
+  });
+
+  it('assembles interleaved parallel tool-call deltas', async () => {
+    const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }, { type: 'function', function: { name: 'get_time', parameters: { type: 'object' } } }];
+    const final = await oai.chat.completions.stream({ model: 'gpt-4o', tools, messages: [{ role: 'user', content: 'Weather and time?' }] }).finalChatCompletion();
+    const calls = final.choices[0]!.message.tool_calls!;
+    assert.equal(calls.length, 2);
+    for (const c of calls) assert.equal(typeof JSON.parse(c.type === 'function' ? c.function.arguments : ''), 'object');
+  });
+
+  it('serves embeddings', async () => {
+    const res = await oai.embeddings.create({ model: 'text-embedding-3-small', input: ['a', 'b'], dimensions: 8, encoding_format: 'float' });
+    assert.equal(res.data.length, 2);
+    assert.equal(res.data[0]!.embedding.length, 8);
+  });
+
+  it('translates for an Anthropic caller: message, tools and stream', async () => {
+    const msg = await ant.messages.create({ model: 'gpt-4o-mini', max_tokens: 100, messages: [{ role: 'user', content: 'Hello!' }] });
+    assert.equal(msg.stop_reason, 'end_turn');
+    assert.equal(msg.content[0]?.type === 'text' && msg.content[0].text, 'Hello! How can I assist you today?');
+    const sent = JSON.parse(upstream.requests[0]!.body) as Record<string, unknown>;
+    assert.equal(sent.max_completion_tokens, 100);
+    assert.equal(upstream.requests[0]!.headers['x-api-key'], undefined, 'the caller\'s key never goes upstream');
+
+    const tools: Anthropic.Tool[] = [{ name: 'get_weather', input_schema: { type: 'object' } }, { name: 'get_time', input_schema: { type: 'object' } }];
+    const withTools = await ant.messages.create({ model: 'gpt-4o', max_tokens: 100, tools, messages: [{ role: 'user', content: 'Weather and time?' }] });
+    assert.equal(withTools.stop_reason, 'tool_use');
+    assert.equal(withTools.content.filter((b) => b.type === 'tool_use').length, 2);
+
+    const final = await ant.messages.stream({ model: 'gpt-4o', max_tokens: 100, tools, messages: [{ role: 'user', content: 'Weather and time?' }] }).finalMessage();
+    const uses = final.content.filter((b) => b.type === 'tool_use');
+    assert.equal(uses.length, 2);
+    for (const u of uses) assert.equal(typeof u.input, 'object');
+    assert.ok(final.usage.output_tokens > 0);
+    assert.equal((JSON.parse(upstream.requests.at(-1)!.body) as { stream_options?: { include_usage?: boolean } }).stream_options?.include_usage, true);
+  });
+
+  it('keeps an upstream 429 a 429 with retry-after, in both dialects', async () => {
+    await assert.rejects(oai.chat.completions.create({ model: 'gpt-429', messages: [{ role: 'user', content: 'x' }] }),
+      (err: unknown) => err instanceof OpenAI.RateLimitError && err.code === 'SB_UPSTREAM_ERROR' && /Rate limit reached/.test(err.message) && err.headers?.get('retry-after') !== null);
+    await assert.rejects(ant.messages.create({ model: 'gpt-429', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+      (err: unknown) => err instanceof Anthropic.RateLimitError);
+    await assert.rejects(oai.chat.completions.create({ model: 'gpt-500', messages: [{ role: 'user', content: 'x' }] }),
+      (err: unknown) => err instanceof OpenAI.InternalServerError);
+  });
+
+  it('turns a hung, reset or garbage upstream into a clear gateway error and keeps serving', async () => {
+    const cases: Array<[string, number, string]> = [['gpt-hang', 504, 'SB_UPSTREAM_TIMEOUT'], ['gpt-reset', 502, 'SB_UPSTREAM_UNREACHABLE'], ['gpt-garbage', 502, 'SB_UPSTREAM_BAD_RESPONSE']];
+    for (const [model, status, code] of cases) {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'x' }] }) });
+      assert.equal(res.status, status, model);
+      const body = await res.json() as { error: { code: string; message: string } };
+      assert.equal(body.error.code, code);
+      assert.doesNotMatch(JSON.stringify(body), /sk-provider|at \w+ \(/, 'no secret or stack trace');
+      const records = await usageFor(gw, res.headers.get('x-request-id')!);
+      assert.deepEqual(records.map((r) => [r.kind, r.outcome, r.errorCode]).sort(), [['attempt', 'error', code], ['request', 'error', code]]);
+    }
+    const ok = await oai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello!' }] });
+    assert.equal(ok.choices[0]!.finish_reason, 'stop');
+  });
+
+  it('ends a stream cut by the upstream with an error event the SDK raises, and records the failure', async () => {
+    const { data, response } = await oai.chat.completions.create({ model: 'gpt-cut', stream: true, messages: [{ role: 'user', content: 'x' }] }).withResponse();
+    await assert.rejects((async () => { for await (const _ of data) { /* drain */ } })(), (err: unknown) => err instanceof OpenAI.APIError);
+    const records = await usageFor(gw, response.headers.get('x-request-id')!);
+    assert.equal(records.find((r) => r.kind === 'request')?.outcome, 'error');
+  });
+});
+
+describe('dead upstream', () => {
+  it('answers SB_UPSTREAM_UNREACHABLE when nothing listens', async () => {
+    const gw = await startGateway({ config: { providers: [{ name: 'openai', type: 'openai', baseUrl: 'http://127.0.0.1:9/v1', apiKey: PROVIDER_KEY }] } });
+    try {
+      const oai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: ADMIN_KEY, maxRetries: 0 });
+      await assert.rejects(oai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }),
+        (err: unknown) => err instanceof OpenAI.APIError && err.status === 502 && err.code === 'SB_UPSTREAM_UNREACHABLE');
+    } finally {
+      await gw.close();
+    }
+  });
+});
