@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import { GatewayError } from './errors/gateway-error.ts';
 import type { AppDeps } from './http/app-deps.ts';
 import { authHook } from './http/auth-hook.ts';
-import { sendError, toGatewayError } from './http/error-handler.ts';
+import { dialectOf, sendError, toGatewayError } from './http/error-handler.ts';
 import './http/fastify-types.ts';
 import { registerJsonParser } from './http/json-body-parser.ts';
 import { registerAiRoutes } from './http/routes/ai-routes.ts';
@@ -27,7 +27,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    return503OnClosing: true,
+    // Requests that arrive while closing get SB_SHUTTING_DOWN in their dialect (below), not fastify's own body.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
@@ -37,6 +38,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swagger, { openapi: { info: { title: 'Switchboard', version: deps.version }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } } });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // The Anthropic SDK reads the request id of errors too from this header.
+    if (dialectOf(request) === 'anthropic') reply.header('request-id', request.id);
+    // Probes (/ready turns 503 by itself) and other keyless routes still answer while draining.
+    if (deps.lifecycle.shuttingDown && request.routeOptions.config.auth !== 'none') throw new GatewayError('SB_SHUTTING_DOWN');
   });
   app.addHook('onRequest', authHook(deps.authenticator));
   app.setErrorHandler((err: Error, request, reply) => sendError(toGatewayError(err, request), request, reply));

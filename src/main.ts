@@ -94,8 +94,12 @@ async function shutdown(app: FastifyInstance, deps: AppDeps): Promise<void> {
     app.server.closeAllConnections();
   }, deps.config.server.shutdownGraceMs);
   deadline.unref();
+  // Connections that finish their last request during the grace period would otherwise idle until the
+  // keep-alive timeout; close each one as soon as it goes idle.
+  const sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
   await app.close();
   clearTimeout(deadline);
+  clearInterval(sweeper);
   await deps.usage.close();
   await Promise.all([...deps.providers.values()].map((p) => p.close()));
   await deps.storage.close();

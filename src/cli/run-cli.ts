@@ -55,7 +55,9 @@ async function serveCommand(flags: Flags, io: CliIo, env: Env): Promise<number> 
   await ensureBootstrapKey(gateway.deps, io.out);
   await serve(gateway);
   const { server } = gateway.deps.config;
-  io.out(`Switchboard ${gateway.deps.version} listening on http://${server.host}:${server.port} (metrics: ${server.metricsPort === 0 ? 'off' : server.metricsPort}); providers: ${[...gateway.deps.providers.keys()].join(', ')}`);
+  const address = gateway.app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : server.port;
+  io.out(`Switchboard ${gateway.deps.version} listening on http://${server.host}:${port} (metrics: ${server.metricsPort === 0 ? 'off' : server.metricsPort}); providers: ${[...gateway.deps.providers.keys()].join(', ')}`);
   return 0;
 }
 

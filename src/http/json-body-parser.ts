@@ -3,11 +3,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.ts';
 
 /**
- * Parses JSON bodies once, keeping the original bytes so they can be forwarded untouched. Invalid UTF-8
+ * JSON is the only body type any route takes. Parses JSON bodies once, keeping the original bytes so they can be forwarded untouched. Invalid UTF-8
  * and malformed JSON are answered with their own codes instead of a generic 400.
  */
 export function registerJsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done) => {
     if (!isUtf8(body)) return done(new GatewayError('SB_INVALID_UTF8'), undefined);
     request.rawBody = body;

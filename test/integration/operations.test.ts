@@ -1,0 +1,86 @@
+// Operator endpoints: service info, health, readiness, component checks, status, metrics, OpenAPI docs.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ADMIN_KEY, startGateway, type TestGateway } from '../support/start-gateway.ts';
+
+describe('operations endpoints', () => {
+  let gw: TestGateway;
+  const get = async (path: string): Promise<{ status: number; body: any; text: string }> => {
+    const res = await fetch(`${gw.url}${path}`);
+    const text = await res.text();
+    let body: unknown;
+    try { body = JSON.parse(text); } catch { body = undefined; }
+    return { status: res.status, body, text };
+  };
+
+  before(async () => { gw = await startGateway(); });
+  after(() => gw.close());
+
+  it('GET / describes the service', async () => {
+    const res = await get('/');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.service, 'switchboard');
+    assert.ok(res.body.endpoints.includes('/v1/chat/completions'));
+  });
+
+  it('health, readiness and component checks answer without a key', async () => {
+    assert.deepEqual((await get('/health')).body, { status: 'ok' });
+    for (const path of ['/ready', '/health/ready']) {
+      const res = await get(path);
+      assert.equal(res.status, 200);
+      assert.equal(res.body.status, 'ready');
+    }
+    const detailed = await get('/health/detailed');
+    assert.equal(detailed.status, 200);
+    assert.deepEqual(detailed.body.checks.map((c: { name: string }) => c.name).sort(), ['providers', 'storage', 'usage_writer']);
+  });
+
+  it('readiness turns 503 while shutting down', async () => {
+    gw.gateway.deps.lifecycle.shuttingDown = true;
+    try {
+      const res = await get('/ready');
+      assert.equal(res.status, 503);
+      assert.equal(res.body.shutting_down, true);
+    } finally {
+      gw.gateway.deps.lifecycle.shuttingDown = false;
+    }
+  });
+
+  it('a failing store shows in /health/detailed', async () => {
+    const ping = gw.storage.ping;
+    gw.storage.ping = async () => { throw new Error('disk gone'); };
+    try {
+      const res = await get('/health/detailed');
+      assert.equal(res.status, 503);
+      assert.equal(res.body.checks.find((c: { name: string }) => c.name === 'storage').status, 'failing');
+    } finally {
+      gw.storage.ping = ping;
+    }
+  });
+
+  it('/status lists providers without credentials', async () => {
+    const res = await get('/status');
+    assert.equal(res.status, 200);
+    assert.ok(res.body.providers.some((p: { name: string }) => p.name === 'mock'));
+    assert.doesNotMatch(res.text, /apiKey|sk-/);
+  });
+
+  it('/metrics exposes request, token and usage-queue metrics after traffic', async () => {
+    await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'mock', messages: [{ role: 'user', content: 'count me' }] }) });
+    const res = await get('/metrics');
+    assert.equal(res.status, 200);
+    assert.match(res.text, /switchboard_requests_total\{endpoint="chat",provider="mock",model="mock",status="200",outcome="ok"\} \d/);
+    assert.match(res.text, /switchboard_tokens_total\{provider="mock",model="mock",type="output"\} \d/);
+    assert.match(res.text, /switchboard_usage_queue_depth/);
+    assert.match(res.text, /switchboard_request_duration_seconds_bucket/);
+  });
+
+  it('/docs is an OpenAPI document of every route', async () => {
+    const res = await get('/docs');
+    assert.equal(res.status, 200);
+    assert.match(res.body.openapi, /^3\./);
+    for (const path of ['/v1/chat/completions', '/v1/embeddings', '/v1/models', '/v1/messages', '/v1/messages/count_tokens', '/api/keys', '/api/keys/{id}', '/api/usage', '/health', '/ready', '/health/detailed', '/status', '/metrics']) {
+      assert.ok(res.body.paths[path], `missing ${path}`);
+    }
+  });
+});
