@@ -13,8 +13,10 @@ export interface BenchConfig {
   /** streamed requests before each streaming cell (not counted) */
   streamWarmup: (c: number) => number;
   readyTimeoutMs: number;
-  /** a cell whose foreign CPU use exceeded this many cores is measured again, once */
+  /** a cell whose foreign CPU use exceeded this many cores is measured again, once … */
   noisyCores: number;
+  /** … but at most this many cells per run, so a busy machine cannot stretch the run much */
+  maxRetries: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
@@ -31,5 +33,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     streamWarmup: (c) => (quick ? 1 : Math.max(3, c)),
     readyTimeoutMs: 30_000,
     noisyCores: quick ? Infinity : 0.1,
+    maxRetries: quick ? 0 : 2,
   };
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { readConfig } from './bench-config.ts';
 import { environmentInfo, loadAverage } from './environment-info.ts';
 import { num } from './format.ts';
-import { installCleanup, stopAllChildren } from './managed-child.ts';
+import { installCleanup, stopAllChildren, wasInterrupted } from './managed-child.ts';
 import { measureJsonCell } from './measure-json.ts';
 import { measureStreamCell } from './measure-stream.ts';
 import { detectPinning, pinSelf } from './pinning.ts';
@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     stamp, config, pinning, environment: [], idleRssMb: {}, jsonCells: [], streamCells: [], wallS: 0,
     switchboard: { available: sb.ok, reason: sb.ok ? null : sb.reason, notes: [] },
   };
+  const noise = { maxCores: config.noisyCores, retriesLeft: config.maxRetries };
   let targets: Target[] = sb.ok ? [mock, bare, sb.target] : [mock, bare];
   for (const t of targets) data.idleRssMb[t.name] = treeMemoryMb(t.child.pid).rss;
 
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
     for (const target of targets) {
       targets = dropDeadGateway(targets, data);
       if (!targets.includes(target)) continue;
-      const cell: JsonCell = await measureJsonCell(target, c, config, pinning);
+      const cell: JsonCell = await measureJsonCell(target, c, config, pinning, noise);
       data.jsonCells.push(cell);
       const r = cell.window.result;
       progress(`json c=${c} ${target.name}: ${num(cell.requestsPerS)} req/s, p50 ${num(r.p50)} ms, ${num(cell.cpuUsPerRequest)} µs/req, non-2xx ${r.non2xx}, errors ${r.errors}`);
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
     for (const target of targets) {
       targets = dropDeadGateway(targets, data);
       if (!targets.includes(target)) continue;
-      const cell: StreamCell = await measureStreamCell(target, c, config, pinning);
+      const cell: StreamCell = await measureStreamCell(target, c, config, pinning, noise);
       data.streamCells.push(cell);
       const r = cell.window.result;
       progress(`stream c=${c} ${target.name}: first data p50 ${num(r.firstP50)} ms, total p50 ${num(r.totalP50)} ms, ok ${r.ok}/${r.requests}`);
@@ -112,10 +113,9 @@ async function main(): Promise<void> {
   progress(`report written to bench/results/${stamp}.md`);
 }
 
-try {
-  await main();
-} catch (err) {
+main().catch(async (err: unknown) => {
+  if (wasInterrupted()) return; // the signal handler is stopping the children and will exit 130
   process.stderr.write(`\nbench: harness failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   await stopAllChildren();
   process.exitCode = 1;
-}
+});

@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 
 const TAIL_BYTES = 64 * 1024;
 const live = new Set<ManagedChild>();
+let interrupted = false;
 
 export interface ChildSpec {
   name: string;
@@ -85,6 +86,11 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** True once Ctrl-C or SIGTERM arrived: failures of children stopped on purpose are not errors. */
+export function wasInterrupted(): boolean {
+  return interrupted;
+}
+
 export async function stopAllChildren(): Promise<void> {
   await Promise.all([...live].map((child) => child.stop()));
 }
@@ -97,6 +103,7 @@ export function installCleanup(onExit: () => void): void {
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
+      interrupted = true;
       process.stderr.write(`\nbench: ${signal}, stopping children\n`);
       void stopAllChildren().finally(() => process.exit(130));
     });

@@ -4,7 +4,7 @@ import { measureWindow } from './measure-window.ts';
 import { runLoadChild } from './run-load-child.ts';
 import type { BenchConfig } from './bench-config.ts';
 import type { JsonLoadResult, JsonLoadSpec } from './load-types.ts';
-import type { Window } from './measure-window.ts';
+import type { NoisePolicy, Window } from './measure-window.ts';
 import type { Pinning } from './pinning.ts';
 import type { Target, TargetName } from './target.ts';
 
@@ -22,13 +22,13 @@ function load(target: Target, c: number, durationS: number, pinning: Pinning): P
   return runLoadChild<JsonLoadResult>('json-load.ts', spec, (durationS + 40) * 1000, pinning);
 }
 
-export async function measureJsonCell(target: Target, c: number, config: BenchConfig, pinning: Pinning): Promise<JsonCell> {
+export async function measureJsonCell(target: Target, c: number, config: BenchConfig, pinning: Pinning, noise: NoisePolicy): Promise<JsonCell> {
   // A separate warm-up child: autocannon opens its c connections in well under 1 % of a cell.
   const prepare = async (): Promise<() => Promise<JsonLoadResult>> => {
     await load(target, c, config.warmupS, pinning);
     return () => load(target, c, config.durationS, pinning);
   };
-  const window = await measureWindow(target.child.pid, pinning, config.noisyCores, prepare);
+  const window = await measureWindow(target.child.pid, pinning, noise, prepare);
   const { responses, durationS } = window.result;
   return {
     target: target.name,

@@ -6,7 +6,7 @@ import { measureWindow } from './measure-window.ts';
 import { startLoadChild } from './run-load-child.ts';
 import type { BenchConfig } from './bench-config.ts';
 import type { StreamLoadResult, StreamLoadSpec } from './load-types.ts';
-import type { Window } from './measure-window.ts';
+import type { NoisePolicy, Window } from './measure-window.ts';
 import type { Pinning } from './pinning.ts';
 import type { Target, TargetName } from './target.ts';
 
@@ -34,8 +34,8 @@ async function prepareLoad(target: Target, c: number, config: BenchConfig, pinni
   };
 }
 
-export async function measureStreamCell(target: Target, c: number, config: BenchConfig, pinning: Pinning): Promise<StreamCell> {
-  const window = await measureWindow(target.child.pid, pinning, config.noisyCores, () => prepareLoad(target, c, config, pinning));
+export async function measureStreamCell(target: Target, c: number, config: BenchConfig, pinning: Pinning, noise: NoisePolicy): Promise<StreamCell> {
+  const window = await measureWindow(target.child.pid, pinning, noise, () => prepareLoad(target, c, config, pinning));
   const { requests } = window.result;
   return { target: target.name, c, window, cpuMsPerStream: requests > 0 ? (window.cpuS * 1000) / requests : null };
 }

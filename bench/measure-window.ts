@@ -1,6 +1,7 @@
 // One measured cell: the target's CPU and memory, the load CPU's load and everybody else's CPU,
 // around one bounded load run. A cell disturbed by other tenants of the machine is measured again
-// (once) and the cleaner attempt kept, so a noisy neighbour shows up as a number, not as a verdict.
+// (once, while the run's retry budget lasts) and the cleaner attempt kept; the rest of the noise is
+// shown as a number next to the figures it may have spoilt.
 import { machineCpu, resetPeakMemory, treeCpuSeconds, treeMemoryMb } from './proc-stats.ts';
 import type { CpuBusy } from './proc-stats.ts';
 import type { Pinning } from './pinning.ts';
@@ -57,9 +58,16 @@ async function measureOnce<T>(pid: number, pinning: Pinning, prepare: Prepare<T>
   };
 }
 
-export async function measureWindow<T>(pid: number, pinning: Pinning, noisyCores: number, prepare: Prepare<T>): Promise<Window<T>> {
+/** Limits for re-measuring noisy cells, shared by every cell of one run. */
+export interface NoisePolicy {
+  maxCores: number;
+  retriesLeft: number;
+}
+
+export async function measureWindow<T>(pid: number, pinning: Pinning, noise: NoisePolicy, prepare: Prepare<T>): Promise<Window<T>> {
   const first = await measureOnce(pid, pinning, prepare);
-  if (first.otherCores <= noisyCores) return first;
+  if (first.otherCores <= noise.maxCores || noise.retriesLeft <= 0) return first;
+  noise.retriesLeft--;
   const second = await measureOnce(pid, pinning, prepare);
   return { ...(second.otherCores < first.otherCores ? second : first), attempts: 2 };
 }

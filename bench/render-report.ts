@@ -27,7 +27,7 @@ function streamRow(cell: StreamCell, all: StreamCell[]): string[] {
   const events = r.eventsMin === r.eventsMax ? num(r.eventsMin) : `${num(r.eventsMin)}–${num(r.eventsMax)}`;
   return [
     String(cell.c), cell.target, `${r.ok}/${r.errors}`, num(r.headP50), num(r.firstP50), num(r.firstP99), over(r.firstP50, direct?.firstP50),
-    num(r.totalP50), num(r.totalP99), over(r.totalP50, direct?.totalP50), events, num(cell.cpuMsPerStream), num(cell.window.peakMb), num(cell.window.otherCores),
+    num(r.totalP50), num(r.totalP99), over(r.totalP50, direct?.totalP50), events, num(cell.cpuMsPerStream), num(cell.window.rssMb), num(cell.window.peakMb), num(cell.window.otherCores),
   ];
 }
 
@@ -53,6 +53,8 @@ function notes(d: RunData): string[] {
   ];
   const retried = [...d.jsonCells, ...d.streamCells].filter((x) => x.window.attempts > 1).length;
   if (retried > 0) out.push(`- ${retried} cell(s) were measured twice because other processes were busy; the cleaner attempt is shown.`);
+  const noisy = [...d.jsonCells, ...d.streamCells].filter((x) => x.window.otherCores > d.config.noisyCores).length;
+  if (noisy > 0) out.push(`- ${noisy} cell(s) kept more than ${d.config.noisyCores} core of foreign CPU use (retry budget: ${d.config.maxRetries} per run): read those rows with care, or run again on a quieter machine.`);
   for (const note of d.switchboard.notes) out.push(`- Switchboard: ${note}`);
   if (d.switchboard.reason) out.push('', 'Switchboard was not (fully) measured:', '', '```', d.switchboard.reason.trim(), '```');
   return out;
@@ -62,7 +64,7 @@ export function renderReport(d: RunData): string {
   const verdicts = judgeTargets(d);
   const count = (s: string): number => verdicts.filter((v) => v.status === s).length;
   const jsonHead = ['c', 'target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'Δp50 vs direct', '÷ direct req/s', 'CPU µs/req', '÷ bare CPU', 'target CPU (cores)', 'RSS MB', 'peak RSS MB', 'non-2xx', 'errors', 'B/resp', 'load CPU busy %', 'other CPU (cores)'];
-  const streamHead = ['c', 'target', 'ok/errors', 'headers p50', 'first data p50', 'first data p99', 'Δfirst p50 vs direct', 'total p50', 'total p99', 'Δtotal p50 vs direct', 'events', 'CPU ms/stream', 'peak RSS MB', 'other CPU (cores)'];
+  const streamHead = ['c', 'target', 'ok/errors', 'headers p50', 'first data p50', 'first data p99', 'Δfirst p50 vs direct', 'total p50', 'total p99', 'Δtotal p50 vs direct', 'events', 'CPU ms/stream', 'RSS MB', 'peak RSS MB', 'other CPU (cores)'];
   const idle = Object.entries(d.idleRssMb).map(([name, mb]) => `${name} ${num(mb)}`).join(', ');
   return [
     `# Switchboard benchmark — ${d.stamp}`, '', ...setup(d), '',

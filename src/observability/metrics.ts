@@ -16,7 +16,8 @@ export class GatewayMetrics {
 
   constructor() {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_process_' });
+    // prom-client's own names already start with process_ or nodejs_.
+    collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
     this.#requests = new Counter({ name: 'switchboard_requests_total', help: 'AI requests answered, by endpoint, provider, model served, HTTP status and outcome.', labelNames: ['endpoint', 'provider', 'model', 'status', 'outcome'], registers });
     this.#attempts = new Counter({ name: 'switchboard_upstream_attempts_total', help: 'Calls made to providers.', labelNames: ['provider', 'status', 'outcome'], registers });
     this.#duration = new Histogram({ name: 'switchboard_request_duration_seconds', help: 'Time from request arrival to the end of the answer.', labelNames: ['endpoint', 'provider'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers });
