@@ -18,14 +18,25 @@ import { startBareProxy, startMock } from './start-helpers.ts';
 import { startSwitchboard } from './start-switchboard.ts';
 import { switchboardChecks } from './switchboard-checks.ts';
 import { streamProblem } from './wait-ready.ts';
-import type { JsonCell } from './measure-json.ts';
-import type { StreamCell } from './measure-stream.ts';
+import type { BenchConfig } from './bench-config.ts';
+import type { NoisePolicy } from './measure-window.ts';
+import type { Pinning } from './pinning.ts';
 import type { RunData } from './run-data.ts';
+import type { SwitchboardStart } from './start-switchboard.ts';
 import type { Target } from './target.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const startedAt = performance.now();
 const tempDirs: string[] = [];
+
+interface Run {
+  config: BenchConfig;
+  pinning: Pinning;
+  noise: NoisePolicy;
+  data: RunData;
+  /** targets still being measured, in measuring order */
+  targets: Target[];
+}
 
 function progress(text: string): void {
   process.stderr.write(`[${String(Math.round((performance.now() - startedAt) / 1000)).padStart(3)} s] ${text}\n`);
@@ -36,13 +47,70 @@ function stampOf(date: Date): string {
   return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}_${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
 }
 
-/** Switchboard may die under load while the lead is still building it; the run goes on without it. */
-function dropDeadGateway(targets: Target[], data: RunData): Target[] {
-  const sb = targets.find((t) => t.name === 'switchboard');
-  if (!sb || sb.child.exitCode === null) return targets;
-  data.switchboard.reason = `switchboard exited during the run (${sb.child.exitCode}):\n${sb.child.stderrTail()}`;
-  progress('switchboard exited; continuing without it');
-  return targets.filter((t) => t !== sb);
+/** Switchboard may die while the lead is still building it: the run goes on without it. A dead
+ *  mock or bare proxy means the harness broke. */
+function stillUp(run: Run, target: Target): boolean {
+  if (target.child.exitCode === null) return run.targets.includes(target);
+  if (target.name !== 'switchboard') throw new Error(`${target.name} exited during the run (${target.child.exitCode}):\n${target.child.stderrTail()}`);
+  if (run.targets.includes(target)) {
+    run.data.switchboard.reason = `switchboard exited during the run (${target.child.exitCode}):\n${target.child.stderrTail(30)}`;
+    run.targets = run.targets.filter((t) => t !== target);
+    progress('switchboard exited; continuing without it');
+  }
+  return false;
+}
+
+async function jsonPhase(run: Run): Promise<void> {
+  for (const c of run.config.jsonLevels) {
+    for (const target of [...run.targets]) {
+      if (!stillUp(run, target)) continue;
+      const cell = await measureJsonCell(target, c, run.config, run.pinning, run.noise);
+      if (!stillUp(run, target)) continue; // died mid-cell: its counters are gone, the cell means nothing
+      run.data.jsonCells.push(cell);
+      const r = cell.window.result;
+      progress(`json c=${c} ${target.name}: ${num(cell.requestsPerS)} req/s, p50 ${num(r.p50)} ms, ${num(cell.cpuUsPerRequest)} µs/req, non-2xx ${r.non2xx}, errors ${r.errors}`);
+    }
+  }
+}
+
+async function streamPhase(run: Run): Promise<void> {
+  for (const target of [...run.targets]) {
+    const problem = stillUp(run, target) ? await streamProblem(target.url) : null;
+    if (problem === null) continue;
+    if (target.name !== 'switchboard') throw new Error(`${target.name} does not stream: ${problem}`);
+    run.data.switchboard.reason = `streaming not measured: ${problem}`;
+    run.targets = run.targets.filter((t) => t !== target);
+  }
+  for (const c of run.config.streamLevels) {
+    for (const target of [...run.targets]) {
+      if (!stillUp(run, target)) continue;
+      const cell = await measureStreamCell(target, c, run.config, run.pinning, run.noise);
+      if (!stillUp(run, target)) continue;
+      run.data.streamCells.push(cell);
+      const r = cell.window.result;
+      progress(`stream c=${c} ${target.name}: first data p50 ${num(r.firstP50)} ms, total p50 ${num(r.totalP50)} ms, ok ${r.ok}/${r.requests}`);
+    }
+  }
+}
+
+async function startAll(config: BenchConfig, pinning: Pinning): Promise<{ helpers: Target[]; sb: SwitchboardStart }> {
+  const mock = await startMock(pinning, config.readyTimeoutMs);
+  const upstreamBase = mock.url.replace(/\/chat\/completions$/, '');
+  const bare = await startBareProxy(upstreamBase, pinning, config.readyTimeoutMs);
+  progress(`mock upstream at ${upstreamBase}, bare proxy at ${bare.url}; starting switchboard`);
+  const sb = await startSwitchboard(repoRoot, upstreamBase, pinning, config.readyTimeoutMs);
+  if (sb.dataDir) tempDirs.push(sb.dataDir);
+  progress(sb.ok ? `switchboard ready at ${sb.target.url}` : `switchboard: not available (${sb.reason.split('\n')[0]})`);
+  return { helpers: [mock, bare], sb };
+}
+
+function writeReport(data: RunData): void {
+  const report = renderReport(data);
+  const dir = fileURLToPath(new URL('results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}${data.stamp}.md`, report);
+  process.stdout.write(report);
+  progress(`report written to bench/results/${data.stamp}.md`);
 }
 
 async function main(): Promise<void> {
@@ -51,66 +119,22 @@ async function main(): Promise<void> {
   pinSelf(pinning);
   installCleanup(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
   const loadAtStart = loadAverage();
-  const stamp = stampOf(new Date());
   progress(`pinning: ${pinning.note}`);
-
-  const mock = await startMock(pinning, config.readyTimeoutMs);
-  const upstreamBase = mock.url.replace(/\/chat\/completions$/, '');
-  const bare = await startBareProxy(upstreamBase, pinning, config.readyTimeoutMs);
-  progress(`mock upstream at ${upstreamBase}, bare proxy at ${bare.url}; starting switchboard`);
-  const sb = await startSwitchboard(repoRoot, upstreamBase, pinning, config.readyTimeoutMs);
-  if (sb.dataDir) tempDirs.push(sb.dataDir);
-  progress(sb.ok ? `switchboard ready at ${sb.target.url}` : `switchboard: not available (${sb.reason.split('\n')[0]})`);
-
+  const { helpers, sb } = await startAll(config, pinning);
+  const targets = sb.ok ? [...helpers, sb.target] : helpers;
   const data: RunData = {
-    stamp, config, pinning, environment: [], idleRssMb: {}, jsonCells: [], streamCells: [], wallS: 0,
+    stamp: stampOf(new Date()), config, pinning, environment: [], jsonCells: [], streamCells: [], wallS: 0,
+    idleRssMb: Object.fromEntries(targets.map((t) => [t.name, treeMemoryMb(t.child.pid).rss])),
     switchboard: { available: sb.ok, reason: sb.ok ? null : sb.reason, notes: [] },
   };
-  const noise = { maxCores: config.noisyCores, retriesLeft: config.maxRetries };
-  let targets: Target[] = sb.ok ? [mock, bare, sb.target] : [mock, bare];
-  for (const t of targets) data.idleRssMb[t.name] = treeMemoryMb(t.child.pid).rss;
-
-  for (const c of config.jsonLevels) {
-    for (const target of targets) {
-      targets = dropDeadGateway(targets, data);
-      if (!targets.includes(target)) continue;
-      const cell: JsonCell = await measureJsonCell(target, c, config, pinning, noise);
-      data.jsonCells.push(cell);
-      const r = cell.window.result;
-      progress(`json c=${c} ${target.name}: ${num(cell.requestsPerS)} req/s, p50 ${num(r.p50)} ms, ${num(cell.cpuUsPerRequest)} µs/req, non-2xx ${r.non2xx}, errors ${r.errors}`);
-    }
-  }
-
-  targets = dropDeadGateway(targets, data);
-  for (const t of targets) {
-    const problem = await streamProblem(t.url);
-    if (problem === null) continue;
-    if (t.name !== 'switchboard') throw new Error(`${t.name} does not stream: ${problem}`);
-    data.switchboard.reason = `streaming not measured: ${problem}`;
-    targets = targets.filter((x) => x !== t);
-  }
-  for (const c of config.streamLevels) {
-    for (const target of targets) {
-      targets = dropDeadGateway(targets, data);
-      if (!targets.includes(target)) continue;
-      const cell: StreamCell = await measureStreamCell(target, c, config, pinning, noise);
-      data.streamCells.push(cell);
-      const r = cell.window.result;
-      progress(`stream c=${c} ${target.name}: first data p50 ${num(r.firstP50)} ms, total p50 ${num(r.totalP50)} ms, ok ${r.ok}/${r.requests}`);
-    }
-  }
-
+  const run: Run = { config, pinning, noise: { maxCores: config.noisyCores, retriesLeft: config.maxRetries }, data, targets };
+  await jsonPhase(run);
+  await streamPhase(run);
   if (sb.ok && sb.target.child.exitCode === null) data.switchboard.notes = await switchboardChecks(sb.metricsUrl, sb.dataDir);
   await stopAllChildren();
   data.environment = environmentInfo(repoRoot, loadAtStart);
   data.wallS = (performance.now() - startedAt) / 1000;
-
-  const report = renderReport(data);
-  const dir = fileURLToPath(new URL('results/', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}${stamp}.md`, report);
-  process.stdout.write(report);
-  progress(`report written to bench/results/${stamp}.md`);
+  writeReport(data);
 }
 
 main().catch(async (err: unknown) => {

@@ -22,11 +22,27 @@ const json = (d: RunData, t: TargetName, c: number): JsonCell | undefined => d.j
 const stream = (d: RunData, t: TargetName, c: number): StreamCell | undefined => d.streamCells.find((x) => x.target === t && x.c === c);
 const pass = (ok: boolean): Status => (ok ? 'PASS' : 'FAIL');
 
+/** Share of failed answers above which a cell's cost figures are void (failing fast is cheap). */
+const MAX_FAILED_SHARE = 0.01;
+
+function failedShare(cell: JsonCell | undefined): number {
+  const r = cell?.window.result;
+  return r ? (r.non2xx + r.errors) / Math.max(1, r.responses + r.errors) : 0;
+}
+
+function voided(check: string, limit: string, cell: JsonCell | undefined): Verdict | null {
+  const share = failedShare(cell);
+  if (share <= MAX_FAILED_SHARE) return null;
+  return { check, measured: '–', limit, status: 'n/a', note: `void: ${(100 * share).toFixed(1)} % of switchboard's requests failed` };
+}
+
 function cpuVerdict(d: RunData, c: number): Verdict {
   const check = `CPU per request ÷ bare proxy, c=${c}`;
   const limit = `≤ ${LIMITS.cpuRatio}× (aim ${LIMITS.cpuRatioAim}×)`;
   const sb = json(d, 'switchboard', c)?.cpuUsPerRequest;
   const bare = json(d, 'bare-proxy', c)?.cpuUsPerRequest;
+  const isVoid = voided(check, limit, json(d, 'switchboard', c));
+  if (isVoid) return isVoid;
   if (!sb || !bare) return { check, measured: '–', limit, status: 'n/a', note: `bare proxy: ${num(bare)} µs/req` };
   const r = sb / bare;
   const aim = r <= LIMITS.cpuRatioAim ? 'aim met' : 'aim not met';
@@ -40,6 +56,8 @@ function latencyVerdict(d: RunData): Verdict {
   const bare = json(d, 'bare-proxy', 1)?.window.result.p50;
   const sb = json(d, 'switchboard', 1)?.window.result.p50;
   const note = `bare proxy adds ${delta(bare != null && direct != null ? bare - direct : null)} ms`;
+  const isVoid = voided(check, limit, json(d, 'switchboard', 1));
+  if (isVoid) return isVoid;
   if (sb == null || direct == null) return { check, measured: '–', limit, status: 'n/a', note };
   return { check, measured: `${delta(sb - direct)} ms`, limit, status: pass(sb - direct < LIMITS.addedP50Ms), note };
 }

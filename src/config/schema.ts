@@ -84,7 +84,7 @@ export const configSchema = z.object({
     /** max_tokens sent to Anthropic when an OpenAI-dialect caller sets none (Anthropic requires it). */
     defaultMaxTokens: z.number().int().positive().default(4096),
   }).strict().prefault({}),
-  /** USD prices per model id (upstream or catalogue name); merged over the built-in table. */
+  /** USD prices per upstream model id (exact, else longest listed prefix); merged over the built-in table. */
   pricing: z.record(z.string().min(1), pricingSchema).default({}),
   usage: z.object({
     flushIntervalMs: z.number().int().positive().default(1000),

@@ -1,6 +1,8 @@
 import type {
   AnthropicContentBlock,
+  AnthropicImageBlock,
   AnthropicMessageParam,
+  AnthropicTextBlock,
   AnthropicToolResultBlock,
   AnthropicToolUseBlock,
 } from './anthropic-types.ts';
@@ -121,11 +123,9 @@ function toolResult(message: JsonObject, param: string): AnthropicToolResultBloc
 function resultBlock(toolUseId: string, content: unknown, param: string): AnthropicToolResultBlock {
   const block: AnthropicToolResultBlock = { type: 'tool_result', tool_use_id: toolUseId };
   const blocks = openaiContentToAnthropic(content, param);
-  if (typeof content === 'string' && blocks.length > 0) block.content = content;
-  else if (blocks.length > 0) block.content = blocks.map((b) => {
-    if (b.type === 'document') throw invalidRequest(param, 'tool results may contain text and images only');
-    return b;
-  });
+  const parts = blocks.filter((b): b is AnthropicTextBlock | AnthropicImageBlock => b.type !== 'document');
+  if (parts.length !== blocks.length) throw invalidRequest(param, 'tool results may contain text and images only');
+  if (parts.length > 0) block.content = typeof content === 'string' ? content : parts;
   return block;
 }
 

@@ -11,7 +11,7 @@ type Json = Record<string, any>;
 function translate(sse: string, chunkSize?: number) {
   const stream = new OpenAIToAnthropicStream({ model: 'gpt-4.1' });
   const text = replay(stream, sse, chunkSize);
-  return { stream, text, events: assertAnthropicProtocol(text) };
+  return { stream, text, events: assertAnthropicProtocol(text) as Json[] };
 }
 
 /** An OpenAI chunk line with the given choice delta / finish / usage. */
@@ -256,5 +256,12 @@ describe('OpenAIToAnthropicStream: errors and truncation (§4.5)', () => {
     const garbage = [sseEncode('{}'), sseEncode('{"choices":"x"}'), sseEncode('{"choices":[null]}'), sseEncode('{"choices":[{"delta":{"tool_calls":[null,{"index":"z"}]}}]}'), sseEncode('{"choices":[{"delta":{"content":5}}],"usage":"x"}')];
     const { events } = translate(garbage.join('') + chunk({}, 'stop') + DONE);
     assert.equal(events.at(-1)!.type, 'message_stop');
+  });
+});
+
+describe('OpenAIToAnthropicStream: after finish_reason', () => {
+  it('ignores stray deltas so no block is open at message_delta', () => {
+    const { events } = translate(chunk({ role: 'assistant', content: 'Done.' }) + chunk({}, 'stop') + chunk({ content: ' stray' }) + chunk(undefined, null, USAGE) + DONE);
+    assert.deepEqual(rebuild(events), [{ type: 'text', text: 'Done.' }]);
   });
 });

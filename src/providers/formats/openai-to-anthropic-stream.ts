@@ -89,13 +89,15 @@ export class OpenAIToAnthropicStream {
   }
 
   #choice(choice: JsonObject): string {
+    // After finish_reason the blocks are closed; a stray delta would reopen one past message_delta.
+    if (this.#stopReason !== undefined) return '';
     const delta = asRecord(choice.delta);
     let out = this.#thinking(asString(delta.reasoning_content) ?? asString(delta.reasoning));
     out += this.#text(asString(delta.content)) + this.#text(asString(delta.refusal));
     // An empty tool_calls array is no tool delta (litellm#29286): forEach does nothing with it.
     const calls: unknown[] = Array.isArray(delta.tool_calls) ? delta.tool_calls : [];
     for (const [k, call] of calls.entries()) out += this.#toolCall(asRecord(call), k);
-    if (typeof choice.finish_reason === 'string' && this.#stopReason === undefined) {
+    if (typeof choice.finish_reason === 'string') {
       out += this.#closeOpen();
       this.#stopReason = openaiFinishToAnthropicStop(choice.finish_reason);
     }
