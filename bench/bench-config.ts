@@ -17,6 +17,8 @@ export interface BenchConfig {
   noisyCores: number;
   /** … but at most this many cells per run, so a busy machine cannot stretch the run much */
   maxRetries: number;
+  /** seconds per run the harness may wait, before cells, for other processes to go quiet */
+  quietWaitS: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
@@ -34,5 +36,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     readyTimeoutMs: 30_000,
     noisyCores: quick ? Infinity : 0.1,
     maxRetries: quick ? 0 : 2,
+    quietWaitS: quick ? 0 : 30,
   };
 }

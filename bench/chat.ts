@@ -123,17 +123,18 @@ async function main(): Promise<void> {
   const { helpers, sb } = await startAll(config, pinning);
   const targets = sb.ok ? [...helpers, sb.target] : helpers;
   const data: RunData = {
-    stamp: stampOf(new Date()), config, pinning, environment: [], jsonCells: [], streamCells: [], wallS: 0,
+    stamp: stampOf(new Date()), config, pinning, environment: [], jsonCells: [], streamCells: [], wallS: 0, quietWaitedS: 0,
     idleRssMb: Object.fromEntries(targets.map((t) => [t.name, treeMemoryMb(t.child.pid).rss])),
     switchboard: { available: sb.ok, reason: sb.ok ? null : sb.reason, notes: [] },
   };
-  const run: Run = { config, pinning, noise: { maxCores: config.noisyCores, retriesLeft: config.maxRetries }, data, targets };
+  const run: Run = { config, pinning, noise: { maxCores: config.noisyCores, retriesLeft: config.maxRetries, quietWaitS: { left: config.quietWaitS } }, data, targets };
   await jsonPhase(run);
   await streamPhase(run);
   if (sb.ok && sb.target.child.exitCode === null) data.switchboard.notes = await switchboardChecks(sb.metricsUrl, sb.dataDir);
   await stopAllChildren();
   data.environment = environmentInfo(repoRoot, loadAtStart);
   data.wallS = (performance.now() - startedAt) / 1000;
+  data.quietWaitedS = config.quietWaitS - run.noise.quietWaitS.left;
   writeReport(data);
 }
 

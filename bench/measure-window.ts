@@ -3,6 +3,7 @@
 // (once, while the run's retry budget lasts) and the cleaner attempt kept; the rest of the noise is
 // shown as a number next to the figures it may have spoilt.
 import { machineCpu, resetPeakMemory, treeCpuSeconds, treeMemoryMb } from './proc-stats.ts';
+import { waitForQuiet } from './quiet-wait.ts';
 import type { CpuBusy } from './proc-stats.ts';
 import type { Pinning } from './pinning.ts';
 
@@ -36,8 +37,9 @@ function snapshot(pid: number): Snapshot {
 /** Warms up (not measured) and returns the function that runs the measured load. */
 export type Prepare<T> = () => Promise<() => Promise<T>>;
 
-async function measureOnce<T>(pid: number, pinning: Pinning, prepare: Prepare<T>): Promise<Window<T>> {
+async function measureOnce<T>(pid: number, pinning: Pinning, noise: NoisePolicy, prepare: Prepare<T>): Promise<Window<T>> {
   const run = await prepare();
+  if (Number.isFinite(noise.maxCores)) await waitForQuiet(noise.maxCores, noise.quietWaitS);
   resetPeakMemory(pid);
   const before = snapshot(pid);
   const result = await run();
@@ -62,12 +64,14 @@ async function measureOnce<T>(pid: number, pinning: Pinning, prepare: Prepare<T>
 export interface NoisePolicy {
   maxCores: number;
   retriesLeft: number;
+  /** seconds the run may still spend waiting for other processes to go quiet before cells */
+  quietWaitS: { left: number };
 }
 
 export async function measureWindow<T>(pid: number, pinning: Pinning, noise: NoisePolicy, prepare: Prepare<T>): Promise<Window<T>> {
-  const first = await measureOnce(pid, pinning, prepare);
+  const first = await measureOnce(pid, pinning, noise, prepare);
   if (first.otherCores <= noise.maxCores || noise.retriesLeft <= 0) return first;
   noise.retriesLeft--;
-  const second = await measureOnce(pid, pinning, prepare);
+  const second = await measureOnce(pid, pinning, noise, prepare);
   return { ...(second.otherCores < first.otherCores ? second : first), attempts: 2 };
 }

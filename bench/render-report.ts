@@ -16,7 +16,7 @@ function jsonRow(cell: JsonCell, all: JsonCell[]): string[] {
     String(cell.c), cell.target, num(cell.requestsPerS), num(r.p50), num(r.p90), num(r.p99), delta(vsDirect),
     ratio(direct ? cell.requestsPerS / direct.requestsPerS : null), num(cell.cpuUsPerRequest), ratio(vsBare),
     num(cell.window.cpuS / r.durationS), num(cell.window.rssMb), num(cell.window.peakMb),
-    String(r.non2xx), String(r.errors), num(r.bytesPerResponse), num(cell.window.loadBusyPct), num(cell.window.otherCores),
+    String(r.non2xx), String(r.errors), num(r.bytesPerResponse), cell.window.loadBusyPct === null ? '–' : cell.window.loadBusyPct.toFixed(0), num(cell.window.otherCores),
   ];
 }
 
@@ -24,7 +24,7 @@ function streamRow(cell: StreamCell, all: StreamCell[]): string[] {
   const r = cell.window.result;
   const direct = all.find((x) => x.c === cell.c && x.target === 'direct')?.window.result;
   const over = (a: number | null, b: number | null | undefined): string => delta(cell.target === 'direct' || a === null || b == null ? null : a - b);
-  const events = r.eventsMin === r.eventsMax ? num(r.eventsMin) : `${num(r.eventsMin)}–${num(r.eventsMax)}`;
+  const events = r.eventsMin === r.eventsMax ? String(r.eventsMin ?? '–') : `${r.eventsMin}–${r.eventsMax}`;
   return [
     String(cell.c), cell.target, `${r.ok}/${r.errors}`, num(r.headP50), num(r.firstP50), num(r.firstP99), over(r.firstP50, direct?.firstP50),
     num(r.totalP50), num(r.totalP99), over(r.totalP50, direct?.totalP50), events, num(cell.cpuMsPerStream), num(cell.window.rssMb), num(cell.window.peakMb), num(cell.window.otherCores),
@@ -51,10 +51,11 @@ function notes(d: RunData): string[] {
     '- load CPU busy % near 100: the load side (autocannon + mock) was the limit, not the target. other CPU above ~0.1 core: another tenant was busy, distrust that row.',
     '- Column meanings and method: docs/benchmarks.md.',
   ];
+  if (d.quietWaitedS >= 1) out.push(`- The harness waited ${Math.round(d.quietWaitedS)} s in total for other processes to go quiet before cells.`);
   const retried = [...d.jsonCells, ...d.streamCells].filter((x) => x.window.attempts > 1).length;
   if (retried > 0) out.push(`- ${retried} cell(s) were measured twice because other processes were busy; the cleaner attempt is shown.`);
   const noisy = [...d.jsonCells, ...d.streamCells].filter((x) => x.window.otherCores > d.config.noisyCores).length;
-  if (noisy > 0) out.push(`- ${noisy} cell(s) kept more than ${d.config.noisyCores} core of foreign CPU use (retry budget: ${d.config.maxRetries} per run): read those rows with care, or run again on a quieter machine.`);
+  if (noisy > 0) out.push(`- ${noisy} cell(s) kept more than ${d.config.noisyCores} core of foreign CPU use (retry budget: ${d.config.maxRetries} cells and ${d.config.quietWaitS} s of waiting for quiet per run): read those rows with care, or run again on a quieter machine.`);
   for (const note of d.switchboard.notes) out.push(`- Switchboard: ${note}`);
   if (d.switchboard.reason) out.push('', 'Switchboard was not (fully) measured:', '', '```', d.switchboard.reason.trim(), '```');
   return out;

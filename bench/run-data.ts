@@ -22,4 +22,6 @@ export interface RunData {
   jsonCells: JsonCell[];
   streamCells: StreamCell[];
   wallS: number;
+  /** seconds spent waiting for other processes to go quiet before cells */
+  quietWaitedS: number;
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUIDv7 } from 'node:crypto';
 import type { PriceBook } from '../budgets/pricing.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { anthropicToOpenAIResponse } from '../providers/formats/anthropic-to-openai-response.ts';
@@ -183,7 +183,7 @@ export class Executor {
     const price = o.target?.pricing;
     const costUsd = model === null ? 0 : price === undefined ? this.#deps.prices.cost(model, o.usage) : this.#deps.prices.costWith(price, o.usage);
     return {
-      id: randomUUID(), requestId: ctx.requestId, kind, attempt, startedAt, keyId: ctx.principal.keyId, endpoint: ctx.endpoint,
+      id: randomUUIDv7(), requestId: ctx.requestId, kind, attempt, startedAt, keyId: ctx.principal.keyId, endpoint: ctx.endpoint,
       stream: ctx.stream, provider: o.target?.provider ?? null, modelRequested: ctx.model, modelServed: model, status: o.status,
       outcome: o.outcome, errorCode: o.errorCode, inputTokens: o.usage.inputTokens, outputTokens: o.usage.outputTokens,
       cachedInputTokens: o.usage.cachedInputTokens, cacheWriteTokens: o.usage.cacheWriteTokens, costUsd,

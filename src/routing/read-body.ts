@@ -5,18 +5,21 @@ import { GatewayError } from '../errors/gateway-error.ts';
 const MAX_UPSTREAM_BODY = 64 * 1024 * 1024;
 
 /** Reads a whole upstream body; a body over the bound is a bad response, not an out-of-memory. */
-export async function readBody(body: Readable, provider: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_UPSTREAM_BODY) {
-      body.destroy();
-      throw new GatewayError('SB_UPSTREAM_BAD_RESPONSE', { message: `Provider "${provider}" sent a body larger than ${MAX_UPSTREAM_BODY} bytes.` });
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size);
+export function readBody(body: Readable, provider: string): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_UPSTREAM_BODY) {
+        body.destroy(new GatewayError('SB_UPSTREAM_BAD_RESPONSE', { message: `Provider "${provider}" sent a body larger than ${MAX_UPSTREAM_BODY} bytes.` }));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.once('end', () => resolve(chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size)));
+    body.once('error', reject);
+  });
 }
 
 /** Parses JSON from a provider; malformed bodies become SB_UPSTREAM_BAD_RESPONSE. */

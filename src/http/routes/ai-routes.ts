@@ -29,9 +29,15 @@ export function registerAiRoutes(app: FastifyInstance, executor: Executor, reque
 }
 
 async function handle(route: AiRoute, executor: Executor, timeoutMs: number, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  // One controller per request, aborted by the caller going away or by the deadline: cheaper than
+  // AbortSignal.any + AbortSignal.timeout on every request (bench: chat c=64 CPU/req).
   const controller = new AbortController();
-  reply.raw.once('close', () => { if (!reply.raw.writableFinished) controller.abort(); });
-  const ctx = callContext(route, request, AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)]));
+  const deadline = setTimeout(abortOnDeadline, timeoutMs, controller);
+  reply.raw.once('close', () => {
+    clearTimeout(deadline);
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  const ctx = callContext(route, request, controller.signal);
   const answer = await executor.execute(ctx);
   if (route.format === 'anthropic') reply.header('request-id', request.id);
   if (answer.kind === 'json') return reply.code(answer.status).header('content-type', 'application/json').send(answer.body);
@@ -41,6 +47,10 @@ async function handle(route: AiRoute, executor: Executor, timeoutMs: number, req
   reply.raw.writeHead(200, headers);
   await answer.pipeTo(reply.raw);
   return undefined;
+}
+
+function abortOnDeadline(controller: AbortController): void {
+  controller.abort(new DOMException('The request deadline passed.', 'TimeoutError'));
 }
 
 function callContext(route: AiRoute, request: FastifyRequest, signal: AbortSignal): CallContext {

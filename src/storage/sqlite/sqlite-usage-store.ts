@@ -4,7 +4,7 @@ import { resolveUsageLimit } from '../resolve-usage-limit.ts';
 import { toEpochMs } from '../to-epoch-ms.ts';
 import { runInTransaction } from './run-in-transaction.ts';
 import type { StatementCache } from './statement-cache.ts';
-import { INSERT_USAGE_SQL, rowToUsage, SELECT_USAGE_SQL, usageToParams } from './usage-row.ts';
+import { INSERT_BATCH_ROWS, insertUsageSql, pushUsageValues, rowToUsage, SELECT_USAGE_SQL } from './usage-row.ts';
 
 interface ListStatement {
   readonly sql: string;
@@ -39,9 +39,13 @@ export function createSqliteUsageStore(db: DatabaseSync, statements: StatementCa
   return {
     async insertMany(records) {
       if (records.length === 0) return;
-      const insert = statements.get(INSERT_USAGE_SQL);
       runInTransaction(db, () => {
-        for (const record of records) insert.run(usageToParams(record));
+        for (let start = 0; start < records.length; start += INSERT_BATCH_ROWS) {
+          const chunk = records.slice(start, start + INSERT_BATCH_ROWS);
+          const values: SQLInputValue[] = [];
+          for (const record of chunk) pushUsageValues(record, values);
+          statements.get(insertUsageSql(chunk.length)).run(...values);
+        }
       });
     },
     async list(query) {
