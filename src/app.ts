@@ -41,7 +41,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err: Error, request, reply) => sendError(toGatewayError(err, request), request, reply));
   app.setNotFoundHandler((request, reply) => sendError(new GatewayError('SB_NOT_FOUND', { message: `No route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}. GET /docs lists every route.` }), request, reply));
 
-  registerAiRoutes(app, deps.executor, deps.config.server.requestTimeoutMs);
+  registerAiRoutes(app, deps.executor, deps.config.server.requestTimeoutMs, deps.lifecycle);
   registerModelsRoute(app, deps.catalogue);
   registerKeyRoutes(app, deps.keyAdmin, deps.authenticator);
   registerUsageRoutes(app, deps.storage.usage, () => deps.usage.flush());

@@ -8,6 +8,7 @@ import { BUILT_IN_PRICES } from './budgets/price-table.ts';
 import { PriceBook } from './budgets/pricing.ts';
 import type { Config } from './config/schema.ts';
 import type { AppDeps } from './http/app-deps.ts';
+import { Lifecycle } from './http/lifecycle.ts';
 import { createLogger } from './observability/logger.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
 import { startMetricsServer } from './observability/metrics-server.ts';
@@ -51,7 +52,7 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
   const authenticator = new KeyAuthenticator({ store: storage.keys, adminKey: config.adminKey });
   const deps: AppDeps = {
     config, logger, storage, authenticator, keyAdmin: new KeyAdmin(storage.keys), catalogue, executor, providers, usage, metrics,
-    version: VERSION, lifecycle: { shuttingDown: false },
+    version: VERSION, lifecycle: new Lifecycle(),
   };
   const app = await buildApp(deps);
   return { app, deps, close: () => shutdown(app, deps) };
@@ -100,6 +101,9 @@ async function shutdown(app: FastifyInstance, deps: AppDeps): Promise<void> {
   await app.close();
   clearTimeout(deadline);
   clearInterval(sweeper);
+  // fastify does not wait for hijacked (streamed) replies; their usage records are written as they end, so
+  // wait for them (they end at the latest when the grace deadline cut their connections) before the last flush.
+  await deps.lifecycle.idle(deps.config.server.shutdownGraceMs + 5000);
   await deps.usage.close();
   await Promise.all([...deps.providers.values()].map((p) => p.close()));
   await deps.storage.close();

@@ -7,6 +7,8 @@ export interface GatewayErrorOptions {
   message?: string;
   /** Overrides the catalogue status, e.g. to keep an upstream error's own status. */
   status?: number;
+  /** Overrides the catalogue's flag, e.g. an upstream 400 passed on is not worth retrying. */
+  retryable?: boolean;
   /** Seconds after which a retry may succeed. */
   retryAfter?: number;
   cause?: unknown;
@@ -26,7 +28,7 @@ export class GatewayError extends Error {
     this.name = 'GatewayError';
     this.code = code;
     this.status = options.status ?? spec.status;
-    this.retryable = spec.retryable;
+    this.retryable = options.retryable ?? spec.retryable;
     this.param = options.param;
     this.retryAfter = options.retryAfter;
   }

@@ -7,6 +7,7 @@ import type { ProviderAdapter } from '../providers/provider-adapter.ts';
 import type { Executor } from '../routing/executor.ts';
 import type { ModelCatalogue } from '../routing/model-catalogue.ts';
 import type { Storage } from '../storage/ports.ts';
+import type { Lifecycle } from './lifecycle.ts';
 import type { UsageRecorder } from '../usage/usage-recorder.ts';
 
 /** Everything buildApp needs, wired by main.ts (or by a test). */
@@ -23,5 +24,5 @@ export interface AppDeps {
   readonly metrics: GatewayMetrics;
   readonly version: string;
   /** Flipped by the shutdown sequence so /ready turns 503 before the listener closes. */
-  readonly lifecycle: { shuttingDown: boolean };
+  readonly lifecycle: Lifecycle;
 }

@@ -58,7 +58,7 @@ export class HttpProvider implements ProviderAdapter {
   }
 }
 
-/** Joins a base URL's path (e.g. "/v1") and a suffix, keeping the query string if any. */
+/** Joins a base URL's path (e.g. "/v1") and a suffix; the base URL's query string, if any, is not kept. */
 export function joinPath(baseUrl: string, suffix: string): string {
   const base = new URL(baseUrl).pathname.replace(/\/+$/, '');
   return `${base}${suffix}`;

@@ -165,7 +165,7 @@ export class Executor {
     const parsed = parseUpstreamError(response.status, text);
     const retryAfter = Number(response.headers['retry-after']);
     return new GatewayError('SB_UPSTREAM_ERROR', {
-      status: parsed.status, message: `Provider "${target.provider}" answered ${response.status}: ${parsed.message}`,
+      status: parsed.status, retryable: parsed.status === 408 || parsed.status === 429 || parsed.status >= 500, message: `Provider "${target.provider}" answered ${response.status}: ${parsed.message}`,
       ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfter } : {}),
     });
   }

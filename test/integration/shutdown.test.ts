@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
+import { createMemoryStorage } from '../../src/storage/memory/memory-storage.ts';
 import { createSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
+import { ADMIN_KEY, startGateway } from '../support/start-gateway.ts';
 
 const ADMIN = 'sb-shutdown-test-admin-key';
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -56,6 +58,30 @@ describe('graceful shutdown', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('shutdown grace period over', () => {
+  it('cuts a stream that outlives the grace period and still writes its usage records', async () => {
+    // The store outlives the gateway here so the test can read what the shutdown wrote.
+    const memory = createMemoryStorage();
+    const gw = await startGateway({ config: { server: { shutdownGraceMs: 300 } }, storage: { ...memory, close: async () => undefined } });
+    const requestId = await new Promise<string>((resolve, reject) => {
+      const req = httpRequest(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' } }, (res) => {
+        res.on('data', () => undefined);
+        res.on('error', () => undefined);
+        res.on('close', () => undefined);
+        resolve(String(res.headers['x-request-id']));
+      });
+      req.on('error', () => undefined);
+      req.once('error', reject);
+      req.end(JSON.stringify({ model: 'mock-slow', stream: true, messages: [{ role: 'user', content: 'one two three four five six seven eight nine ten eleven twelve' }] }));
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    await gw.close();
+    assert.equal(gw.gateway.deps.usage.pending, 0, 'nothing left unwritten');
+    const records = await memory.usage.list({ requestId });
+    assert.deepEqual(records.map((r) => [r.kind, r.outcome]).sort(), [['attempt', 'client_aborted'], ['request', 'client_aborted']]);
   });
 });
 

@@ -4,6 +4,7 @@ import type { WireFormat } from '../../providers/provider-adapter.ts';
 import type { CallContext } from '../../routing/call-context.ts';
 import type { Executor } from '../../routing/executor.ts';
 import type { Endpoint } from '../../usage/usage-record.ts';
+import type { Lifecycle } from '../lifecycle.ts';
 import { chatBodySchema, countTokensBodySchema, embeddingsBodySchema, messagesBodySchema } from './ai-schemas.ts';
 
 const FORWARDED = ['anthropic-beta', 'anthropic-version'] as const;
@@ -19,12 +20,12 @@ const ROUTES: readonly AiRoute[] = [
 ];
 
 /** The inference endpoints of both dialects; each hands a CallContext to the executor and writes its Answer. */
-export function registerAiRoutes(app: FastifyInstance, executor: Executor, requestTimeoutMs: number): void {
+export function registerAiRoutes(app: FastifyInstance, executor: Executor, requestTimeoutMs: number, lifecycle: Lifecycle): void {
   for (const route of ROUTES) {
     app.post(route.url, {
       schema: { body: route.schema, tags: ['ai'] },
       config: { dialect: route.format, auth: 'any' },
-    }, (request, reply) => handle(route, executor, requestTimeoutMs, request, reply));
+    }, (request, reply) => lifecycle.track(handle(route, executor, requestTimeoutMs, request, reply)));
   }
 }
 
