@@ -416,3 +416,10 @@ describe('validateConfigFile', () => {
     issueAt(err, 'server.port');
   });
 });
+
+describe('loadConfig: model names', () => {
+  it('rejects a model name or alias used twice', () => {
+    assert.throws(() => loadConfig({ env: {}, raw: { models: [{ name: 'fast', provider: 'mock' }, { name: 'quick', aliases: ['fast'], provider: 'mock' }] } }),
+      (err: unknown) => err instanceof ConfigError && err.issues.some((i) => i.path === 'models.1.name' && /"fast" is used twice/.test(i.message)));
+  });
+});

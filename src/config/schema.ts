@@ -101,7 +101,12 @@ export const configSchema = z.object({
       ctx.addIssue({ code: 'custom', path: ['providers', i, 'baseUrl'], message: `baseUrl is required for type ${p.type}` });
     }
   });
+  const modelNames = new Set<string>();
   config.models.forEach((m, i) => {
+    for (const name of [m.name, ...m.aliases]) {
+      if (modelNames.has(name)) ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `model name or alias "${name}" is used twice` });
+      modelNames.add(name);
+    }
     if (!names.has(m.provider) && m.provider !== 'mock') {
       ctx.addIssue({ code: 'custom', path: ['models', i, 'provider'], message: `unknown provider "${m.provider}"` });
     }

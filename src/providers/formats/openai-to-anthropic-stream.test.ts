@@ -209,7 +209,7 @@ describe('OpenAIToAnthropicStream: finishing without a usage chunk', () => {
 describe('OpenAIToAnthropicStream: errors and truncation (§4.5)', () => {
   it('turns an error chunk into event: error, without message_stop', () => {
     const { events, stream } = translate(fixture('openai-error.sse.txt'));
-    assert.deepEqual(events.at(-1), { type: 'error', error: { type: 'api_error', message: 'The server had an error while processing your request. Sorry about that!' } });
+    assert.deepEqual(events.at(-1), { type: 'error', error: { type: 'api_error', message: 'The server had an error while processing your request. Sorry about that!', code: 'SB_UPSTREAM_ERROR' } });
     assert.equal(find(events, 'message_stop').length, 0);
     assert.equal(find(events, 'message_delta').length, 0);
     assert.equal(stream.finished, true);

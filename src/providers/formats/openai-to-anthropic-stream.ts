@@ -164,7 +164,7 @@ export class OpenAIToAnthropicStream {
   #fail(failure: StreamFailure): string {
     this.#finished = true;
     this.#failure = failure;
-    return event('error', { error: { type: anthropicErrorType(failure.upstreamType), message: failure.message } });
+    return event('error', { error: { type: anthropicErrorType(failure.upstreamType), message: failure.message, code: failure.code } });
   }
 }
 
