@@ -32,7 +32,10 @@ interface Converter {
   push(event: { event: string | undefined; data: string }): string;
   end(): string;
   readonly usage: TokenUsage;
+  /** The final event was seen or written (normal end or error). */
   readonly finished: boolean;
+  /** The stream ended with an error event. */
+  readonly failed: boolean;
 }
 
 /**
@@ -75,7 +78,7 @@ export function relayStream(source: Readable, sink: Writable, options: RelayOpti
       let out = '';
       for (const event of parser.end()) out += converter.push(event);
       if (!raw) write(out);
-      if (converter.finished) return finish(failedOf(converter) ? 'error' : 'ok', failedOf(converter) ? 'SB_UPSTREAM_ERROR' : null, raw ? '' : converter.end());
+      if (converter.finished) return finish(converter.failed ? 'error' : 'ok', converter.failed ? 'SB_UPSTREAM_ERROR' : null, raw ? '' : converter.end());
       const err = new GatewayError('SB_UPSTREAM_BAD_RESPONSE', { message: `Provider "${options.provider}" ended the stream before it was complete.` });
       finish('error', err.code, raw || call.translation === 'none' ? streamErrorEvent(options.callerFormat, err) : converter.end());
     });
@@ -101,8 +104,4 @@ function makeConverter(options: RelayOptions): Converter {
   }
   if (call.translation === 'openai-to-anthropic') return new OpenAIToAnthropicStream({ model: options.model });
   return new StreamTap(options.callerFormat, call.dropUsageChunk);
-}
-
-function failedOf(converter: Converter): boolean {
-  return (converter as { failed?: boolean }).failed === true;
 }

@@ -37,7 +37,8 @@ export class StreamTap {
     }
     if (event.data.includes('"usage"') || event.data.includes('"error"')) {
       const chunk = safeParse(event.data);
-      if (chunk?.error !== undefined) this.failed = true;
+      // An error chunk is the provider's last word: the stream is over, and it failed.
+      if (chunk?.error !== undefined) this.failed = this.finished = true;
       if (chunk?.usage !== undefined && chunk.usage !== null) {
         this.usage = usageFromOpenAI(chunk.usage);
         if (this.#dropUsageChunk && Array.isArray(chunk.choices) && chunk.choices.length === 0) return '';
@@ -49,7 +50,7 @@ export class StreamTap {
   #anthropic(event: SseEvent): string {
     const type = event.event;
     if (type === 'message_stop') this.finished = true;
-    else if (type === 'error') this.failed = true;
+    else if (type === 'error') this.failed = this.finished = true;
     else if (type === 'message_start' || type === 'message_delta') this.#anthropicUsage(event.data, type);
     return sseEncode(event.data, type);
   }
