@@ -12,7 +12,7 @@ declare module 'autocannon' {
     timeout?: number;
   }
 
-  interface AutocannonResult {
+  export interface AutocannonResult {
     duration: number;
     errors: number;
     timeouts: number;

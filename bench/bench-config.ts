@@ -28,14 +28,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   return {
     quick,
     durationS: quick ? 1 : duration,
-    warmupS: quick ? 0.5 : 2,
+    warmupS: quick ? 0.25 : 2,
     jsonLevels: [1, 64],
     streamLevels: [1, 16],
-    streams: (c) => (quick ? Math.max(4, c) : Math.max(30, 4 * c)),
+    streams: (c) => (quick ? Math.max(3, c) : Math.max(30, 4 * c)),
     streamWarmup: (c) => (quick ? 1 : Math.max(3, c)),
     readyTimeoutMs: 30_000,
     noisyCores: quick ? Infinity : 0.1,
     maxRetries: quick ? 0 : 2,
-    quietWaitS: quick ? 0 : 30,
+    quietWaitS: quick ? 0 : 20,
   };
 }

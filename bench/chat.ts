@@ -74,8 +74,10 @@ async function jsonPhase(run: Run): Promise<void> {
 }
 
 async function streamPhase(run: Run): Promise<void> {
-  for (const target of [...run.targets]) {
-    const problem = stillUp(run, target) ? await streamProblem(target.url) : null;
+  const live = run.targets.filter((target) => stillUp(run, target));
+  const problems = await Promise.all(live.map((target) => streamProblem(target.url)));
+  for (const [i, target] of live.entries()) {
+    const problem = problems[i] ?? null;
     if (problem === null) continue;
     if (target.name !== 'switchboard') throw new Error(`${target.name} does not stream: ${problem}`);
     run.data.switchboard.reason = `streaming not measured: ${problem}`;

@@ -3,6 +3,8 @@
 export interface JsonLoadSpec {
   url: string;
   connections: number;
+  /** seconds of unrecorded load; then the child prints {"warm":true} and waits for a line on stdin */
+  warmupS: number;
   durationS: number;
   body: string;
   headers: Record<string, string>;
@@ -24,7 +26,7 @@ export interface JsonLoadResult {
 export interface StreamLoadSpec {
   url: string;
   concurrency: number;
-  /** streams before the measured ones; then the child prints {"warm":true} and waits for a line on stdin */
+  /** streams before the measured ones (same handshake as JsonLoadSpec.warmupS) */
   warmup: number;
   requests: number;
   maxSeconds: number;

@@ -1,9 +1,10 @@
-// Load child for the streaming phase (argv[2] = StreamLoadSpec as JSON): `warmup` streams, then
-// {"warm":true} on stdout and a wait for "go" on stdin (so the harness can read the target's CPU
-// counters in between), then `requests` streamed chat completions, all over the same `concurrency`
-// keep-alive connections, bounded by count and by `maxSeconds` per phase.
+// Load child for the streaming phase (argv[2] = StreamLoadSpec as JSON): `warmup` streams, the
+// warm/go handshake (await-go.ts), then `requests` streamed chat completions, all over the same
+// `concurrency` keep-alive connections (a fresh client would open c connections inside the measured
+// window and inflate first-byte times), bounded by count and by `maxSeconds` per phase.
 // Times per stream: response headers, first bytes of the first `data:` event, end of stream.
 import http from 'node:http';
+import { announceWarmAndAwaitGo, exitWithHarness } from './await-go.ts';
 import type { StreamLoadResult, StreamLoadSpec } from './load-types.ts';
 
 interface StreamSample {
@@ -22,8 +23,7 @@ const headers = { ...spec.headers, 'content-type': 'application/json', 'content-
 const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
 const now = (): number => performance.now();
 
-setTimeout(() => process.exit(3), (2 * spec.maxSeconds + 30) * 1000).unref();
-process.stdin.on('end', () => process.exit(4)); // the harness went away
+exitWithHarness(2 * spec.maxSeconds + 30);
 
 function countEvents(text: string): number {
   let n = 0;
@@ -76,9 +76,7 @@ async function phase(count: number): Promise<StreamSample[]> {
 }
 
 await phase(spec.warmup);
-process.stdout.write('{"warm":true}\n');
-await new Promise((resolve) => process.stdin.once('data', resolve));
-process.stdin.destroy(); // nothing more to read, and an open stdin would keep this process alive
+await announceWarmAndAwaitGo();
 const start = now();
 const samples = await phase(spec.requests);
 const wallMs = now() - start;
