@@ -30,6 +30,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     // Requests that arrive while closing get SB_SHUTTING_DOWN in their dialect (below), not fastify's own body.
     return503OnClosing: false,
+    // Without access logs, no per-request child logger (it showed in the chat benchmark's profile); the few
+    // request-scoped log lines name the request id themselves.
+    ...(deps.config.server.accessLog ? {} : { childLoggerFactory: (logger: FastifyBaseLogger) => logger }),
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });

@@ -26,7 +26,7 @@ export function toGatewayError(err: FastifyError | Error, request: FastifyReques
   if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new GatewayError('SB_INVALID_REQUEST', { status: fe.statusCode, message: 'The request could not be read.' });
   }
-  request.log.error({ err }, 'unhandled error');
+  request.log.error({ err, reqId: request.id }, 'unhandled error');
   return new GatewayError('SB_INTERNAL');
 }
 

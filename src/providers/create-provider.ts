@@ -26,7 +26,7 @@ export function createProvider(config: ProviderConfig, env: Env = process.env): 
       const baseUrl = config.baseUrl ?? 'https://api.anthropic.com';
       return new HttpProvider({
         ...common, kind: 'anthropic', format: 'anthropic', baseUrl, operations: ANTHROPIC_OPS,
-        pathFor: (op) => joinPath(baseUrl, ANTHROPIC_PATHS[op] ?? ''),
+        pathFor: fixedPaths(baseUrl, ANTHROPIC_PATHS),
         headers: { ...config.headers, 'anthropic-version': ANTHROPIC_VERSION, ...(apiKey ? { 'x-api-key': apiKey } : {}) },
       });
     }
@@ -43,9 +43,15 @@ export function createProvider(config: ProviderConfig, env: Env = process.env): 
       const baseUrl = config.baseUrl ?? 'https://api.openai.com/v1';
       return new HttpProvider({
         ...common, kind: config.type, format: 'openai', baseUrl, operations: OPENAI_OPS,
-        pathFor: (op) => joinPath(baseUrl, OPENAI_PATHS[op] ?? ''),
+        pathFor: fixedPaths(baseUrl, OPENAI_PATHS),
         headers: { ...config.headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
       });
     }
   }
+}
+
+/** Paths that do not depend on the model are joined once, not per request. */
+function fixedPaths(baseUrl: string, paths: Readonly<Record<string, string>>): (op: Operation) => string {
+  const joined = new Map(Object.entries(paths).map(([op, suffix]) => [op, joinPath(baseUrl, suffix)]));
+  return (op) => joined.get(op) ?? joinPath(baseUrl, '');
 }

@@ -1,5 +1,7 @@
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
+import { MAX_UPSTREAM_BODY } from '../routing/read-body.ts';
+import { bufferedDispatch } from '../upstream/buffered-dispatch.ts';
 import { classifyUpstreamError } from '../upstream/classify-upstream-error.ts';
 import type { Operation, ProviderAdapter, ProviderKind, UpstreamRequest, UpstreamResponse, WireFormat } from './provider-adapter.ts';
 
@@ -43,10 +45,10 @@ export class HttpProvider implements ProviderAdapter {
   async send(request: UpstreamRequest): Promise<UpstreamResponse> {
     const headers: Record<string, string> = { ...request.headers, ...this.#spec.headers, 'content-type': 'application/json' };
     if (request.stream) headers.accept = 'text/event-stream';
+    const options = { method: 'POST' as const, path: this.#spec.pathFor(request.operation, request.model), headers, body: request.body };
     try {
-      const res: Dispatcher.ResponseData = await this.#pool.request({
-        method: 'POST', path: this.#spec.pathFor(request.operation, request.model), headers, body: request.body, signal: request.signal,
-      });
+      if (!request.stream) return await bufferedDispatch(this.#pool, options, request.signal, MAX_UPSTREAM_BODY);
+      const res: Dispatcher.ResponseData = await this.#pool.request({ ...options, signal: request.signal });
       return { status: res.statusCode, headers: res.headers, body: res.body };
     } catch (err) {
       throw classifyUpstreamError(err, this.name);

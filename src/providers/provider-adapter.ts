@@ -26,8 +26,11 @@ export interface UpstreamRequest {
 export interface UpstreamResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  /** The raw response body bytes. Must be consumed or destroyed. */
-  readonly body: Readable;
+  /**
+   * The response body: a stream of bytes (must be consumed or destroyed), or, for non-streaming requests,
+   * adapters may answer the whole body at once.
+   */
+  readonly body: Readable | Buffer;
 }
 
 export interface ProviderAdapter {

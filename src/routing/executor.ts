@@ -1,4 +1,5 @@
 import { randomUUIDv7 } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { PriceBook } from '../budgets/pricing.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { anthropicToOpenAIResponse } from '../providers/formats/anthropic-to-openai-response.ts';
@@ -141,7 +142,8 @@ export class Executor {
     return {
       kind: 'stream',
       pipeTo: async (sink) => {
-        const result = await relayStream(response.body, sink, { call, callerFormat: ctx.callerFormat, provider: target.provider, model: target.model, signal: ctx.signal, startedAt: started });
+        const source = Buffer.isBuffer(response.body) ? Readable.from([response.body]) : response.body;
+        const result = await relayStream(source, sink, { call, callerFormat: ctx.callerFormat, provider: target.provider, model: target.model, signal: ctx.signal, startedAt: started });
         const outcome: Outcome = { target, status: 200, outcome: result.outcome, errorCode: result.errorCode, usage: result.usage, ttftMs: result.ttftMs };
         this.#attemptRecord(ctx, attempt, startedIso, started, outcome);
         this.#requestRecord(ctx, { ...outcome, ttftMs: result.ttftMs === null ? null : result.ttftMs + (started - ctx.startedAt) });

@@ -2,10 +2,11 @@ import type { Readable } from 'node:stream';
 import { GatewayError } from '../errors/gateway-error.ts';
 
 /** Largest upstream body read into memory (non-streaming answers, error bodies). */
-const MAX_UPSTREAM_BODY = 64 * 1024 * 1024;
+export const MAX_UPSTREAM_BODY = 64 * 1024 * 1024;
 
 /** Reads a whole upstream body; a body over the bound is a bad response, not an out-of-memory. */
-export function readBody(body: Readable, provider: string): Promise<Buffer> {
+export function readBody(body: Readable | Buffer, provider: string): Promise<Buffer> {
+  if (Buffer.isBuffer(body)) return Promise.resolve(body);
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

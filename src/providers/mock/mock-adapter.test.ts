@@ -84,7 +84,7 @@ function sdkClient(adapter: ProviderAdapter = mock): OpenAI {
     });
     const headers = new Headers();
     for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
-    return new Response(Readable.toWeb(res.body) as ReadableStream, { status: res.status, headers });
+    return new Response(Readable.toWeb(res.body as Readable) as ReadableStream, { status: res.status, headers });
   };
   return new OpenAI({ apiKey: 'sk-mock', baseURL: 'http://mock.invalid/v1', fetch, maxRetries: 0 });
 }
@@ -407,7 +407,8 @@ describe('mock streaming', () => {
   it('stops promptly and errors the body with the abort reason when the signal aborts', async () => {
     const controller = new AbortController();
     const res = await mock.send(upstream(chat(hello, { model: 'mock-slow', stream: true }), { signal: controller.signal }));
-    const reader = res.body[Symbol.asyncIterator]();
+    const body = res.body as Readable;
+    const reader = body[Symbol.asyncIterator]();
     const first = await reader.next();
     assert.match(Buffer.from(first.value).toString(), /"role":"assistant"/);
     const reason = new Error('client went away');
@@ -415,17 +416,17 @@ describe('mock streaming', () => {
     controller.abort(reason);
     await assert.rejects(reader.next(), (err) => err === reason);
     assert.ok(performance.now() - abortedAt < 90, 'did not wait for the next 100 ms chunk');
-    assert.ok(res.body.destroyed);
+    assert.ok(body.destroyed);
   });
 
   it('destroys an unread stream as soon as the signal aborts', async () => {
     const controller = new AbortController();
     const res = await mock.send(upstream(chat(hello, { model: 'mock-slow', stream: true }), { signal: controller.signal }));
-    const errored = once(res.body, 'error');
+    const errored = once(res.body as Readable, 'error');
     controller.abort();
     const [err] = await errored;
     assert.equal((err as Error).name, 'AbortError');
-    assert.ok(res.body.destroyed);
+    assert.ok((res.body as Readable).destroyed);
   });
 });
 
