@@ -22,7 +22,7 @@ export class GatewayMetrics {
     this.#requests = new Counter({ name: 'switchboard_requests_total', help: 'AI requests answered, by endpoint, provider, model served, HTTP status and outcome.', labelNames: ['endpoint', 'provider', 'model', 'status', 'outcome'], registers });
     this.#attempts = new Counter({ name: 'switchboard_upstream_attempts_total', help: 'Calls made to providers.', labelNames: ['provider', 'status', 'outcome'], registers });
     this.#duration = new Histogram({ name: 'switchboard_request_duration_seconds', help: 'Time from request arrival to the end of the answer.', labelNames: ['endpoint', 'provider'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers });
-    this.#ttft = new Histogram({ name: 'switchboard_time_to_first_byte_seconds', help: 'Time from request arrival to the first byte of the provider\'s answer.', labelNames: ['endpoint', 'provider'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
+    this.#ttft = new Histogram({ name: 'switchboard_time_to_first_byte_seconds', help: 'Streamed answers: time from request arrival to the first byte of the provider\'s answer.', labelNames: ['endpoint', 'provider'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
     this.#tokens = new Counter({ name: 'switchboard_tokens_total', help: 'Tokens billed by providers, by type (input, output, cached_input, cache_write).', labelNames: ['provider', 'model', 'type'], registers });
     this.#cost = new Counter({ name: 'switchboard_cost_usd_total', help: 'Cost in USD from the pricing table.', labelNames: ['provider', 'model'], registers });
     this.usageQueue = new Gauge({ name: 'switchboard_usage_queue_depth', help: 'Usage records waiting to be written.', registers });
@@ -44,7 +44,7 @@ export class GatewayMetrics {
     }
     this.#child(this.#requests, r.endpoint, provider, model, String(r.status), r.outcome).inc();
     this.#child(this.#duration, r.endpoint, provider).observe(r.latencyMs / 1000);
-    if (r.ttftMs !== null) this.#child(this.#ttft, r.endpoint, provider).observe(r.ttftMs / 1000);
+    if (r.stream && r.ttftMs !== null) this.#child(this.#ttft, r.endpoint, provider).observe(r.ttftMs / 1000);
   }
 
   /**

@@ -105,11 +105,21 @@ describe('insertMany transaction', () => {
     assert.equal(countUsageRows(path), 0);
   });
 
+  it('writes nothing of a batch that fails part-way (after a first multi-row statement ran)', async () => {
+    const path = freshPath();
+    await withStorage(path, async (storage) => {
+      const batch = Array.from({ length: 60 }, () => makeUsageRecord());
+      batch[55] = { ...batch[55]!, startedAt: 'not a time' };
+      await assert.rejects(storage.usage.insertMany(batch), RangeError);
+    });
+    assert.equal(countUsageRows(path), 0);
+  });
+
   it('leaves no transaction open after a rollback, so the next batch commits', async () => {
     const path = freshPath();
     await withStorage(path, async (storage) => {
       const record = makeUsageRecord();
-      await assert.rejects(storage.usage.insertMany([record, record]));
+      await assert.rejects(storage.usage.insertMany([record, { ...record, startedAt: 'not a time' }]));
       await storage.usage.insertMany([record]);
     });
     assert.equal(countUsageRows(path), 1);
