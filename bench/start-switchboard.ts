@@ -12,6 +12,9 @@ import { waitReady } from './wait-ready.ts';
 import type { Pinning } from './pinning.ts';
 import type { Target } from './target.ts';
 
+/** The Node flags of `npm start` (package.json), so the benchmark measures what production runs. */
+const SERVE_NODE_FLAGS = ['--max-semi-space-size=16'];
+
 export type SwitchboardStart =
   | { ok: true; target: Target; dataDir: string; metricsUrl: string }
   | { ok: false; reason: string; dataDir: string | null };
@@ -27,7 +30,7 @@ export async function startSwitchboard(repoRoot: string, upstreamBase: string, p
     HTTP_PORT: String(httpPort), METRICS_PORT: String(metricsPort), SWITCHBOARD_DATA_DIR: dataDir,
     SWITCHBOARD_ADMIN_KEY: ADMIN_KEY, OPENAI_API_KEY: 'dummy', OPENAI_BASE_URL: upstreamBase, LOG_LEVEL: 'warn',
   };
-  const { command, args } = pinnedCommand(pinning, pinning.targetCpu, process.execPath, [entry, 'serve']);
+  const { command, args } = pinnedCommand(pinning, pinning.targetCpu, process.execPath, [...SERVE_NODE_FLAGS, entry, 'serve']);
   const child = new ManagedChild({ name: 'switchboard', command, args, env, cwd: repoRoot });
   const url = `http://127.0.0.1:${httpPort}${CHAT_PATH}`;
   try {

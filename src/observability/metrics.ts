@@ -1,15 +1,16 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { UsageRecord } from '../usage/usage-record.ts';
+import { DeferredCounter } from './deferred-counter.ts';
 
 /** The gateway's Prometheus metrics; one registry per process, updated from usage records. */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly #requests: Counter<'endpoint' | 'provider' | 'model' | 'status' | 'outcome'>;
-  readonly #attempts: Counter<'provider' | 'status' | 'outcome'>;
+  readonly #requests: DeferredCounter<'endpoint' | 'provider' | 'model' | 'status' | 'outcome'>;
+  readonly #attempts: DeferredCounter<'provider' | 'status' | 'outcome'>;
   readonly #duration: Histogram<'endpoint' | 'provider'>;
   readonly #ttft: Histogram<'endpoint' | 'provider'>;
-  readonly #tokens: Counter<'provider' | 'model' | 'type'>;
-  readonly #cost: Counter<'provider' | 'model'>;
+  readonly #tokens: DeferredCounter<'provider' | 'model' | 'type'>;
+  readonly #cost: DeferredCounter<'provider' | 'model'>;
   readonly usageQueue: Gauge;
   readonly usageDropped: Counter;
   readonly usageWriteErrors: Counter;
@@ -19,12 +20,12 @@ export class GatewayMetrics {
     const registers = [this.registry];
     // prom-client's own names already start with process_ or nodejs_.
     collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
-    this.#requests = new Counter({ name: 'switchboard_requests_total', help: 'AI requests answered, by endpoint, provider, model served, HTTP status and outcome.', labelNames: ['endpoint', 'provider', 'model', 'status', 'outcome'], registers });
-    this.#attempts = new Counter({ name: 'switchboard_upstream_attempts_total', help: 'Calls made to providers.', labelNames: ['provider', 'status', 'outcome'], registers });
+    this.#requests = new DeferredCounter(this.registry, 'switchboard_requests_total', 'AI requests answered, by endpoint, provider, model served, HTTP status and outcome.', ['endpoint', 'provider', 'model', 'status', 'outcome']);
+    this.#attempts = new DeferredCounter(this.registry, 'switchboard_upstream_attempts_total', 'Calls made to providers.', ['provider', 'status', 'outcome']);
     this.#duration = new Histogram({ name: 'switchboard_request_duration_seconds', help: 'Time from request arrival to the end of the answer.', labelNames: ['endpoint', 'provider'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers });
     this.#ttft = new Histogram({ name: 'switchboard_time_to_first_byte_seconds', help: 'Streamed answers: time from request arrival to the first byte of the provider\'s answer.', labelNames: ['endpoint', 'provider'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
-    this.#tokens = new Counter({ name: 'switchboard_tokens_total', help: 'Tokens billed by providers, by type (input, output, cached_input, cache_write).', labelNames: ['provider', 'model', 'type'], registers });
-    this.#cost = new Counter({ name: 'switchboard_cost_usd_total', help: 'Cost in USD from the pricing table.', labelNames: ['provider', 'model'], registers });
+    this.#tokens = new DeferredCounter(this.registry, 'switchboard_tokens_total', 'Tokens billed by providers, by type (input, output, cached_input, cache_write).', ['provider', 'model', 'type']);
+    this.#cost = new DeferredCounter(this.registry, 'switchboard_cost_usd_total', 'Cost in USD from the pricing table.', ['provider', 'model']);
     this.usageQueue = new Gauge({ name: 'switchboard_usage_queue_depth', help: 'Usage records waiting to be written.', registers });
     this.usageDropped = new Counter({ name: 'switchboard_usage_dropped_total', help: 'Usage records dropped because the buffer was full while the store failed.', registers });
     this.usageWriteErrors = new Counter({ name: 'switchboard_usage_write_errors_total', help: 'Failed writes of usage batches (they are retried).', registers });
@@ -34,15 +35,15 @@ export class GatewayMetrics {
     const provider = r.provider ?? 'none';
     const model = r.modelServed ?? 'none';
     if (r.kind === 'attempt') {
-      this.#child(this.#attempts, provider, String(r.status), r.outcome).inc();
-      this.#child(this.#tokens, provider, model, 'input').inc(r.inputTokens);
-      this.#child(this.#tokens, provider, model, 'output').inc(r.outputTokens);
-      if (r.cachedInputTokens > 0) this.#child(this.#tokens, provider, model, 'cached_input').inc(r.cachedInputTokens);
-      if (r.cacheWriteTokens > 0) this.#child(this.#tokens, provider, model, 'cache_write').inc(r.cacheWriteTokens);
-      if (r.costUsd > 0) this.#child(this.#cost, provider, model).inc(r.costUsd);
+      this.#attempts.add([provider, String(r.status), r.outcome]);
+      this.#tokens.add([provider, model, 'input'], r.inputTokens);
+      this.#tokens.add([provider, model, 'output'], r.outputTokens);
+      if (r.cachedInputTokens > 0) this.#tokens.add([provider, model, 'cached_input'], r.cachedInputTokens);
+      if (r.cacheWriteTokens > 0) this.#tokens.add([provider, model, 'cache_write'], r.cacheWriteTokens);
+      if (r.costUsd > 0) this.#cost.add([provider, model], r.costUsd);
       return;
     }
-    this.#child(this.#requests, r.endpoint, provider, model, String(r.status), r.outcome).inc();
+    this.#requests.add([r.endpoint, provider, model, String(r.status), r.outcome]);
     this.#child(this.#duration, r.endpoint, provider).observe(r.latencyMs / 1000);
     if (r.stream && r.ttftMs !== null) this.#child(this.#ttft, r.endpoint, provider).observe(r.ttftMs / 1000);
   }
