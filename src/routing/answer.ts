@@ -5,6 +5,8 @@ export interface JsonAnswer {
   readonly kind: 'json';
   readonly status: number;
   readonly body: string | Buffer;
+  /** Called once the answer was handed to the connection: writes its usage records. */
+  readonly settle?: () => void;
 }
 
 /** A streamed answer: the HTTP layer sends the headers, then hands the response to `pipeTo`. */

@@ -57,6 +57,8 @@ describe('Executor', () => {
     const { executor, records } = setup(twoTargets, [a, b]);
     const answer = await executor.execute(ctx());
     assert.equal(answer.kind, 'json');
+    assert.equal(records.length, 1, 'only the failed attempt is recorded before the answer is sent');
+    if (answer.kind === 'json') answer.settle?.();
     assert.deepEqual(records.map((r) => [r.kind, r.attempt, r.provider, r.outcome, r.errorCode]), [
       ['attempt', 1, 'a', 'error', 'SB_UPSTREAM_UNREACHABLE'],
       ['attempt', 2, 'b', 'ok', null],

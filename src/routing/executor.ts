@@ -127,15 +127,28 @@ export class Executor {
     }
     const ttftMs = performance.now() - started;
     const usage = target.format === 'openai' ? usageFromOpenAI(body.usage) : usageFromAnthropic(body.usage);
+    let answer: string | Buffer;
+    try {
+      answer = call.translation === 'none' ? bytes : JSON.stringify(this.#translate(call, body, target));
+    } catch (err) {
+      const e = toGatewayError(err, ctx);
+      this.#attemptRecord(ctx, attempt, startedIso, started, { target, status: response.status, outcome: 'error', errorCode: e.code, usage: ZERO, ttftMs });
+      throw e;
+    }
     const result: Outcome = { target, status: 200, outcome: 'ok', errorCode: null, usage, ttftMs };
-    this.#attemptRecord(ctx, attempt, startedIso, started, result);
-    this.#requestRecord(ctx, result);
-    if (call.translation === 'none') return { kind: 'json', status: 200, body: bytes };
+    // Records are made once the answer is on its way, keeping their cost off the caller's latency.
+    const settle = (): void => {
+      this.#attemptRecord(ctx, attempt, startedIso, started, result);
+      this.#requestRecord(ctx, result);
+    };
+    return { kind: 'json', status: 200, body: answer, settle };
+  }
+
+  #translate(call: UpstreamCall, body: Record<string, unknown>, target: Target): unknown {
     const model = typeof body.model === 'string' ? body.model : target.model;
-    const translated = call.translation === 'anthropic-to-openai'
+    return call.translation === 'anthropic-to-openai'
       ? anthropicToOpenAIResponse(body as unknown as AnthropicMessage, { model, ...(call.jsonToolName ? { jsonToolName: call.jsonToolName } : {}) })
       : openaiToAnthropicResponse(body as unknown as OpenAIChatCompletion, { model });
-    return { kind: 'json', status: 200, body: JSON.stringify(translated) };
   }
 
   #streamAnswer(ctx: CallContext, target: Target, call: UpstreamCall, response: UpstreamResponse, attempt: number, startedIso: string, started: number): Answer {

@@ -41,7 +41,11 @@ async function handle(route: AiRoute, executor: Executor, timeoutMs: number, req
   const ctx = callContext(route, request, controller.signal);
   const answer = await executor.execute(ctx);
   if (route.format === 'anthropic') reply.header('request-id', request.id);
-  if (answer.kind === 'json') return reply.code(answer.status).header('content-type', 'application/json').send(answer.body);
+  if (answer.kind === 'json') {
+    reply.code(answer.status).header('content-type', 'application/json').send(answer.body);
+    answer.settle?.();
+    return reply;
+  }
   reply.hijack();
   const headers: Record<string, string> = { ...STREAM_HEADERS, 'x-request-id': request.id };
   if (route.format === 'anthropic') headers['request-id'] = request.id;
