@@ -155,3 +155,34 @@ describe('dead upstream', () => {
     }
   });
 });
+
+describe('an OpenAI-compatible vendor row (e.g. Groq) with a catalogue alias', () => {
+  it('resolves the alias, the vendor\'s listed model and provider/model, and uses the key from apiKeyEnv', async () => {
+    const upstream = await startReplayServer([{ method: 'POST', path: '/openai/v1/chat/completions', fixture: 'openai/chat-basic.json' }]);
+    const gw = await startGateway({
+      env: { GROQ_API_KEY: 'gsk-vendor-secret' },
+      config: {
+        providers: [{ name: 'groq', type: 'openai-compatible', baseUrl: `${upstream.url}/openai/v1`, apiKeyEnv: 'GROQ_API_KEY', models: ['llama-3.3-70b-versatile'] }],
+        models: [{ name: 'fast', provider: 'groq', model: 'llama-3.3-70b-versatile', pricing: { inputPerMTok: 0.59, outputPerMTok: 0.79 } }],
+      },
+    });
+    try {
+      const oai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: ADMIN_KEY, maxRetries: 0 });
+      for (const model of ['fast', 'llama-3.3-70b-versatile', 'groq/llama-3.3-70b-versatile']) {
+        const { data, response } = await oai.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hello!' }] }).withResponse();
+        assert.equal(data.choices[0]!.finish_reason, 'stop');
+        const sent = upstream.requests.at(-1)!;
+        assert.equal((JSON.parse(sent.body) as { model: string }).model, 'llama-3.3-70b-versatile', model);
+        assert.equal(sent.headers.authorization, 'Bearer gsk-vendor-secret');
+        const request = (await usageFor(gw, response.headers.get('x-request-id')!)).find((r) => r.kind === 'request')!;
+        assert.equal(request.provider, 'groq');
+      }
+      const models = [];
+      for await (const m of oai.models.list()) models.push(m.id);
+      assert.ok(models.includes('fast') && models.includes('llama-3.3-70b-versatile'));
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  });
+});
