@@ -3,6 +3,8 @@ import { sseEncode } from '../providers/formats/sse-parser.ts';
 import { usageFromAnthropic, usageFromOpenAI, type TokenUsage } from '../providers/formats/usage.ts';
 import type { WireFormat } from '../providers/provider-adapter.ts';
 
+const USAGE_OBJECT = /"usage"\s*:\s*\{/;
+const ERROR_FIRST = /^\s*\{\s*"error"\s*:/;
 const NO_USAGE: TokenUsage = Object.freeze({ inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0 });
 
 /**
@@ -35,7 +37,9 @@ export class StreamTap {
       this.finished = true;
       return sseEncode(event.data);
     }
-    if (event.data.includes('"usage"') || event.data.includes('"error"')) {
+    // Most chunks carry `"usage":null` or no usage at all; only a usage object or an error is worth parsing
+    // (parsing every chunk doubled the gateway's CPU per stream in the streaming benchmark).
+    if (USAGE_OBJECT.test(event.data) || ERROR_FIRST.test(event.data)) {
       const chunk = safeParse(event.data);
       // An error chunk is the provider's last word: the stream is over, and it failed.
       if (chunk?.error !== undefined) this.failed = this.finished = true;
