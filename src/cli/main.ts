@@ -1,6 +1,11 @@
 #!/usr/bin/env node
+import { enableCompileCache } from 'node:module';
 import { parseArgs } from 'node:util';
-import { runCli } from './run-cli.ts';
+
+// Node caches compiled code, and the type-stripped source of our .ts files, between starts: the second start
+// of `npm start` is faster and idles ~25 MB lower (ADR 0003). Enabled before the rest is imported.
+enableCompileCache();
+const { runCli } = await import('./run-cli.ts');
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
