@@ -29,6 +29,9 @@ export class HttpProvider implements ProviderAdapter {
   readonly operations: ReadonlySet<Operation>;
   readonly #spec: HttpProviderSpec;
   readonly #pool: Pool;
+  /** Fixed request headers, built once: most requests forward no caller header and reuse them as they are. */
+  readonly #jsonHeaders: Readonly<Record<string, string>>;
+  readonly #streamHeaders: Readonly<Record<string, string>>;
 
   constructor(spec: HttpProviderSpec) {
     this.name = spec.name;
@@ -36,6 +39,8 @@ export class HttpProvider implements ProviderAdapter {
     this.format = spec.format;
     this.operations = spec.operations;
     this.#spec = spec;
+    this.#jsonHeaders = Object.freeze({ ...spec.headers, 'content-type': 'application/json' });
+    this.#streamHeaders = Object.freeze({ ...this.#jsonHeaders, accept: 'text/event-stream' });
     this.#pool = new Pool(new URL(spec.baseUrl).origin, {
       connections: spec.connections, pipelining: 1, keepAliveTimeout: 30_000,
       headersTimeout: spec.timeoutMs, bodyTimeout: spec.idleTimeoutMs,
@@ -43,8 +48,10 @@ export class HttpProvider implements ProviderAdapter {
   }
 
   async send(request: UpstreamRequest): Promise<UpstreamResponse> {
-    const headers: Record<string, string> = { ...request.headers, ...this.#spec.headers, 'content-type': 'application/json' };
-    if (request.stream) headers.accept = 'text/event-stream';
+    const fixed = request.stream ? this.#streamHeaders : this.#jsonHeaders;
+    // Forwarded caller headers are a short allow-list (anthropic-version, anthropic-beta; see ai-routes.ts), so
+    // they may replace a default such as the API version but never reach the credentials.
+    const headers = isEmpty(request.headers) ? fixed : { ...fixed, ...request.headers };
     const options = { method: 'POST' as const, path: this.#spec.pathFor(request.operation, request.model), headers, body: request.body };
     try {
       if (!request.stream) return await bufferedDispatch(this.#pool, options, request.signal, MAX_UPSTREAM_BODY);
@@ -64,4 +71,9 @@ export class HttpProvider implements ProviderAdapter {
 export function joinPath(baseUrl: string, suffix: string): string {
   const base = new URL(baseUrl).pathname.replace(/\/+$/, '');
   return `${base}${suffix}`;
+}
+
+function isEmpty(record: Readonly<Record<string, string>>): boolean {
+  for (const _ in record) return false;
+  return true;
 }

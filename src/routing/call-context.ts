@@ -19,8 +19,8 @@ export interface CallContext {
   readonly forwardHeaders: Readonly<Record<string, string>>;
   /** performance.now() when the request arrived. */
   readonly startedAt: number;
-  /** Wall-clock start, ISO-8601. */
-  readonly startedIso: string;
+  /** Wall-clock start, epoch milliseconds (made into ISO-8601 only when a record is written). */
+  readonly startedMs: number;
   /** Aborted when the caller disconnects or the request deadline passes. */
   readonly signal: AbortSignal;
 }

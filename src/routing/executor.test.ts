@@ -43,7 +43,7 @@ const body = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
 const ctx = (): CallContext => ({
   requestId: 'req-1', principal: { keyId: 'k1', role: 'inference', models: null }, endpoint: 'chat', callerFormat: 'openai',
   body, raw: Buffer.from(JSON.stringify(body)), model: 'm', stream: false, forwardHeaders: {},
-  startedAt: performance.now(), startedIso: new Date().toISOString(), signal: new AbortController().signal,
+  startedAt: performance.now(), startedMs: Date.now(), signal: new AbortController().signal,
 });
 const twoTargets: Plan = {
   modelRequested: 'm', reason: 'catalogue',

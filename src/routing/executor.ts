@@ -95,26 +95,26 @@ export class Executor {
     if (ctx.endpoint === 'count_tokens' && adapter.format !== 'anthropic') return this.#countLocally(ctx, target);
     const call = buildUpstreamCall(ctx, target, this.#deps.defaultMaxTokens);
     const started = performance.now();
-    const startedIso = new Date().toISOString();
+    const startedMs = Date.now();
     let response: UpstreamResponse;
     try {
       response = await adapter.send({ operation: call.operation, model: target.model, body: call.body, stream: ctx.stream, headers: upstreamHeaders(ctx, call), signal: ctx.signal });
     } catch (err) {
       const e = toGatewayError(err, ctx);
-      this.#attemptRecord(ctx, attempt, startedIso, started, { target, status: 0, outcome: ctx.signal.aborted && !isDeadline(ctx) ? 'client_aborted' : 'error', errorCode: e.code, usage: ZERO, ttftMs: null });
+      this.#attemptRecord(ctx, attempt, startedMs, started, { target, status: 0, outcome: ctx.signal.aborted && !isDeadline(ctx) ? 'client_aborted' : 'error', errorCode: e.code, usage: ZERO, ttftMs: null });
       throw e;
     }
     if (response.status >= 400) {
       const e = await this.#upstreamError(response, target);
-      this.#attemptRecord(ctx, attempt, startedIso, started, { target, status: response.status, outcome: 'error', errorCode: e.code, usage: ZERO, ttftMs: performance.now() - started });
+      this.#attemptRecord(ctx, attempt, startedMs, started, { target, status: response.status, outcome: 'error', errorCode: e.code, usage: ZERO, ttftMs: performance.now() - started });
       throw e;
     }
     return ctx.stream && ctx.endpoint !== 'count_tokens' && ctx.endpoint !== 'embeddings'
-      ? this.#streamAnswer(ctx, target, call, response, attempt, startedIso, started)
-      : this.#jsonAnswer(ctx, target, call, response, attempt, startedIso, started);
+      ? this.#streamAnswer(ctx, target, call, response, attempt, startedMs, started)
+      : this.#jsonAnswer(ctx, target, call, response, attempt, startedMs, started);
   }
 
-  async #jsonAnswer(ctx: CallContext, target: Target, call: UpstreamCall, response: UpstreamResponse, attempt: number, startedIso: string, started: number): Promise<Answer> {
+  async #jsonAnswer(ctx: CallContext, target: Target, call: UpstreamCall, response: UpstreamResponse, attempt: number, startedMs: number, started: number): Promise<Answer> {
     let bytes: Buffer;
     let body: Record<string, unknown>;
     try {
@@ -122,7 +122,7 @@ export class Executor {
       body = parseUpstreamJson(bytes, target.provider);
     } catch (err) {
       const e = toGatewayError(err, ctx);
-      this.#attemptRecord(ctx, attempt, startedIso, started, { target, status: response.status, outcome: 'error', errorCode: e.code, usage: ZERO, ttftMs: null });
+      this.#attemptRecord(ctx, attempt, startedMs, started, { target, status: response.status, outcome: 'error', errorCode: e.code, usage: ZERO, ttftMs: null });
       throw e;
     }
     const ttftMs = performance.now() - started;
@@ -132,13 +132,13 @@ export class Executor {
       answer = call.translation === 'none' ? bytes : JSON.stringify(this.#translate(call, body, target));
     } catch (err) {
       const e = toGatewayError(err, ctx);
-      this.#attemptRecord(ctx, attempt, startedIso, started, { target, status: response.status, outcome: 'error', errorCode: e.code, usage: ZERO, ttftMs });
+      this.#attemptRecord(ctx, attempt, startedMs, started, { target, status: response.status, outcome: 'error', errorCode: e.code, usage: ZERO, ttftMs });
       throw e;
     }
     const result: Outcome = { target, status: 200, outcome: 'ok', errorCode: null, usage, ttftMs };
     // Records are made once the answer is on its way, keeping their cost off the caller's latency.
     const settle = (): void => {
-      this.#attemptRecord(ctx, attempt, startedIso, started, result);
+      this.#attemptRecord(ctx, attempt, startedMs, started, result);
       this.#requestRecord(ctx, result);
     };
     return { kind: 'json', status: 200, body: answer, settle };
@@ -151,14 +151,14 @@ export class Executor {
       : openaiToAnthropicResponse(body as unknown as OpenAIChatCompletion, { model });
   }
 
-  #streamAnswer(ctx: CallContext, target: Target, call: UpstreamCall, response: UpstreamResponse, attempt: number, startedIso: string, started: number): Answer {
+  #streamAnswer(ctx: CallContext, target: Target, call: UpstreamCall, response: UpstreamResponse, attempt: number, startedMs: number, started: number): Answer {
     return {
       kind: 'stream',
       pipeTo: async (sink) => {
         const source = Buffer.isBuffer(response.body) ? Readable.from([response.body]) : response.body;
         const result = await relayStream(source, sink, { call, callerFormat: ctx.callerFormat, provider: target.provider, model: target.model, signal: ctx.signal, startedAt: started });
         const outcome: Outcome = { target, status: 200, outcome: result.outcome, errorCode: result.errorCode, usage: result.usage, ttftMs: result.ttftMs };
-        this.#attemptRecord(ctx, attempt, startedIso, started, outcome);
+        this.#attemptRecord(ctx, attempt, startedMs, started, outcome);
         this.#requestRecord(ctx, { ...outcome, ttftMs: result.ttftMs === null ? null : result.ttftMs + (started - ctx.startedAt) });
       },
     };
@@ -185,20 +185,20 @@ export class Executor {
     });
   }
 
-  #attemptRecord(ctx: CallContext, attempt: number, startedIso: string, started: number, o: Outcome): void {
-    this.#deps.usage.record(this.#record(ctx, 'attempt', attempt, startedIso, performance.now() - started, o));
+  #attemptRecord(ctx: CallContext, attempt: number, startedMs: number, started: number, o: Outcome): void {
+    this.#deps.usage.record(this.#record(ctx, 'attempt', attempt, startedMs, performance.now() - started, o));
   }
 
   #requestRecord(ctx: CallContext, o: Outcome): void {
-    this.#deps.usage.record(this.#record(ctx, 'request', 0, ctx.startedIso, performance.now() - ctx.startedAt, o));
+    this.#deps.usage.record(this.#record(ctx, 'request', 0, ctx.startedMs, performance.now() - ctx.startedAt, o));
   }
 
-  #record(ctx: CallContext, kind: UsageRecord['kind'], attempt: number, startedAt: string, latencyMs: number, o: Outcome): UsageRecord {
+  #record(ctx: CallContext, kind: UsageRecord['kind'], attempt: number, startedMs: number, latencyMs: number, o: Outcome): UsageRecord {
     const model = o.target?.model ?? null;
     const price = o.target?.pricing;
     const costUsd = model === null ? 0 : price === undefined ? this.#deps.prices.cost(model, o.usage) : this.#deps.prices.costWith(price, o.usage);
     return {
-      id: randomUUIDv7(), requestId: ctx.requestId, kind, attempt, startedAt, keyId: ctx.principal.keyId, endpoint: ctx.endpoint,
+      id: randomUUIDv7(), requestId: ctx.requestId, kind, attempt, startedAt: new Date(startedMs).toISOString(), keyId: ctx.principal.keyId, endpoint: ctx.endpoint,
       stream: ctx.stream, provider: o.target?.provider ?? null, modelRequested: ctx.model, modelServed: model, status: o.status,
       outcome: o.outcome, errorCode: o.errorCode, inputTokens: o.usage.inputTokens, outputTokens: o.usage.outputTokens,
       cachedInputTokens: o.usage.cachedInputTokens, cacheWriteTokens: o.usage.cacheWriteTokens, costUsd,

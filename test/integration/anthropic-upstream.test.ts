@@ -46,7 +46,7 @@ describe('Anthropic upstream (recorded traffic)', () => {
     assert.equal(sent.path, '/v1/messages');
     assert.equal(sent.headers['x-api-key'], PROVIDER_KEY);
     assert.equal(sent.headers.authorization, undefined, 'the caller\'s key never goes upstream');
-    assert.ok(typeof sent.headers['anthropic-version'] === 'string');
+    assert.equal(sent.headers['anthropic-version'], '2026-10-21', 'the SDK\'s own API version is forwarded on pass-through');
   });
 
   it('streams thinking, text and tool blocks to an Anthropic caller and records usage', async () => {

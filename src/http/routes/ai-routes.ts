@@ -70,6 +70,6 @@ function callContext(route: AiRoute, request: FastifyRequest, signal: AbortSigna
   return {
     requestId: request.id, principal, endpoint: route.endpoint, callerFormat: route.format, body, raw: request.rawBody,
     model: body.model as string, stream: body.stream === true, forwardHeaders,
-    startedAt: performance.now(), startedIso: new Date().toISOString(), signal,
+    startedAt: performance.now(), startedMs: Date.now(), signal,
   };
 }
