@@ -186,3 +186,22 @@ describe('an OpenAI-compatible vendor row (e.g. Groq) with a catalogue alias', (
     }
   });
 });
+
+describe('an upstream that stalls mid-stream', () => {
+  it('ends the stream with an SB_UPSTREAM_TIMEOUT error event after providers[].idleTimeoutMs', async () => {
+    const upstream = await startReplayServer([{ method: 'POST', path: '/v1/chat/completions', fixture: 'openai/chat-stream.sse', chunkDelayMs: 2000 }]);
+    const gw = await startGateway({ config: { providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: PROVIDER_KEY, idleTimeoutMs: 300 }] } });
+    try {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'x' }] }) });
+      assert.equal(res.status, 200);
+      const text = await res.text();
+      assert.match(text, /"code":"SB_UPSTREAM_TIMEOUT"/);
+      assert.doesNotMatch(text, /\[DONE\]/);
+      const records = await usageFor(gw, res.headers.get('x-request-id')!);
+      assert.equal(records.find((r) => r.kind === 'request')?.errorCode, 'SB_UPSTREAM_TIMEOUT');
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  });
+});
