@@ -3,6 +3,7 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import { AnthropicToOpenAIStream } from '../providers/formats/anthropic-to-openai-stream.ts';
 import { OpenAIToAnthropicStream } from '../providers/formats/openai-to-anthropic-stream.ts';
 import { SseParser } from '../providers/formats/sse-parser.ts';
+import type { StreamTranslator } from '../providers/formats/stream-translator.ts';
 import type { TokenUsage } from '../providers/formats/usage.ts';
 import type { WireFormat } from '../providers/provider-adapter.ts';
 import { classifyUpstreamError } from '../upstream/classify-upstream-error.ts';
@@ -28,15 +29,6 @@ export interface RelayResult {
   readonly ttftMs: number | null;
 }
 
-interface Converter {
-  push(event: { event: string | undefined; data: string }): string;
-  end(): string;
-  readonly usage: TokenUsage;
-  /** The final event was seen or written (normal end or error). */
-  readonly finished: boolean;
-  /** The stream ended with an error event. */
-  readonly failed: boolean;
-}
 
 /**
  * Moves an upstream event stream to the caller: raw bytes when nothing must change, otherwise event by event
@@ -45,7 +37,7 @@ interface Converter {
  */
 export function relayStream(source: Readable, sink: Writable, options: RelayOptions): Promise<RelayResult> {
   const { call } = options;
-  const converter = makeConverter(options);
+  const converter = makeStreamTranslator(options);
   const raw = call.translation === 'none' && !call.dropUsageChunk;
   const parser = new SseParser();
   let ttftMs: number | null = null;
@@ -78,7 +70,7 @@ export function relayStream(source: Readable, sink: Writable, options: RelayOpti
       let out = '';
       for (const event of parser.end()) out += converter.push(event);
       if (!raw) write(out);
-      if (converter.finished) return finish(converter.failed ? 'error' : 'ok', converter.failed ? 'SB_UPSTREAM_ERROR' : null, raw ? '' : converter.end());
+      if (converter.finished) return finish(converter.failed ? 'error' : 'ok', converter.failure?.code ?? null, raw ? '' : converter.end());
       const err = new GatewayError('SB_UPSTREAM_BAD_RESPONSE', { message: `Provider "${options.provider}" ended the stream before it was complete.` });
       finish('error', err.code, raw || call.translation === 'none' ? streamErrorEvent(options.callerFormat, err) : converter.end());
     });
@@ -97,7 +89,7 @@ export function relayStream(source: Readable, sink: Writable, options: RelayOpti
   });
 }
 
-function makeConverter(options: RelayOptions): Converter {
+function makeStreamTranslator(options: RelayOptions): StreamTranslator {
   const { call } = options;
   if (call.translation === 'anthropic-to-openai') {
     return new AnthropicToOpenAIStream({ model: options.model, includeUsage: call.includeUsage, ...(call.jsonToolName ? { jsonToolName: call.jsonToolName } : {}) });

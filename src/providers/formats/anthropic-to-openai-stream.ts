@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { OpenAIChunkDelta, OpenAIFinishReason } from './openai-types.ts';
 import { asRecord, asString, isRecord, parseJson, type JsonObject } from './json-value.ts';
 import { sseEncode, type SseEvent } from './sse-parser.ts';
+import { StreamTranslator } from './stream-translator.ts';
 import { anthropicStopToOpenAIFinish } from './stop-reasons.ts';
 import { malformedStreamFailure, truncatedStreamFailure, upstreamStreamFailure, type StreamFailure } from './stream-failure.ts';
 import { mintToolId } from './tool-call-id.ts';
-import { mergeAnthropicUsage, usageToOpenAI, ZERO_USAGE, type TokenUsage } from './usage.ts';
+import { mergeAnthropicUsage, usageToOpenAI } from './usage.ts';
 
 export interface AnthropicToOpenAIStreamOptions {
   /** Model name shown in every chunk. */
@@ -27,7 +28,7 @@ interface ToolBlock {
  * Anthropic Messages event stream → OpenAI chat.completion.chunk stream (translation.md §4.3). push() takes
  * one upstream event and returns the SSE text to write (often ""); end() is called at upstream EOF.
  */
-export class AnthropicToOpenAIStream {
+export class AnthropicToOpenAIStream extends StreamTranslator {
   readonly #model: string;
   readonly #includeUsage: boolean;
   readonly #jsonToolName: string | undefined;
@@ -39,36 +40,16 @@ export class AnthropicToOpenAIStream {
   #nextTool = 0;
   #jsonUsed = false;
   #stopReason: unknown = null;
-  #usage: TokenUsage = { ...ZERO_USAGE };
-  #finished = false;
-  #failure: StreamFailure | undefined;
 
   constructor(options: AnthropicToOpenAIStreamOptions) {
+    super();
     this.#model = options.model;
     this.#includeUsage = options.includeUsage;
     this.#jsonToolName = options.jsonToolName;
   }
 
-  /** Usage so far; final once finished. Fields overwrite, never add (Anthropic usage is cumulative). */
-  get usage(): TokenUsage {
-    return { ...this.#usage };
-  }
-
-  /** The last event was written (normal end or error); push() and end() add nothing more. */
-  get finished(): boolean {
-    return this.#finished;
-  }
-
-  get failed(): boolean {
-    return this.#failure !== undefined;
-  }
-
-  get failure(): StreamFailure | undefined {
-    return this.#failure;
-  }
-
   push(event: SseEvent): string {
-    if (this.#finished) return '';
+    if (this.done) return '';
     const data = parseJson(event.data);
     if (!isRecord(data)) return this.#fail(malformedStreamFailure());
     switch (data.type ?? event.event) {
@@ -96,12 +77,12 @@ export class AnthropicToOpenAIStream {
 
   /** Upstream EOF. Without message_stop the answer is incomplete: say so, never invent a finish_reason. */
   end(): string {
-    return this.#finished ? '' : this.#fail(truncatedStreamFailure());
+    return this.done ? '' : this.#fail(truncatedStreamFailure());
   }
 
   #messageStart(message: JsonObject): string {
     this.#id ??= asString(message.id);
-    this.#usage = mergeAnthropicUsage(this.#usage, message.usage);
+    this.usageSoFar = mergeAnthropicUsage(this.usageSoFar, message.usage);
     return this.#roleSent ? '' : this.#chunk({ content: '' });
   }
 
@@ -157,24 +138,24 @@ export class AnthropicToOpenAIStream {
   }
 
   #messageDelta(data: JsonObject): string {
-    this.#usage = mergeAnthropicUsage(this.#usage, data.usage);
+    this.usageSoFar = mergeAnthropicUsage(this.usageSoFar, data.usage);
     const stopReason = asRecord(data.delta).stop_reason;
     if (stopReason !== undefined && stopReason !== null) this.#stopReason = stopReason;
     return '';
   }
 
   #messageStop(): string {
-    this.#finished = true;
+    this.done = true;
     const jsonOnly = this.#jsonUsed && this.#nextTool === 0;
     let out = this.#chunk({}, anthropicStopToOpenAIFinish(this.#stopReason, jsonOnly));
-    if (this.#includeUsage) out += sseEncode(JSON.stringify({ ...this.#envelope(), choices: [], usage: usageToOpenAI(this.#usage) }));
+    if (this.#includeUsage) out += sseEncode(JSON.stringify({ ...this.#envelope(), choices: [], usage: usageToOpenAI(this.usageSoFar) }));
     return out + sseEncode('[DONE]');
   }
 
   /** §4.5: the OpenAI SDK throws APIError on a data line with an `error` key; no [DONE] follows. */
   #fail(failure: StreamFailure): string {
-    this.#finished = true;
-    this.#failure = failure;
+    this.done = true;
+    this.failureSeen = failure;
     const error = { message: failure.message, type: failure.upstreamType ?? 'server_error', param: null, code: failure.code };
     return sseEncode(JSON.stringify({ error }));
   }

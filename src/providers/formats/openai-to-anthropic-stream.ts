@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { AnthropicContentBlock, AnthropicStopReason } from './anthropic-types.ts';
 import { asNumber, asRecord, asString, isRecord, parseJson, type JsonObject } from './json-value.ts';
 import { sseEncode, type SseEvent } from './sse-parser.ts';
+import { StreamTranslator } from './stream-translator.ts';
 import { openaiFinishToAnthropicStop } from './stop-reasons.ts';
 import { malformedStreamFailure, truncatedStreamFailure, upstreamStreamFailure, type StreamFailure } from './stream-failure.ts';
 import { mintToolId, toAnthropicToolId } from './tool-call-id.ts';
-import { usageFromOpenAI, usageToAnthropic, ZERO_USAGE, type TokenUsage } from './usage.ts';
+import { usageFromOpenAI, usageToAnthropic } from './usage.ts';
 
 export interface OpenAIToAnthropicStreamOptions {
   /** Model name shown in message_start. */
@@ -22,7 +23,7 @@ interface OpenBlock {
  * carries its `event:` line (Anthropic SDK 1.x drops events without one). The upstream request must have
  * stream_options.include_usage, which anthropicToOpenAIRequest sets.
  */
-export class OpenAIToAnthropicStream {
+export class OpenAIToAnthropicStream extends StreamTranslator {
   readonly #model: string;
   #started = false;
   #nextBlock = 0;
@@ -30,33 +31,14 @@ export class OpenAIToAnthropicStream {
   /** OpenAI tool_calls index → Anthropic block index. */
   readonly #tools = new Map<number, number>();
   #stopReason: AnthropicStopReason | undefined;
-  #usage: TokenUsage = { ...ZERO_USAGE };
-  #finished = false;
-  #failure: StreamFailure | undefined;
 
   constructor(options: OpenAIToAnthropicStreamOptions) {
+    super();
     this.#model = options.model;
   }
 
-  get usage(): TokenUsage {
-    return { ...this.#usage };
-  }
-
-  /** The last event was written (message_stop or error); push() and end() add nothing more. */
-  get finished(): boolean {
-    return this.#finished;
-  }
-
-  get failed(): boolean {
-    return this.#failure !== undefined;
-  }
-
-  get failure(): StreamFailure | undefined {
-    return this.#failure;
-  }
-
   push(event: SseEvent): string {
-    if (this.#finished) return '';
+    if (this.done) return '';
     if (event.data.trim() === '[DONE]') return this.#close();
     const chunk = parseJson(event.data);
     if (!isRecord(chunk)) return this.#fail(malformedStreamFailure());
@@ -64,7 +46,7 @@ export class OpenAIToAnthropicStream {
     let out = this.#start(chunk);
     if (Array.isArray(chunk.choices) && isRecord(chunk.choices[0])) out += this.#choice(chunk.choices[0]);
     if (isRecord(chunk.usage)) {
-      this.#usage = usageFromOpenAI(chunk.usage);
+      this.usageSoFar = usageFromOpenAI(chunk.usage);
       // The usage chunk follows the finish_reason chunk (some servers put both in one); either way it is last.
       if (this.#stopReason !== undefined) out += this.#close();
     }
@@ -73,7 +55,7 @@ export class OpenAIToAnthropicStream {
 
   /** Upstream EOF: complete if a finish_reason came (usage chunk or [DONE] merely missing), else an error. */
   end(): string {
-    return this.#finished ? '' : this.#close();
+    return this.done ? '' : this.#close();
   }
 
   #start(chunk: JsonObject): string {
@@ -155,15 +137,15 @@ export class OpenAIToAnthropicStream {
   /** message_delta waits for the usage chunk so it can carry the real token counts. */
   #close(): string {
     if (this.#stopReason === undefined) return this.#fail(truncatedStreamFailure());
-    this.#finished = true;
+    this.done = true;
     const delta = { stop_reason: this.#stopReason, stop_sequence: null };
-    return event('message_delta', { delta, usage: usageToAnthropic(this.#usage) }) + event('message_stop', {});
+    return event('message_delta', { delta, usage: usageToAnthropic(this.usageSoFar) }) + event('message_stop', {});
   }
 
   /** §4.5: `event: error` makes the Anthropic SDK throw; no message_stop follows, so nothing looks complete. */
   #fail(failure: StreamFailure): string {
-    this.#finished = true;
-    this.#failure = failure;
+    this.done = true;
+    this.failureSeen = failure;
     return event('error', { error: { type: anthropicErrorType(failure.upstreamType), message: failure.message, code: failure.code } });
   }
 }
