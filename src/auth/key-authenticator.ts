@@ -31,10 +31,16 @@ export class KeyAuthenticator {
     this.#ttl = options.cacheTtlMs ?? 2000;
   }
 
+  /** The principal of a key verified within the TTL, without any await; undefined when it must be checked. */
+  cached(presented: string | undefined): Principal | undefined {
+    const verified = presented === undefined ? undefined : this.#verified.get(presented);
+    return verified !== undefined && verified.until > Date.now() ? verified.principal : undefined;
+  }
+
   async authenticate(presented: string | undefined): Promise<Principal> {
     if (presented === undefined || presented === '') throw new GatewayError('SB_AUTH_MISSING_KEY');
-    const verified = this.#verified.get(presented);
-    if (verified !== undefined && verified.until > Date.now()) return verified.principal;
+    const cached = this.cached(presented);
+    if (cached !== undefined) return cached;
     const principal = await this.#verify(presented);
     if (this.#verified.size >= 10_000) this.#verified.clear();
     this.#verified.set(presented, { principal, prefix: keyPrefix(presented) ?? '', until: Date.now() + this.#ttl });
