@@ -16,8 +16,8 @@ const OUTCOMES: Record<UsageOutcome, true> = { ok: true, error: true, client_abo
 const ENDPOINTS: Record<Endpoint, true> = { chat: true, embeddings: true, messages: true, count_tokens: true };
 
 export const SELECT_USAGE_SQL = `SELECT ${USAGE_COLUMNS.join(', ')} FROM usage_records`;
-/** Rows per multi-row INSERT: one statement per 50 records costs far less than 50 statements (bench: usage-insert). */
-export const INSERT_BATCH_ROWS = 50;
+/** Rows per multi-row INSERT: one statement per 100 records costs far less than 100 statements (bench: usage-insert). */
+export const INSERT_BATCH_ROWS = 100;
 const ROW_PLACEHOLDERS = `(${USAGE_COLUMNS.map(() => '?').join(', ')})`;
 
 const insertSqlByRows: string[] = [];
