@@ -103,3 +103,28 @@ describe('OpenAI SDK → Switchboard → mock provider', () => {
   });
 });
 
+
+describe('GET /v1/models/{id}', () => {
+  let gw: TestGateway;
+  before(async () => { gw = await startGateway(); });
+  after(() => gw.close());
+
+  it('retrieves a model by any name a caller may send, in both SDKs\' shapes', async () => {
+    const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: ADMIN_KEY, maxRetries: 0 });
+    const model = await openai.models.retrieve('mock');
+    assert.deepEqual([model.id, model.object, model.owned_by], ['mock', 'model', 'mock']);
+    assert.equal((await openai.models.retrieve('mock/mock-large')).owned_by, 'mock');
+    await assert.rejects(openai.models.retrieve('no-such-model'), (err: unknown) => err instanceof OpenAI.NotFoundError && err.code === 'SB_MODEL_NOT_FOUND');
+    const res = await fetch(`${gw.url}/v1/models/mock`, { headers: { 'x-api-key': ADMIN_KEY, 'anthropic-version': '2023-06-01' } });
+    const body = await res.json() as { type: string; id: string };
+    assert.deepEqual([body.type, body.id], ['model', 'mock']);
+  });
+
+  it('hides a model the key may not use', async () => {
+    const created = await fetch(`${gw.url}/api/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 't', models: ['mock'] }) });
+    const { key } = await created.json() as { key: string };
+    const limited = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+    assert.equal((await limited.models.retrieve('mock')).id, 'mock');
+    await assert.rejects(limited.models.retrieve('mock-large'), (err: unknown) => err instanceof OpenAI.NotFoundError);
+  });
+});
