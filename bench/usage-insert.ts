@@ -10,7 +10,7 @@ import type { UsageRecord } from '../src/usage/usage-record.ts';
 
 const ROUNDS = 6;
 const PER_ROUND = 20_000;
-const BATCH = Number(process.env.BENCH_USAGE_BATCH ?? 2000);
+const BATCH = Number(process.env.BENCH_USAGE_BATCH ?? 500);
 
 function record(id: () => string): UsageRecord {
   return {
