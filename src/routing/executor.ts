@@ -8,7 +8,7 @@ import { openaiToAnthropicResponse } from '../providers/formats/openai-to-anthro
 import type { OpenAIChatCompletion } from '../providers/formats/openai-types.ts';
 import { countMessageTokens } from '../providers/formats/token-counter.ts';
 import { parseUpstreamError } from '../providers/formats/upstream-error.ts';
-import { usageFromAnthropic, usageFromOpenAI, type TokenUsage } from '../providers/formats/usage.ts';
+import { usageFromAnthropic, usageFromOpenAI, ZERO_USAGE, type TokenUsage } from '../providers/formats/usage.ts';
 import type { ProviderAdapter, UpstreamResponse } from '../providers/provider-adapter.ts';
 import type { UsageOutcome, UsageRecord } from '../usage/usage-record.ts';
 import type { Answer } from './answer.ts';
@@ -31,8 +31,6 @@ export interface ExecutorDeps {
   readonly usage: UsageSink;
   readonly defaultMaxTokens: number;
 }
-
-const ZERO: TokenUsage = Object.freeze({ inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0 });
 
 interface Outcome {
   readonly target: Target | null;
@@ -71,7 +69,7 @@ export class Executor {
     try {
       plan = this.plan(ctx);
     } catch (err) {
-      this.#requestRecord(ctx, { target: null, status: (err as GatewayError).status ?? 500, outcome: 'error', errorCode: (err as GatewayError).code ?? 'SB_INTERNAL', usage: ZERO, ttftMs: null });
+      this.#requestRecord(ctx, { target: null, status: (err as GatewayError).status ?? 500, outcome: 'error', errorCode: (err as GatewayError).code ?? 'SB_INTERNAL', usage: ZERO_USAGE, ttftMs: null });
       throw err;
     }
     let lastError: unknown;
@@ -85,7 +83,7 @@ export class Executor {
       }
     }
     const err = lastError instanceof GatewayError ? lastError : toGatewayError(lastError, ctx);
-    this.#requestRecord(ctx, { target: plan.targets.at(-1) ?? null, status: err.status, outcome: ctx.signal.aborted && !isDeadline(ctx) ? 'client_aborted' : 'error', errorCode: err.code, usage: ZERO, ttftMs: null });
+    this.#requestRecord(ctx, { target: plan.targets.at(-1) ?? null, status: err.status, outcome: ctx.signal.aborted && !isDeadline(ctx) ? 'client_aborted' : 'error', errorCode: err.code, usage: ZERO_USAGE, ttftMs: null });
     throw err;
   }
 
@@ -101,12 +99,12 @@ export class Executor {
       response = await adapter.send({ operation: call.operation, model: target.model, body: call.body, stream: ctx.stream, headers: upstreamHeaders(ctx, call), signal: ctx.signal });
     } catch (err) {
       const e = toGatewayError(err, ctx);
-      this.#attemptRecord(ctx, attempt, startedMs, started, { target, status: 0, outcome: ctx.signal.aborted && !isDeadline(ctx) ? 'client_aborted' : 'error', errorCode: e.code, usage: ZERO, ttftMs: null });
+      this.#attemptRecord(ctx, attempt, startedMs, started, { target, status: 0, outcome: ctx.signal.aborted && !isDeadline(ctx) ? 'client_aborted' : 'error', errorCode: e.code, usage: ZERO_USAGE, ttftMs: null });
       throw e;
     }
     if (response.status >= 400) {
       const e = await this.#upstreamError(response, target);
-      this.#attemptRecord(ctx, attempt, startedMs, started, { target, status: response.status, outcome: 'error', errorCode: e.code, usage: ZERO, ttftMs: performance.now() - started });
+      this.#attemptRecord(ctx, attempt, startedMs, started, { target, status: response.status, outcome: 'error', errorCode: e.code, usage: ZERO_USAGE, ttftMs: performance.now() - started });
       throw e;
     }
     return ctx.stream && ctx.endpoint !== 'count_tokens' && ctx.endpoint !== 'embeddings'
@@ -122,7 +120,7 @@ export class Executor {
       body = parseUpstreamJson(bytes, target.provider);
     } catch (err) {
       const e = toGatewayError(err, ctx);
-      this.#attemptRecord(ctx, attempt, startedMs, started, { target, status: response.status, outcome: 'error', errorCode: e.code, usage: ZERO, ttftMs: null });
+      this.#attemptRecord(ctx, attempt, startedMs, started, { target, status: response.status, outcome: 'error', errorCode: e.code, usage: ZERO_USAGE, ttftMs: null });
       throw e;
     }
     const ttftMs = performance.now() - started;
@@ -132,7 +130,7 @@ export class Executor {
       answer = call.translation === 'none' ? bytes : JSON.stringify(this.#translate(call, body, target));
     } catch (err) {
       const e = toGatewayError(err, ctx);
-      this.#attemptRecord(ctx, attempt, startedMs, started, { target, status: response.status, outcome: 'error', errorCode: e.code, usage: ZERO, ttftMs });
+      this.#attemptRecord(ctx, attempt, startedMs, started, { target, status: response.status, outcome: 'error', errorCode: e.code, usage: ZERO_USAGE, ttftMs });
       throw e;
     }
     const result: Outcome = { target, status: 200, outcome: 'ok', errorCode: null, usage, ttftMs };
@@ -166,7 +164,7 @@ export class Executor {
 
   #countLocally(ctx: CallContext, target: Target): Answer {
     const inputTokens = countMessageTokens(ctx.body);
-    this.#requestRecord(ctx, { target, status: 200, outcome: 'ok', errorCode: null, usage: ZERO, ttftMs: null });
+    this.#requestRecord(ctx, { target, status: 200, outcome: 'ok', errorCode: null, usage: ZERO_USAGE, ttftMs: null });
     return { kind: 'json', status: 200, body: JSON.stringify({ input_tokens: inputTokens }) };
   }
 

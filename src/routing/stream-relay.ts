@@ -29,7 +29,6 @@ export interface RelayResult {
   readonly ttftMs: number | null;
 }
 
-
 /**
  * Moves an upstream event stream to the caller: raw bytes when nothing must change, otherwise event by event
  * through the tap or a translator. Honours backpressure, turns upstream failures into a final error event in

@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { WireFormat } from '../../providers/provider-adapter.ts';
@@ -40,16 +41,14 @@ async function handle(route: AiRoute, executor: Executor, timeoutMs: number, req
   });
   const ctx = callContext(route, request, controller.signal);
   const answer = await executor.execute(ctx);
-  if (route.format === 'anthropic') reply.header('request-id', request.id);
   if (answer.kind === 'json') {
     reply.code(answer.status).header('content-type', 'application/json').send(answer.body);
     answer.settle?.();
     return reply;
   }
   reply.hijack();
-  const headers: Record<string, string> = { ...STREAM_HEADERS, 'x-request-id': request.id };
-  if (route.format === 'anthropic') headers['request-id'] = request.id;
-  reply.raw.writeHead(200, headers);
+  // A hijacked reply sends no headers fastify holds, so take the request-id headers the auth hook set.
+  reply.raw.writeHead(200, { ...(reply.getHeaders() as OutgoingHttpHeaders), ...STREAM_HEADERS });
   await answer.pipeTo(reply.raw);
   return undefined;
 }
