@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.ts';
 
 /**
- * JSON is the only body type any route takes. Parses JSON bodies once, keeping the original bytes so they can be forwarded untouched. Invalid UTF-8
- * and malformed JSON are answered with their own codes instead of a generic 400.
+ * JSON is the only body type any route takes. Parses it once, keeping the original bytes so they can be
+ * forwarded untouched; invalid UTF-8 and malformed JSON get their own codes instead of a generic 400.
  */
 export function registerJsonParser(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
