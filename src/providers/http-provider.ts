@@ -1,7 +1,6 @@
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
-import { MAX_UPSTREAM_BODY } from '../routing/read-body.ts';
-import { bufferedDispatch } from '../upstream/buffered-dispatch.ts';
+import { bufferedDispatch, MAX_UPSTREAM_BODY } from '../upstream/buffered-dispatch.ts';
 import { classifyUpstreamError } from '../upstream/classify-upstream-error.ts';
 import type { Operation, ProviderAdapter, ProviderKind, UpstreamRequest, UpstreamResponse, WireFormat } from './provider-adapter.ts';
 

@@ -1,8 +1,7 @@
 import type { Readable } from 'node:stream';
 import { GatewayError } from '../errors/gateway-error.ts';
+import { MAX_UPSTREAM_BODY } from '../upstream/buffered-dispatch.ts';
 
-/** Largest upstream body read into memory (non-streaming answers, error bodies). */
-export const MAX_UPSTREAM_BODY = 64 * 1024 * 1024;
 
 /** Reads a whole upstream body; a body over the bound is a bad response, not an out-of-memory. */
 export function readBody(body: Readable | Buffer, provider: string): Promise<Buffer> {

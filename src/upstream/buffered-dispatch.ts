@@ -2,6 +2,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors/gateway-error.ts';
 
+/** Largest upstream body read into memory (non-streaming answers, error bodies). */
+export const MAX_UPSTREAM_BODY = 64 * 1024 * 1024;
+
 export interface BufferedResponse {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
