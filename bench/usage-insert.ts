@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
-import type { UsageRecord } from '../src/usage/usage-record.ts';
+import type { UsageRecord } from '../src/domain/usage-record.ts';
 
 const ROUNDS = 6;
 const PER_ROUND = 20_000;

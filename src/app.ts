@@ -45,7 +45,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => sendError(new GatewayError('SB_NOT_FOUND', { message: `No route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}. GET /docs lists every route.` }), request, reply));
 
   registerAiRoutes(app, deps.executor, deps.config.server.requestTimeoutMs, deps.lifecycle);
-  registerModelsRoute(app, deps.catalogue);
+  registerModelsRoute(app, deps.catalogue, deps.modelLists);
   registerKeyRoutes(app, deps.keyAdmin, deps.authenticator);
   registerUsageRoutes(app, deps.storage.usage, () => deps.usage.flush());
   registerOpsRoutes(app, deps);

@@ -4,8 +4,8 @@ import type { Logger } from 'pino';
 import { buildApp } from './app.ts';
 import { KeyAdmin } from './auth/key-admin.ts';
 import { KeyAuthenticator } from './auth/key-authenticator.ts';
-import { BUILT_IN_PRICES } from './budgets/price-table.ts';
-import { PriceBook } from './budgets/pricing.ts';
+import { BUILT_IN_PRICES } from './usage/price-table.ts';
+import { PriceBook } from './usage/price-book.ts';
 import type { Config } from './config/schema.ts';
 import type { AppDeps } from './http/app-deps.ts';
 import { Lifecycle } from './http/lifecycle.ts';
@@ -15,7 +15,13 @@ import { startMetricsServer } from './observability/metrics-server.ts';
 import { createProvider } from './providers/create-provider.ts';
 import type { ProviderAdapter, WireFormat } from './providers/provider-adapter.ts';
 import { Executor } from './routing/executor.ts';
+import { TargetCaller } from './routing/target-call.ts';
+import { MAX_UPSTREAM_BODY } from './upstream/buffered-dispatch.ts';
+import { DEFAULT_MAX_EVENT_CHARS } from './upstream/sse-parser.ts';
+import { closeTokenCountPool, countInputTokens } from './providers/formats/token-count-pool.ts';
+import { UsageLedger } from './usage/usage-ledger.ts';
 import { ModelCatalogue } from './routing/model-catalogue.ts';
+import { ProviderModelLists } from './routing/provider-model-lists.ts';
 import type { Storage } from './storage/ports.ts';
 import { createSqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import { UsageRecorder } from './usage/usage-recorder.ts';
@@ -46,12 +52,17 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
   const providers = new Map<string, ProviderAdapter>(config.providers.map((p) => [p.name, createProvider(p, options.env ?? process.env)]));
   const formats = new Map<string, WireFormat>([...providers].map(([name, p]) => [name, p.format]));
   const catalogue = new ModelCatalogue(config, formats);
-  const usage = new UsageRecorder({ store: storage.usage, metrics, logger, ...config.usage });
-  const prices = new PriceBook(BUILT_IN_PRICES, config.pricing);
-  const executor = new Executor({ catalogue, providers, prices, usage, defaultMaxTokens: config.routing.defaultMaxTokens });
+  const usage = new UsageRecorder({ store: storage.usage, gauges: metrics, logger, ...config.usage });
+  const ledger = new UsageLedger(new PriceBook(BUILT_IN_PRICES, config.pricing), [metrics.observe, usage.record]);
+  const caller = new TargetCaller({
+    providers, ledger, defaultMaxTokens: config.routing.defaultMaxTokens, maxResponseBytes: MAX_UPSTREAM_BODY,
+    maxEventChars: DEFAULT_MAX_EVENT_CHARS, countTokens: countInputTokens,
+  });
+  const executor = new Executor({ catalogue, caller, ledger });
   const authenticator = new KeyAuthenticator({ store: storage.keys, adminKey: config.adminKey });
   const deps: AppDeps = {
     config, logger, storage, authenticator, keyAdmin: new KeyAdmin(storage.keys), catalogue, executor, providers, usage, metrics,
+    modelLists: new ProviderModelLists(providers.values()),
     version: VERSION, lifecycle: new Lifecycle(),
   };
   const app = await buildApp(deps);
@@ -105,6 +116,9 @@ async function shutdown(app: FastifyInstance, deps: AppDeps): Promise<void> {
   // wait for them (they end at the latest when the grace deadline cut their connections) before the last flush.
   await deps.lifecycle.idle(deps.config.server.shutdownGraceMs + 5000);
   await deps.usage.close();
+  await deps.authenticator.close();
+  deps.modelLists.close();
+  await closeTokenCountPool();
   await Promise.all([...deps.providers.values()].map((p) => p.close()));
   await deps.storage.close();
 }

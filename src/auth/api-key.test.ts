@@ -31,6 +31,13 @@ describe('hashApiKey', () => {
     assert.match(hashApiKey(key), /^[0-9a-f]{64}$/);
   });
 
+  it('hashes non-ASCII text as UTF-8, like the createHash digests already stored', () => {
+    // An admin key from configuration can be any text; its hash must not change with the hashing API.
+    for (const key of ['clé-admin-ü', 'ключ', '鍵🔑']) {
+      assert.equal(hashApiKey(key), createHash('sha256').update(key).digest('hex'), key);
+    }
+  });
+
   it('is deterministic and tells keys apart', () => {
     assert.equal(hashApiKey('same'), hashApiKey('same'));
     assert.notEqual(hashApiKey('sb_0123abcd_' + 'A'.repeat(43)), hashApiKey('sb_0123abcd_' + 'B'.repeat(43)));

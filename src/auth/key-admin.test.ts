@@ -23,13 +23,14 @@ describe('KeyAdmin', () => {
     it('returns the key once, with its public fields, and no hash', async () => {
       const before = Date.now();
       const created = await admin.create({ name: 'billing service', role: 'inference', models: ['gpt-4o', 'mock'] });
-      assert.deepEqual(Object.keys(created).sort(), ['createdAt', 'id', 'key', 'models', 'name', 'prefix', 'revokedAt', 'role']);
+      assert.deepEqual(Object.keys(created).sort(), ['createdAt', 'id', 'key', 'lastUsedAt', 'models', 'name', 'prefix', 'revokedAt', 'role']);
       assert.match(created.id, UUID);
       assert.equal(keyPrefix(created.key), created.prefix);
       assert.equal(created.name, 'billing service');
       assert.equal(created.role, 'inference');
       assert.deepEqual(created.models, ['gpt-4o', 'mock']);
       assert.equal(created.revokedAt, null);
+      assert.equal(created.lastUsedAt, null);
       assert.ok(Date.parse(created.createdAt) >= before - 1);
     });
 
@@ -76,6 +77,15 @@ describe('KeyAdmin', () => {
       }
       const { key: _key, ...secondView } = second;
       assert.deepEqual(list[0], secondView);
+    });
+
+    it('shows when each key was last used, null for a key never used', async () => {
+      const used = await admin.create({ name: 'used', role: 'inference' });
+      const idle = await admin.create({ name: 'idle', role: 'inference' });
+      await storage.keys.touch([{ id: used.id, at: '2025-06-01T10:00:00.000Z' }]);
+      const byName = new Map((await admin.list()).map((view) => [view.name, view.lastUsedAt]));
+      assert.deepEqual(byName, new Map([['idle', null], ['used', '2025-06-01T10:00:00.000Z']]));
+      assert.equal(idle.lastUsedAt, null);
     });
 
     it('is empty for an empty store', async () => {

@@ -26,7 +26,7 @@ export class KeyAdmin {
     const record: ApiKeyRecord = {
       id: randomUUID(), prefix, hash, name: input.name, role: input.role,
       models: input.models === undefined || input.models === null ? null : [...input.models],
-      createdAt: new Date().toISOString(), revokedAt: null,
+      createdAt: new Date().toISOString(), revokedAt: null, lastUsedAt: null,
     };
     await this.#store.insert(record);
     return { ...publicView(record), key };

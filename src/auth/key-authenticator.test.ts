@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { createMemoryStorage } from '../storage/memory/memory-storage.ts';
-import type { ApiKeyRecord, KeyStore, Storage } from '../storage/ports.ts';
-import { generateApiKey } from './api-key.ts';
+import type { ApiKeyRecord, KeyStore, KeyUse, Storage } from '../storage/ports.ts';
+import { generateApiKey, hashApiKey } from './api-key.ts';
 import { KeyAdmin } from './key-admin.ts';
 import { KeyAuthenticator } from './key-authenticator.ts';
 
@@ -26,6 +26,23 @@ function countingStore(store: KeyStore): { store: KeyStore; lookups: () => numbe
   return {
     store: { ...store, findByPrefix: (prefix) => { lookups++; return store.findByPrefix(prefix); } },
     lookups: () => lookups,
+  };
+}
+
+/** Records every touch batch; the first `failures` calls reject, as a store that is briefly down would. */
+function recordingStore(store: KeyStore, failures = 0): { store: KeyStore; touches: KeyUse[][] } {
+  const touches: KeyUse[][] = [];
+  let left = failures;
+  return {
+    store: {
+      ...store,
+      touch: async (entries) => {
+        touches.push([...entries]);
+        if (left-- > 0) throw new Error('store unavailable');
+        return store.touch(entries);
+      },
+    },
+    touches,
   };
 }
 
@@ -123,7 +140,7 @@ describe('KeyAuthenticator', () => {
       const { key, prefix } = generateApiKey();
       const record: ApiKeyRecord = {
         id: 'k1', prefix, hash: generateApiKey().hash, name: 'x', role: 'admin', models: null,
-        createdAt: new Date().toISOString(), revokedAt: null,
+        createdAt: new Date().toISOString(), revokedAt: null, lastUsedAt: null,
       };
       await storage.keys.insert(record);
       await rejectsWith(new KeyAuthenticator({ store: storage.keys }).authenticate(key), 'SB_AUTH_INVALID_KEY');
@@ -192,10 +209,203 @@ describe('KeyAuthenticator', () => {
       const { key, prefix, hash } = generateApiKey();
       const auth = new KeyAuthenticator({ store: storage.keys, cacheTtlMs: 1000 });
       await rejectsWith(auth.authenticate(key), 'SB_AUTH_INVALID_KEY');
-      await storage.keys.insert({ id: 'late', prefix, hash, name: 'late', role: 'inference', models: null, createdAt: new Date().toISOString(), revokedAt: null });
+      await storage.keys.insert({ id: 'late', prefix, hash, name: 'late', role: 'inference', models: null, createdAt: new Date().toISOString(), revokedAt: null, lastUsedAt: null });
       await rejectsWith(auth.authenticate(key), 'SB_AUTH_INVALID_KEY');
       mock.timers.tick(1000);
       assert.equal((await auth.authenticate(key)).keyId, 'late');
+    });
+  });
+
+  describe('cache contents', () => {
+    it('holds the SHA-256 of a verified key, never the key itself', async () => {
+      const created = await admin.create({ name: 'app', role: 'inference' });
+      const auth = new KeyAuthenticator({ store: storage.keys, adminKey: ADMIN_KEY });
+      await auth.authenticate(created.key);
+      await auth.authenticate(ADMIN_KEY);
+      assert.ok(auth.cached(created.key) !== undefined, 'the fast path still answers');
+
+      const { verified, lookups } = auth.cacheKeys();
+      assert.deepEqual(new Set(verified), new Set([hashApiKey(created.key), hashApiKey(ADMIN_KEY)]));
+      assert.deepEqual(lookups, [created.prefix]);
+      const secret = created.key.slice(created.prefix.length + 1);
+      for (const cacheKey of [...verified, ...lookups]) {
+        assert.ok(!cacheKey.includes(secret) && !cacheKey.includes(ADMIN_KEY), `${cacheKey} holds a key`);
+      }
+    });
+
+    it('keeps nothing of a refused key but its public prefix', async () => {
+      const created = await admin.create({ name: 'app', role: 'inference' });
+      const forged = `${created.prefix}_${'C'.repeat(43)}`;
+      const auth = new KeyAuthenticator({ store: storage.keys });
+      await rejectsWith(auth.authenticate(forged), 'SB_AUTH_INVALID_KEY');
+      assert.deepEqual(auth.cacheKeys(), { verified: [], lookups: [created.prefix] });
+    });
+
+    it('forget(prefix) drops both entries of that key and no other', async () => {
+      const created = await admin.create({ name: 'app', role: 'inference' });
+      const other = await admin.create({ name: 'other', role: 'inference' });
+      const auth = new KeyAuthenticator({ store: storage.keys, cacheTtlMs: 60_000 });
+      await auth.authenticate(created.key);
+      await auth.authenticate(other.key);
+      auth.forget(created.prefix);
+      assert.deepEqual(auth.cacheKeys(), { verified: [hashApiKey(other.key)], lookups: [other.prefix] });
+      assert.equal(auth.cached(created.key), undefined);
+    });
+  });
+
+  describe('cache bound', () => {
+    it('never holds more than maxCacheEntries per cache, and keeps the newest entries', async () => {
+      const created = [];
+      for (let i = 0; i < 5; i++) created.push(await admin.create({ name: `k${i}`, role: 'inference' }));
+      const counting = countingStore(storage.keys);
+      const auth = new KeyAuthenticator({ store: counting.store, cacheTtlMs: 60_000, maxCacheEntries: 3 });
+      for (const key of created) {
+        await auth.authenticate(key.key);
+        const { verified, lookups } = auth.cacheKeys();
+        assert.ok(verified.length <= 3 && lookups.length <= 3, `${verified.length} verified, ${lookups.length} look-ups`);
+      }
+      const newest = created.slice(2);
+      assert.deepEqual(auth.cacheKeys(), { verified: newest.map((k) => hashApiKey(k.key)), lookups: newest.map((k) => k.prefix) });
+
+      for (const key of newest) assert.ok(auth.cached(key.key) !== undefined, `${key.name} survived`);
+      assert.equal(auth.cached(created[0]!.key), undefined, 'the oldest was evicted');
+      assert.equal(counting.lookups(), 5);
+      await auth.authenticate(created[0]!.key);
+      assert.equal(counting.lookups(), 6, 'an evicted key is looked up again, alone');
+      assert.equal(auth.cached(created[3]!.key)?.keyId, created[3]!.id, 'one eviction, not a cleared cache');
+    });
+
+    it('bounds the look-ups of made-up keys at 10 000 by default, keeping the newest', async () => {
+      const auth = new KeyAuthenticator({ store: storage.keys, cacheTtlMs: 60_000 });
+      let last = '';
+      for (let i = 0; i < 10_050; i++) {
+        const { key, prefix } = generateApiKey();
+        await rejectsWith(auth.authenticate(key), 'SB_AUTH_INVALID_KEY');
+        last = prefix;
+      }
+      const { lookups } = auth.cacheKeys();
+      assert.equal(lookups.length, 10_000);
+      assert.equal(lookups.at(-1), last);
+    });
+
+    it('refuses a bound or a touch interval that is not a whole number ≥ 1', () => {
+      for (const bad of [0, -1, 1.5, Number.NaN]) {
+        assert.throws(() => new KeyAuthenticator({ store: storage.keys, maxCacheEntries: bad }), RangeError);
+        assert.throws(() => new KeyAuthenticator({ store: storage.keys, touchIntervalMs: bad }), RangeError);
+      }
+    });
+  });
+
+  describe('last used', () => {
+    const T0 = 1_750_000_000_000;
+
+    it('writes lastUsedAt of a key after it was used and flush() ran', async () => {
+      mock.timers.enable({ apis: ['Date'], now: T0 });
+      const created = await admin.create({ name: 'app', role: 'inference' });
+      const auth = new KeyAuthenticator({ store: storage.keys });
+      await auth.authenticate(created.key);
+      assert.equal((await storage.keys.get(created.id))?.lastUsedAt, null, 'not on the request path');
+      await auth.flush();
+      assert.equal((await storage.keys.get(created.id))?.lastUsedAt, new Date(T0).toISOString());
+      assert.equal((await admin.list())[0]?.lastUsedAt, new Date(T0).toISOString(), 'the admin list shows it');
+    });
+
+    it('counts a use answered by the synchronous cached() path, and sends one entry per key, the latest', async () => {
+      mock.timers.enable({ apis: ['Date'], now: T0 });
+      const created = await admin.create({ name: 'app', role: 'inference' });
+      const recording = recordingStore(storage.keys);
+      const auth = new KeyAuthenticator({ store: recording.store, cacheTtlMs: 60_000 });
+      await auth.authenticate(created.key);
+      mock.timers.tick(500);
+      await auth.authenticate(created.key);
+      mock.timers.tick(500);
+      assert.ok(auth.cached(created.key) !== undefined);
+      await auth.flush();
+      assert.deepEqual(recording.touches, [[{ id: created.id, at: new Date(T0 + 1000).toISOString() }]]);
+      await auth.flush();
+      assert.equal(recording.touches.length, 1, 'nothing new, nothing written');
+    });
+
+    it('flushes on its own every touchIntervalMs (60 s by default)', async () => {
+      mock.timers.enable({ apis: ['Date', 'setInterval'], now: T0 });
+      const created = await admin.create({ name: 'app', role: 'inference' });
+      const recording = recordingStore(storage.keys);
+      const auth = new KeyAuthenticator({ store: recording.store });
+      await auth.authenticate(created.key);
+      mock.timers.tick(59_999);
+      assert.equal(recording.touches.length, 0);
+      mock.timers.tick(1);
+      assert.equal(recording.touches.length, 1);
+      await auth.flush();
+      assert.equal((await storage.keys.get(created.id))?.lastUsedAt, new Date(T0).toISOString());
+    });
+
+    it('honours a custom touchIntervalMs', async () => {
+      mock.timers.enable({ apis: ['Date', 'setInterval'], now: T0 });
+      const created = await admin.create({ name: 'app', role: 'inference' });
+      const recording = recordingStore(storage.keys);
+      const auth = new KeyAuthenticator({ store: recording.store, touchIntervalMs: 1000 });
+      await auth.authenticate(created.key);
+      mock.timers.tick(1000);
+      assert.equal(recording.touches.length, 1);
+    });
+
+    it('close() writes what is pending and stops the timer', async () => {
+      mock.timers.enable({ apis: ['Date', 'setInterval'], now: T0 });
+      const created = await admin.create({ name: 'app', role: 'inference' });
+      const recording = recordingStore(storage.keys);
+      const auth = new KeyAuthenticator({ store: recording.store });
+      await auth.authenticate(created.key);
+      await auth.close();
+      assert.equal((await storage.keys.get(created.id))?.lastUsedAt, new Date(T0).toISOString());
+      await auth.authenticate(created.key);
+      mock.timers.tick(120_000);
+      assert.equal(recording.touches.length, 1);
+    });
+
+    it('close() waits for a flush under way and then writes the uses noted meanwhile', async () => {
+      mock.timers.enable({ apis: ['Date'], now: T0 });
+      const a = await admin.create({ name: 'a', role: 'inference' });
+      const b = await admin.create({ name: 'b', role: 'inference' });
+      const recording = recordingStore(storage.keys);
+      const auth = new KeyAuthenticator({ store: recording.store });
+      await auth.authenticate(a.key);
+      const first = auth.flush();
+      await auth.authenticate(b.key);
+      await auth.close();
+      await first;
+      assert.deepEqual(recording.touches.map((batch) => batch.map((use) => use.id)), [[a.id], [b.id]]);
+    });
+
+    it('swallows a failing touch and retries the same entries next time, newer uses winning', async () => {
+      mock.timers.enable({ apis: ['Date'], now: T0 });
+      const a = await admin.create({ name: 'a', role: 'inference' });
+      const b = await admin.create({ name: 'b', role: 'inference' });
+      const recording = recordingStore(storage.keys, 1);
+      const auth = new KeyAuthenticator({ store: recording.store, cacheTtlMs: 60_000 });
+      await auth.authenticate(a.key);
+      await auth.authenticate(b.key);
+      await auth.flush();
+      assert.equal((await storage.keys.get(a.id))?.lastUsedAt, null);
+      mock.timers.tick(1000);
+      await auth.authenticate(b.key);
+      await auth.flush();
+      assert.equal(recording.touches.length, 2);
+      assert.equal((await storage.keys.get(a.id))?.lastUsedAt, new Date(T0).toISOString());
+      assert.equal((await storage.keys.get(b.id))?.lastUsedAt, new Date(T0 + 1000).toISOString());
+    });
+
+    it('never touches for the configured admin key or a refused key', async () => {
+      const created = await admin.create({ name: 'app', role: 'inference' });
+      await admin.revoke(created.id);
+      const recording = recordingStore(storage.keys);
+      const auth = new KeyAuthenticator({ store: recording.store, adminKey: ADMIN_KEY });
+      await auth.authenticate(ADMIN_KEY);
+      assert.ok(auth.cached(ADMIN_KEY) !== undefined);
+      await rejectsWith(auth.authenticate(created.key), 'SB_AUTH_REVOKED_KEY');
+      await rejectsWith(auth.authenticate(generateApiKey().key), 'SB_AUTH_INVALID_KEY');
+      await auth.close();
+      assert.deepEqual(recording.touches, []);
     });
   });
 });

@@ -76,7 +76,7 @@ async function keysCommand(sub: string, arg: string | undefined, flags: Flags, i
       io.out(flags.json === true ? JSON.stringify(created) : `created ${created.role} key ${created.prefix} (id ${created.id})\n\n  ${created.key}\n\nIt is shown only this once.`);
     } else if (sub === 'list') {
       const list = await keys.list();
-      io.out(flags.json === true ? JSON.stringify(list) : list.map((k) => `${k.prefix}  ${k.role.padEnd(9)} ${k.revokedAt === null ? 'active ' : 'revoked'}  ${k.createdAt}  ${k.name}  ${k.id}`).join('\n') || 'no keys');
+      io.out(flags.json === true ? JSON.stringify(list) : list.map((k) => `${k.prefix}  ${k.role.padEnd(9)} ${k.revokedAt === null ? 'active ' : 'revoked'}  ${k.createdAt}  ${(k.lastUsedAt ?? 'never').padEnd(24)}  ${k.name}  ${k.id}`).join('\n') || 'no keys');
     } else if (sub === 'revoke' && arg !== undefined) {
       const revoked = await keys.revoke(arg);
       io.out(`revoked ${revoked.prefix} (${revoked.name})`);

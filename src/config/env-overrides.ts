@@ -53,6 +53,17 @@ export function providersFromEnv(env: Env, configured: ReadonlySet<string>): Tre
       ...(env.AZURE_OPENAI_API_VERSION ? { apiVersion: env.AZURE_OPENAI_API_VERSION } : {}),
     });
   }
-  if (!configured.has('mock')) out.push({ name: 'mock', type: 'mock', models: ['mock', 'mock-large'] });
   return out;
+}
+
+/** The built-in mock provider as it is added by default. */
+export const DEFAULT_MOCK_PROVIDER: Readonly<Tree> = Object.freeze({ name: 'mock', type: 'mock', models: ['mock', 'mock-large'] });
+
+/**
+ * The mock provider serves any `mock*` model at cost 0 to every key, so it is on by default only while no
+ * real provider is configured (a first start, an offline trial); a deployment that wants it beside real
+ * providers lists it (`providers: [{ name: mock, type: mock }]`).
+ */
+export function withDefaultMock(providers: readonly unknown[]): unknown[] {
+  return providers.length === 0 ? [{ ...DEFAULT_MOCK_PROVIDER, models: ['mock', 'mock-large'] }] : [...providers];
 }

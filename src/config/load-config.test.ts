@@ -58,12 +58,12 @@ describe('loadConfig defaults', () => {
     });
   });
 
-  it('always has the built-in mock provider, and only it when nothing else is configured', () => {
+  it('has the built-in mock provider, and only it, when nothing else is configured', () => {
     const config = loadConfig({ env: {} });
     assert.equal(config.providers.length, 1);
     assert.deepEqual(provider(config, 'mock'), {
       name: 'mock', type: 'mock', models: ['mock', 'mock-large'], deployments: {}, headers: {},
-      timeoutMs: 60_000, idleTimeoutMs: 120_000, connections: 128,
+      timeoutMs: 60_000, idleTimeoutMs: 120_000, connections: 128, dropParams: [],
     });
   });
 
@@ -72,7 +72,7 @@ describe('loadConfig defaults', () => {
     const groq = provider(loadConfig({ file, env: {} }), 'groq');
     assert.deepEqual(groq, {
       name: 'groq', type: 'openai-compatible', baseUrl: 'https://api.groq.com/openai/v1', deployments: {}, models: [],
-      headers: {}, timeoutMs: 60_000, idleTimeoutMs: 120_000, connections: 128,
+      headers: {}, timeoutMs: 60_000, idleTimeoutMs: 120_000, connections: 128, dropParams: [],
     });
   });
 
@@ -111,10 +111,10 @@ describe('loadConfig files', () => {
     assert.equal(config.server.accessLog, true);
     assert.equal(config.logLevel, 'debug');
     assert.deepEqual(provider(config, 'ollama')?.models, ['llama3.2']);
-    assert.deepEqual(config.models, [{ name: 'fast', aliases: ['quick'], provider: 'ollama', model: 'llama3.2' }]);
+    assert.deepEqual(config.models, [{ name: 'fast', aliases: ['quick'], provider: 'ollama', model: 'llama3.2', dropParams: [] }]);
     assert.deepEqual(config.pricing, { 'llama3.2': { inputPerMTok: 0.1, outputPerMTok: 0.2 } });
     assert.deepEqual(config.usage, { flushIntervalMs: 1000, batchSize: 50, maxBuffered: 100_000 });
-    assert.deepEqual(config.providers.map((p) => p.name), ['ollama', 'mock']);
+    assert.deepEqual(config.providers.map((p) => p.name), ['ollama']);
   });
 
   it('reads JSON by its extension', () => {
@@ -210,12 +210,14 @@ describe('loadConfig files', () => {
       '  - { name: fast, provider: nowhere }',
       '  - { name: mocked, provider: mock }',
     ].join('\n'));
+    // The mock provider is not added beside real ones, so a model naming it is an unknown provider too.
     const err = configError(() => loadConfig({ file, env: {} }));
     assert.deepEqual(err.issues, [
       { path: 'providers.0.baseUrl', message: 'baseUrl is required for type openai-compatible' },
       { path: 'providers.1.baseUrl', message: 'baseUrl is required for type azure-openai' },
       { path: 'providers.2.name', message: 'duplicate provider name "groq"' },
       { path: 'models.0.provider', message: 'unknown provider "nowhere"' },
+      { path: 'models.1.provider', message: 'unknown provider "mock"' },
     ]);
   });
 
@@ -341,10 +343,10 @@ describe('loadConfig providers from the environment', () => {
     assert.equal(azure?.apiVersion, '2025-01-01-preview');
   });
 
-  it('adds them all after the file providers, mock last', () => {
+  it('adds them all after the file providers, and no mock beside them', () => {
     const file = writeConfig('providers:\n  - { name: ollama, type: openai-compatible, baseUrl: "http://127.0.0.1:11434/v1" }\n');
     const config = loadConfig({ file, env: { OPENAI_API_KEY: 'a', ANTHROPIC_API_KEY: 'b', AZURE_OPENAI_API_KEY: 'c', AZURE_OPENAI_ENDPOINT: 'https://r.openai.azure.com' } });
-    assert.deepEqual(config.providers.map((p) => p.name), ['ollama', 'openai', 'anthropic', 'azure', 'mock']);
+    assert.deepEqual(config.providers.map((p) => p.name), ['ollama', 'openai', 'anthropic', 'azure']);
   });
 
   it('leaves a provider the file names alone', () => {
@@ -355,11 +357,17 @@ describe('loadConfig providers from the environment', () => {
       '  - { name: azure, type: azure-openai, baseUrl: "https://mine.openai.azure.com", apiVersion: "2024-06-01" }',
     ].join('\n'));
     const config = loadConfig({ file, env: { OPENAI_API_KEY: 'a', OPENAI_BASE_URL: 'https://ignored.example.com/v1', ANTHROPIC_API_KEY: 'b', AZURE_OPENAI_API_KEY: 'c', AZURE_OPENAI_ENDPOINT: 'https://ignored.openai.azure.com' } });
-    assert.deepEqual(config.providers.map((p) => p.name), ['openai', 'anthropic', 'azure', 'mock']);
+    assert.deepEqual(config.providers.map((p) => p.name), ['openai', 'anthropic', 'azure']);
     assert.equal(provider(config, 'openai')?.baseUrl, 'https://gateway.example.com/v1');
     assert.equal(provider(config, 'openai')?.apiKeyEnv, 'MY_KEY');
     assert.equal(provider(config, 'anthropic')?.apiKeyEnv, 'OTHER_KEY');
     assert.equal(provider(config, 'azure')?.baseUrl, 'https://mine.openai.azure.com');
+  });
+
+  it('adds no mock beside a real provider from the environment, unless the file lists it', () => {
+    assert.deepEqual(loadConfig({ env: { OPENAI_API_KEY: 'a' } }).providers.map((p) => p.name), ['openai']);
+    const file = writeConfig('providers:\n  - { name: mock, type: mock }\n');
+    assert.deepEqual(loadConfig({ file, env: { OPENAI_API_KEY: 'a' } }).providers.map((p) => p.name), ['mock', 'openai']);
   });
 
   it('keeps a mock provider the file defines instead of adding the built-in one', () => {
@@ -381,7 +389,7 @@ describe('loadConfig raw tree', () => {
     const before = structuredClone(raw);
     const config = loadConfig({ raw, env: { HTTP_PORT: '3001' } });
     assert.equal(config.server.port, 3001);
-    assert.deepEqual(config.providers.map((p) => p.name), ['ollama', 'mock']);
+    assert.deepEqual(config.providers.map((p) => p.name), ['ollama']);
     assert.deepEqual(raw, before);
   });
 });
@@ -402,11 +410,17 @@ describe('loadConfig result', () => {
 });
 
 describe('validateConfigFile', () => {
-  it('validates the file alone: no environment, no auto-configured providers', () => {
+  it('validates the file alone: no environment, no auto-configured providers but the default mock', () => {
     const file = writeConfig('server:\n  port: 3000\n');
     const config = validateConfigFile(file);
     assert.equal(config.server.port, 3000);
-    assert.deepEqual(config.providers, []);
+    assert.deepEqual(config.providers.map((p) => p.name), ['mock']);
+  });
+
+  it('accepts a model on the default mock, and refuses one on mock beside a real provider', () => {
+    assert.equal(validateConfigFile(writeConfig('models:\n  - { name: fast, provider: mock }\n')).models.length, 1);
+    const file = writeConfig('providers:\n  - { name: openai, type: openai }\nmodels:\n  - { name: fast, provider: mock }\n');
+    issueAt(configError(() => validateConfigFile(file)), 'models.0.provider');
   });
 
   it('reports problems with the file name as source', () => {

@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, type ConfigIssue } from './config-error.ts';
 import { deepFreeze } from './deep-freeze.ts';
-import { applyEnvOverrides, providersFromEnv } from './env-overrides.ts';
+import { applyEnvOverrides, providersFromEnv, withDefaultMock } from './env-overrides.ts';
 import { configSchema, type Config } from './schema.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -25,14 +25,16 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (raw.providers === undefined || raw.providers === null || Array.isArray(raw.providers)) {
     const providers = Array.isArray(raw.providers) ? raw.providers as unknown[] : [];
     const named = new Set(providers.map((p) => (p !== null && typeof p === 'object' ? String((p as Record<string, unknown>).name) : '')));
-    raw.providers = [...providers, ...providersFromEnv(env, named)];
+    raw.providers = withDefaultMock([...providers, ...providersFromEnv(env, named)]);
   }
   return validate(raw, options.file ?? 'defaults and environment', fromEnv);
 }
 
 /** Parses and validates a file only, without environment or auto-configured providers. */
 export function validateConfigFile(file: string): Config {
-  return validate(readConfigFile(file), file, new Map());
+  const raw = readConfigFile(file);
+  if (raw.providers === undefined || Array.isArray(raw.providers)) raw.providers = withDefaultMock((raw.providers ?? []) as unknown[]);
+  return validate(raw, file, new Map());
 }
 
 function validate(raw: Record<string, unknown>, source: string, fromEnv: ReadonlyMap<string, string>): Config {

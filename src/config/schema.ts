@@ -6,6 +6,8 @@ import { z } from 'zod';
 
 const port = z.number().int().min(0).max(65535);
 const providerName = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" or "-"');
+/** dropParams: top-level request parameter names; without model or messages there is no request left to send. */
+const dropParamNames = z.array(z.string().min(1).refine((name) => name !== 'model' && name !== 'messages', 'model and messages cannot be dropped')).default([]);
 
 export const pricingSchema = z.object({
   /** USD per million uncached input tokens. */
@@ -41,6 +43,8 @@ export const providerSchema = z.object({
   idleTimeoutMs: z.number().int().positive().default(120_000),
   /** Keep-alive connections kept per provider. */
   connections: z.number().int().positive().default(128),
+  /** Request parameters (top-level names as callers send them) to drop instead of refusing; see docs/configuration.md. */
+  dropParams: dropParamNames,
 }).strict();
 
 export const modelSchema = z.object({
@@ -52,6 +56,10 @@ export const modelSchema = z.object({
   /** Upstream model id; defaults to name. */
   model: z.string().min(1).optional(),
   pricing: pricingSchema.optional(),
+  /** More parameters to drop for this model, added to its provider's dropParams. */
+  dropParams: dropParamNames,
+  /** Whether the upstream model reasons (thinking / reasoning_effort); unset: judged from its id. */
+  reasoning: z.boolean().optional(),
 }).strict();
 
 export const configSchema = z.object({
@@ -107,7 +115,7 @@ export const configSchema = z.object({
       if (modelNames.has(name)) ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `model name or alias "${name}" is used twice` });
       modelNames.add(name);
     }
-    if (!names.has(m.provider) && m.provider !== 'mock') {
+    if (!names.has(m.provider)) {
       ctx.addIssue({ code: 'custom', path: ['models', i, 'provider'], message: `unknown provider "${m.provider}"` });
     }
   });

@@ -28,9 +28,12 @@ export const CATALOGUE = {
   SB_NOT_FOUND: { status: 404, retryable: false, message: 'No such route or resource. GET /docs lists every route.' },
   SB_KEY_NOT_FOUND: { status: 404, retryable: false, message: 'No API key has this id or prefix.' },
   SB_UPSTREAM_ERROR: { status: 502, retryable: true, message: 'The provider answered with an error; its status and message are passed on.' },
+  SB_UPSTREAM_AUTH_FAILED: { status: 502, retryable: false, message: 'The provider refused the gateway\'s own credential for it; your key is fine. An operator must fix the provider\'s apiKey or apiKeyEnv.' },
   SB_UPSTREAM_TIMEOUT: { status: 504, retryable: true, message: 'The provider did not answer within the configured timeout (providers[].timeoutMs).' },
   SB_UPSTREAM_UNREACHABLE: { status: 502, retryable: true, message: 'The provider could not be reached or closed the connection. Check its base URL and that it is up.' },
   SB_UPSTREAM_BAD_RESPONSE: { status: 502, retryable: true, message: 'The provider sent a response that is not valid for its API (malformed JSON or stream).' },
+  SB_CLIENT_DISCONNECTED: { status: 499, retryable: false, message: 'The caller closed the connection before the answer was complete. Only usage records and logs show this code.' },
+  SB_GATEWAY_OVERLOADED: { status: 503, retryable: true, message: 'The gateway has too much work queued to take this request now; send it again in a few seconds.' },
   SB_SHUTTING_DOWN: { status: 503, retryable: true, message: 'The gateway is shutting down; send the request again, another replica will take it.' },
   SB_INTERNAL: { status: 500, retryable: true, message: 'Unexpected gateway error. It was logged with the request id; report it if it persists.' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -31,16 +31,22 @@ export function openaiErrorType(status: number): string {
 }
 
 export function errorBody(err: GatewayError, dialect: ErrorDialect, requestId: string): Record<string, unknown> {
+  const upstream = err.upstream;
+  // A provider's own code (e.g. context_length_exceeded) is what SDK users branch on; the SB_* code stays in
+  // the x-switchboard-error-code header. A provider's type only means something in its own dialect.
+  const code = upstream?.code ?? err.code;
+  const upstreamType = upstream !== undefined && upstream.dialect === dialect ? upstream.type : undefined;
   if (dialect === 'openai') {
-    return { error: { message: err.message, type: openaiErrorType(err.status), param: err.param ?? null, code: err.code } };
+    return { error: { message: err.message, type: upstreamType ?? openaiErrorType(err.status), param: err.param ?? null, code } };
   }
   if (dialect === 'anthropic') {
-    const error: Record<string, unknown> = { type: anthropicErrorType(err.status), message: err.message, code: err.code };
+    const error: Record<string, unknown> = { type: upstreamType ?? anthropicErrorType(err.status), message: err.message, code };
     if (err.param !== undefined) error.param = err.param;
     return { type: 'error', error, request_id: requestId };
   }
   const error: Record<string, unknown> = { code: err.code, message: err.message, request_id: requestId, retryable: err.retryable };
   if (err.param !== undefined) error.param = err.param;
   if (err.retryAfter !== undefined) error.retry_after = err.retryAfter;
+  if (upstream?.code !== undefined) error.upstream_code = upstream.code;
   return { error };
 }

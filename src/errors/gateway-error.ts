@@ -1,5 +1,15 @@
 import { CATALOGUE, type ErrorCode } from './catalogue.ts';
 
+/** What a provider said about its own error, kept so the caller's SDK sees the provider's code and type. */
+export interface UpstreamErrorDetail {
+  /** The dialect the provider answered in; its `type` is only meaningful to callers of the same dialect. */
+  readonly dialect: 'openai' | 'anthropic';
+  /** The provider's error code (OpenAI `code`, e.g. "context_length_exceeded"), when it sent one. */
+  readonly code: string | undefined;
+  /** The provider's error type (e.g. "invalid_request_error", "overloaded_error"), when it sent one. */
+  readonly type: string | undefined;
+}
+
 export interface GatewayErrorOptions {
   /** The request field at fault, in dotted form (e.g. "messages.0.content"). */
   param?: string;
@@ -11,6 +21,10 @@ export interface GatewayErrorOptions {
   retryable?: boolean;
   /** Seconds after which a retry may succeed. */
   retryAfter?: number;
+  /** The provider's own code and type, for errors passed on from a provider. */
+  upstream?: UpstreamErrorDetail;
+  /** Response headers that go out with the error (e.g. the provider's x-ratelimit-*). */
+  headers?: Readonly<Record<string, string>>;
   cause?: unknown;
 }
 
@@ -21,6 +35,8 @@ export class GatewayError extends Error {
   readonly retryable: boolean;
   readonly param: string | undefined;
   readonly retryAfter: number | undefined;
+  readonly upstream: UpstreamErrorDetail | undefined;
+  readonly headers: Readonly<Record<string, string>> | undefined;
 
   constructor(code: ErrorCode, options: GatewayErrorOptions = {}) {
     const spec = CATALOGUE[code];
@@ -31,6 +47,8 @@ export class GatewayError extends Error {
     this.retryable = options.retryable ?? spec.retryable;
     this.param = options.param;
     this.retryAfter = options.retryAfter;
+    this.upstream = options.upstream;
+    this.headers = options.headers;
   }
 }
 

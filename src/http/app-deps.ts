@@ -6,6 +6,7 @@ import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { ProviderAdapter } from '../providers/provider-adapter.ts';
 import type { Executor } from '../routing/executor.ts';
 import type { ModelCatalogue } from '../routing/model-catalogue.ts';
+import type { ProviderModelLists } from '../routing/provider-model-lists.ts';
 import type { Storage } from '../storage/ports.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { UsageRecorder } from '../usage/usage-recorder.ts';
@@ -18,6 +19,8 @@ export interface AppDeps {
   readonly authenticator: KeyAuthenticator;
   readonly keyAdmin: KeyAdmin;
   readonly catalogue: ModelCatalogue;
+  /** The providers' own model lists, cached, for GET /v1/models. */
+  readonly modelLists: ProviderModelLists;
   readonly executor: Executor;
   readonly providers: ReadonlyMap<string, ProviderAdapter>;
   readonly usage: UsageRecorder;

@@ -13,7 +13,10 @@ const FASTIFY_CODES: Readonly<Record<string, GatewayError['code']>> = {
 
 /** Turns any error into an SB_* answer in the route's dialect; internals are logged, never sent. */
 export function toGatewayError(err: FastifyError | Error, request: FastifyRequest): GatewayError {
-  if (err instanceof GatewayError) return err;
+  if (err instanceof GatewayError) {
+    if (err.code === 'SB_INTERNAL' && err.cause !== undefined) request.log.error({ err: err.cause, reqId: request.id }, 'unhandled error');
+    return err;
+  }
   const fe = err as FastifyError;
   if (fe.validation !== undefined && fe.validation.length > 0) {
     const first = fe.validation[0];
@@ -40,7 +43,9 @@ export function dialectOf(request: FastifyRequest): ErrorDialect {
 
 export function sendError(err: GatewayError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const dialect = dialectOf(request);
+  if (err.headers !== undefined) reply.headers(err.headers);
   if (err.retryAfter !== undefined) reply.header('retry-after', String(Math.ceil(err.retryAfter)));
+  reply.header('x-switchboard-error-code', err.code);
   // Tell the SDKs not to retry what cannot succeed on retry, whatever the status suggests.
   if (!err.retryable && err.status >= 500) reply.header('x-should-retry', 'false');
   return reply.code(err.status).header('content-type', 'application/json; charset=utf-8').send(errorBody(err, dialect, request.id));

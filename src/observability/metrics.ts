@@ -1,9 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { UsageRecord } from '../usage/usage-record.ts';
+import type { UsageRecord } from '../domain/usage-record.ts';
+import type { UsageWriterGauges } from '../usage/usage-recorder.ts';
 import { DeferredCounter } from './deferred-counter.ts';
 
 /** The gateway's Prometheus metrics; one registry per process, updated from usage records. */
-export class GatewayMetrics {
+export class GatewayMetrics implements UsageWriterGauges {
   readonly registry = new Registry();
   readonly #requests: DeferredCounter<'endpoint' | 'provider' | 'model' | 'status' | 'outcome'>;
   readonly #attempts: DeferredCounter<'provider' | 'status' | 'outcome'>;
@@ -30,7 +31,20 @@ export class GatewayMetrics {
     this.usageWriteErrors = new Counter({ name: 'switchboard_usage_write_errors_total', help: 'Failed writes of usage batches (they are retried).', registers });
   }
 
-  observe(r: UsageRecord): void {
+  queueDepth(depth: number): void {
+    this.usageQueue.set(depth);
+  }
+
+  dropped(count: number): void {
+    this.usageDropped.inc(count);
+  }
+
+  writeFailed(): void {
+    this.usageWriteErrors.inc();
+  }
+
+  /** A usage listener (see usage/usage-ledger.ts): counts each record as it is made. */
+  readonly observe = (r: UsageRecord): void => {
     const provider = r.provider ?? 'none';
     const model = r.modelServed ?? 'none';
     if (r.kind === 'attempt') {
@@ -45,5 +59,5 @@ export class GatewayMetrics {
     this.#requests.add([r.endpoint, provider, model, String(r.status), r.outcome]);
     this.#duration.observe({ endpoint: r.endpoint, provider }, r.latencyMs / 1000);
     if (r.stream && r.ttftMs !== null) this.#ttft.observe({ endpoint: r.endpoint, provider }, r.ttftMs / 1000);
-  }
+  };
 }

@@ -13,7 +13,10 @@ const ANTHROPIC_PATHS: Readonly<Record<string, string>> = { messages: '/v1/messa
 export const ANTHROPIC_VERSION = '2023-06-01';
 const DEFAULT_AZURE_API_VERSION = '2024-10-21';
 
-/** Builds the adapter for one configured provider. Credentials come from apiKey or the apiKeyEnv variable. */
+/**
+ * Builds the adapter for one configured provider. Credentials come from apiKey or the apiKeyEnv variable.
+ * Azure OpenAI gets no model list: its deployments are the operator's, named in config.
+ */
 export function createProvider(config: ProviderConfig, env: Env = process.env): ProviderAdapter {
   const apiKey = config.apiKey ?? (config.apiKeyEnv === undefined ? undefined : env[config.apiKeyEnv]);
   const common = {
@@ -27,6 +30,7 @@ export function createProvider(config: ProviderConfig, env: Env = process.env): 
       return new HttpProvider({
         ...common, kind: 'anthropic', format: 'anthropic', baseUrl, operations: ANTHROPIC_OPS,
         pathFor: fixedPaths(baseUrl, ANTHROPIC_PATHS),
+        modelList: { path: joinPath(baseUrl, '/v1/models?limit=1000'), paging: 'after-id' },
         headers: { ...config.headers, 'anthropic-version': ANTHROPIC_VERSION, ...(apiKey ? { 'x-api-key': apiKey } : {}) },
       });
     }
@@ -44,6 +48,7 @@ export function createProvider(config: ProviderConfig, env: Env = process.env): 
       return new HttpProvider({
         ...common, kind: config.type, format: 'openai', baseUrl, operations: OPENAI_OPS,
         pathFor: fixedPaths(baseUrl, OPENAI_PATHS),
+        modelList: { path: joinPath(baseUrl, '/models'), paging: 'none' },
         headers: { ...config.headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
       });
     }

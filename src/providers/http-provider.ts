@@ -2,6 +2,7 @@ import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { bufferedDispatch, MAX_UPSTREAM_BODY } from '../upstream/buffered-dispatch.ts';
 import { classifyUpstreamError } from '../upstream/classify-upstream-error.ts';
+import { listProviderModels, MODEL_LIST_TIMEOUT_MS, type ModelListSpec } from './list-provider-models.ts';
 import type { Operation, ProviderAdapter, ProviderKind, UpstreamRequest, UpstreamResponse, WireFormat } from './provider-adapter.ts';
 
 /** What distinguishes one HTTP provider from another: where each operation goes and how to authenticate. */
@@ -18,6 +19,8 @@ export interface HttpProviderSpec {
   readonly timeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly connections: number;
+  /** The provider's own model list endpoint; none when it offers no list (Azure: deployments come from config). */
+  readonly modelList?: ModelListSpec;
 }
 
 /** A provider reached over HTTP with a keep-alive undici pool. */
@@ -31,6 +34,7 @@ export class HttpProvider implements ProviderAdapter {
   /** Fixed request headers, built once: most requests forward no caller header and reuse them as they are. */
   readonly #jsonHeaders: Readonly<Record<string, string>>;
   readonly #streamHeaders: Readonly<Record<string, string>>;
+  #closed: Promise<void> | undefined;
 
   constructor(spec: HttpProviderSpec) {
     this.name = spec.name;
@@ -57,12 +61,22 @@ export class HttpProvider implements ProviderAdapter {
       const res: Dispatcher.ResponseData = await this.#pool.request({ ...options, signal: request.signal });
       return { status: res.statusCode, headers: res.headers, body: res.body };
     } catch (err) {
-      throw classifyUpstreamError(err, this.name);
+      throw classifyUpstreamError(err, this.name, request.signal);
     }
   }
 
-  async close(): Promise<void> {
-    await this.#pool.close();
+  listModels(signal: AbortSignal): Promise<readonly string[] | undefined> {
+    const list = this.#spec.modelList;
+    if (list === undefined) return Promise.resolve(undefined);
+    // The same pool and credentials as send(); the fixed headers minus the JSON body's content-type.
+    const headers = { ...this.#spec.headers, accept: 'application/json' };
+    return listProviderModels(this.#pool, list, headers, signal, Math.min(MODEL_LIST_TIMEOUT_MS, this.#spec.timeoutMs));
+  }
+
+  /** Waits for requests in flight, then closes the pool. Idempotent: a second close() waits for the first. */
+  close(): Promise<void> {
+    this.#closed ??= this.#pool.close();
+    return this.#closed;
   }
 }
 

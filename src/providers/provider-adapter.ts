@@ -44,5 +44,10 @@ export interface ProviderAdapter {
    * Rejects with GatewayError SB_UPSTREAM_TIMEOUT or SB_UPSTREAM_UNREACHABLE when no response arrives.
    */
   send(request: UpstreamRequest): Promise<UpstreamResponse>;
+  /**
+   * The model ids the provider itself says it serves (its own list endpoint), or undefined when it offers no
+   * list or the list could not be read. Never rejects: GET /v1/models keeps the last good list instead.
+   */
+  listModels(signal: AbortSignal): Promise<readonly string[] | undefined>;
   close(): Promise<void>;
 }

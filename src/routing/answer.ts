@@ -5,13 +5,16 @@ export interface JsonAnswer {
   readonly kind: 'json';
   readonly status: number;
   readonly body: string | Buffer;
+  /** Upstream response headers the caller may see (upstream/forwarded-headers.ts). */
+  readonly headers: Readonly<Record<string, string>>;
   /** Called once the answer was handed to the connection: writes its usage records. */
-  readonly settle?: () => void;
+  readonly settle: () => void;
 }
 
 /** A streamed answer: the HTTP layer sends the headers, then hands the response to `pipeTo`. */
 export interface StreamAnswer {
   readonly kind: 'stream';
+  readonly headers: Readonly<Record<string, string>>;
   /** Writes the event stream into `sink` and resolves when it ended (normally, with an error event, or aborted). */
   pipeTo(sink: Writable): Promise<void>;
 }

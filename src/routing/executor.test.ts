@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { PriceBook } from '../budgets/pricing.ts';
+import { PriceBook } from '../usage/price-book.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { ProviderAdapter, UpstreamRequest, UpstreamResponse } from '../providers/provider-adapter.ts';
-import type { UsageRecord } from '../usage/usage-record.ts';
+import type { UsageRecord } from '../domain/usage-record.ts';
 import type { CallContext } from './call-context.ts';
+import { UsageLedger } from '../usage/usage-ledger.ts';
 import { Executor } from './executor.ts';
+import { TargetCaller } from './target-call.ts';
 import type { Plan } from './plan.ts';
 
 const COMPLETION = JSON.stringify({ id: 'c', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } });
@@ -21,6 +23,7 @@ function adapter(name: string, answer: (req: UpstreamRequest) => UpstreamRespons
       if (result instanceof Error) throw result;
       return result;
     },
+    async listModels() { return undefined; },
     async close() {},
   };
 }
@@ -29,13 +32,12 @@ const json = (status: number, body: string): UpstreamResponse => ({ status, head
 
 function setup(plan: Plan, providers: ProviderAdapter[]) {
   const records: UsageRecord[] = [];
-  const executor = new Executor({
-    catalogue: { resolve: () => plan } as any,
-    providers: new Map(providers.map((p) => [p.name, p])),
-    prices: new PriceBook({ m: { inputPerMTok: 1_000_000, outputPerMTok: 2_000_000 } }),
-    usage: { record: (r) => records.push(r) },
-    defaultMaxTokens: 100,
+  const ledger = new UsageLedger(new PriceBook({ m: { inputPerMTok: 1_000_000, outputPerMTok: 2_000_000 } }), [(r) => records.push(r)]);
+  const caller = new TargetCaller({
+    providers: new Map(providers.map((p) => [p.name, p])), ledger, defaultMaxTokens: 100,
+    maxResponseBytes: 1024 * 1024, maxEventChars: 1024 * 1024, countTokens: async () => 0,
   });
+  const executor = new Executor({ catalogue: { resolve: () => plan } as any, caller, ledger });
   return { executor, records };
 }
 
@@ -47,7 +49,7 @@ const ctx = (): CallContext => ({
 });
 const twoTargets: Plan = {
   modelRequested: 'm', reason: 'catalogue',
-  targets: [{ provider: 'a', model: 'm', format: 'openai', pricing: undefined }, { provider: 'b', model: 'm', format: 'openai', pricing: undefined }],
+  targets: [{ provider: 'a', model: 'm', format: 'openai', pricing: undefined, dropParams: new Set<string>(), reasoning: undefined }, { provider: 'b', model: 'm', format: 'openai', pricing: undefined, dropParams: new Set<string>(), reasoning: undefined }],
 };
 
 describe('Executor', () => {

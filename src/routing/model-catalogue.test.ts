@@ -23,11 +23,12 @@ const MOCK = { name: 'mock', type: 'mock', models: ['mock', 'mock-large'] };
 const GROQ = { name: 'groq', type: 'openai-compatible', baseUrl: 'https://api.groq.com/openai/v1', models: ['llama-3.3-70b-versatile', 'shared-model'] };
 const OLLAMA = { name: 'ollama', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1', models: ['llama3.2', 'shared-model'] };
 
-function target(plan: Plan): Plan['targets'][number] {
+/** The plan's one target, without the translation options (dropParams, reasoning) other tests cover. */
+function target(plan: Plan): Pick<Plan['targets'][number], 'provider' | 'model' | 'format' | 'pricing'> {
   assert.equal(plan.targets.length, 1);
   const first = plan.targets[0];
   assert.ok(first);
-  return first;
+  return { provider: first.provider, model: first.model, format: first.format, pricing: first.pricing };
 }
 
 function assertNotFound(cat: ModelCatalogue, model: string): void {
@@ -110,8 +111,8 @@ describe('ModelCatalogue.resolve: catalogue names and aliases', () => {
   });
 
   it('resolves every alias to the same target', () => {
-    assert.equal(target(cat.resolve('quick')), target(cat.resolve('fast')));
-    assert.equal(target(cat.resolve('cheap')), target(cat.resolve('fast')));
+    assert.equal(cat.resolve('quick').targets[0], cat.resolve('fast').targets[0]);
+    assert.equal(cat.resolve('cheap').targets[0], cat.resolve('fast').targets[0]);
     assert.equal(cat.resolve('quick').modelRequested, 'quick');
   });
 
@@ -226,9 +227,9 @@ describe('ModelCatalogue.resolve: plans', () => {
     const plan = cat.resolve('mock');
     assert.ok(Object.isFrozen(plan));
     assert.ok(Object.isFrozen(plan.targets));
-    assert.ok(Object.isFrozen(target(plan)));
+    assert.ok(Object.isFrozen(plan.targets[0]));
     assert.equal(cat.resolve('mock'), plan);
-    assert.deepEqual(JSON.parse(JSON.stringify(plan)), { modelRequested: 'mock', targets: [{ provider: 'mock', model: 'mock', format: 'openai' }], reason: 'provider-models' });
+    assert.deepEqual(JSON.parse(JSON.stringify(plan)), { modelRequested: 'mock', targets: [{ provider: 'mock', model: 'mock', format: 'openai', dropParams: {} }], reason: 'provider-models' });
   });
 });
 
@@ -242,13 +243,16 @@ describe('ModelCatalogue.list', () => {
       ],
     });
     assert.deepEqual(cat.list(), [
-      { id: 'fast', provider: 'groq' },
-      { id: 'quick', provider: 'groq' },
-      { id: 'llama3.2', provider: 'groq' },
-      { id: 'llama-3.3-70b-versatile', provider: 'groq' },
-      { id: 'shared-model', provider: 'groq' },
-      { id: 'mock', provider: 'mock' },
-      { id: 'mock-large', provider: 'mock' },
+      { id: 'fast', provider: 'groq', model: 'llama-3.3-70b-versatile' },
+      { id: 'quick', provider: 'groq', model: 'llama-3.3-70b-versatile' },
+      { id: 'llama3.2', provider: 'groq', model: 'llama3.2' },
+      { id: 'llama-3.3-70b-versatile', provider: 'groq', model: 'llama-3.3-70b-versatile' },
+      { id: 'shared-model', provider: 'groq', model: 'shared-model' },
+      // Their bare ids reach groq, so ollama's copies are listed by the name that reaches ollama.
+      { id: 'ollama/llama3.2', provider: 'ollama', model: 'llama3.2' },
+      { id: 'ollama/shared-model', provider: 'ollama', model: 'shared-model' },
+      { id: 'mock', provider: 'mock', model: 'mock' },
+      { id: 'mock-large', provider: 'mock', model: 'mock-large' },
     ]);
   });
 
@@ -256,5 +260,56 @@ describe('ModelCatalogue.list', () => {
     const cat = catalogue({ providers: [OPENAI, ANTHROPIC] });
     assert.deepEqual(cat.list(), []);
     assert.equal(target(cat.resolve('gpt-4o')).provider, 'openai');
+  });
+
+  it('adds the providers\' fetched lists: bare when the bare id routes there, else "provider/model"', () => {
+    const cat = catalogue({ providers: [OPENAI, ANTHROPIC, GROQ], models: [{ name: 'gpt-4o', provider: 'groq', model: 'llama-3.3-70b-versatile' }] });
+    const fetched = new Map([
+      ['openai', ['gpt-4o-mini', 'gpt-4o', 'dall-e-3', 'gpt-4o-mini']],
+      ['anthropic', ['claude-sonnet-4-5-20250929']],
+      ['groq', ['llama-3.3-70b-versatile', 'openai/gpt-oss-120b', 'llama-3.1-8b-instant']],
+    ]);
+    const listed = cat.list(fetched);
+    assert.deepEqual(listed.map((m) => m.id), [
+      'gpt-4o',
+      'gpt-4o-mini', 'openai/gpt-4o', 'openai/dall-e-3',
+      'claude-sonnet-4-5-20250929',
+      'llama-3.3-70b-versatile', 'shared-model', 'groq/openai/gpt-oss-120b', 'groq/llama-3.1-8b-instant',
+    ]);
+    // Every listed name routes to the provider and model the listing names.
+    for (const m of listed) {
+      const t = target(cat.resolve(m.id));
+      assert.deepEqual([t.provider, t.model], [m.provider, m.model], m.id);
+    }
+  });
+
+  it('lists Azure deployments from config, by the name that reaches the Azure provider', () => {
+    const cat = catalogue({ providers: [OPENAI, { name: 'azure', type: 'azure-openai', baseUrl: 'https://acme.openai.azure.com', deployments: { 'gpt-4o': 'prod-4o', 'my-model': 'd1' } }] });
+    assert.deepEqual(cat.list().map((m) => m.id), ['azure/gpt-4o', 'azure/my-model']);
+  });
+});
+
+describe('ModelCatalogue.find', () => {
+  const cat = catalogue({
+    providers: [OPENAI, GROQ, MOCK],
+    models: [{ name: 'fast', provider: 'groq', model: 'llama-3.1-8b-instant' }],
+  });
+  const fetched = new Map([['openai', ['gpt-4o-mini', 'dall-e-3']]]);
+
+  it('finds every listed name', () => {
+    for (const m of cat.list(fetched)) assert.deepEqual(cat.find(m.id, fetched), m);
+  });
+
+  it('finds "provider/model" for a model the provider\'s config or fetched list has', () => {
+    assert.deepEqual(cat.find('openai/gpt-4o-mini', fetched), { id: 'openai/gpt-4o-mini', provider: 'openai', model: 'gpt-4o-mini' });
+    assert.deepEqual(cat.find('mock/mock-large', fetched), { id: 'mock/mock-large', provider: 'mock', model: 'mock-large' });
+    assert.deepEqual(cat.find('groq/llama-3.1-8b-instant', fetched), { id: 'groq/llama-3.1-8b-instant', provider: 'groq', model: 'llama-3.1-8b-instant' }, 'a catalogue entry\'s upstream id');
+  });
+
+  it('finds nothing a provider does not say it serves, even where a prefix would route it', () => {
+    for (const id of ['gpt-does-not-exist', 'openai/gpt-does-not-exist', 'groq/fast', 'nobody/gpt-4o-mini', 'no-such-model']) {
+      assert.equal(cat.find(id, fetched), undefined, id);
+    }
+    assert.equal(cat.find('gpt-4o-mini'), undefined, 'without the fetched list');
   });
 });

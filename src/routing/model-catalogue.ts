@@ -1,12 +1,18 @@
-import type { Config } from '../config/schema.ts';
+import type { Config, ModelConfig } from '../config/schema.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { WireFormat } from '../providers/provider-adapter.ts';
 import type { Plan, Target } from './plan.ts';
 
+const NO_PARAMS: ReadonlySet<string> = new Set();
+const NO_LISTS: ReadonlyMap<string, readonly string[]> = new Map();
+
 /** A model as listed by GET /v1/models. */
 export interface CatalogueEntry {
+  /** The name a caller sends; sending it reaches `provider` and `model`. */
   readonly id: string;
   readonly provider: string;
+  /** Upstream model id. */
+  readonly model: string;
 }
 
 /**
@@ -20,11 +26,18 @@ export class ModelCatalogue {
   readonly #listed = new Map<string, Target>();
   readonly #prefixes: ReadonlyArray<readonly [string, string]>;
   readonly #memo = new Map<string, Plan>();
+  /** Each provider's dropParams as one set, shared by all its targets. */
+  readonly #dropParams = new Map<string, ReadonlySet<string>>();
+  /** Per provider, in config order, the models its config lists: `models`, then Azure `deployments` names. */
+  readonly #configured: ReadonlyArray<readonly [string, readonly string[]]>;
+  /** Per provider, every upstream id config says it serves: the above and the upstream ids of `models` entries. */
+  readonly #known = new Map<string, Set<string>>();
 
   constructor(config: Config, formats: ReadonlyMap<string, WireFormat>) {
     this.#formats = formats;
+    for (const p of config.providers) if (p.dropParams.length > 0) this.#dropParams.set(p.name, new Set(p.dropParams));
     for (const m of config.models) {
-      const target = this.#target(m.provider, m.model ?? m.name, m.pricing);
+      const target = this.#target(m.provider, m.model ?? m.name, m.pricing, m);
       for (const name of [m.name, ...m.aliases]) this.#named.set(name, target);
     }
     for (const p of config.providers) {
@@ -33,6 +46,9 @@ export class ModelCatalogue {
     this.#prefixes = Object.entries(config.routing.prefixes)
       .filter(([, provider]) => formats.has(provider))
       .sort((a, b) => b[0].length - a[0].length);
+    this.#configured = config.providers.map((p) => [p.name, [...new Set([...p.models, ...Object.keys(p.deployments)])]] as const);
+    for (const [provider, models] of this.#configured) this.#known.set(provider, new Set(models));
+    for (const t of this.#named.values()) this.#known.get(t.provider)?.add(t.model);
   }
 
   /** Throws SB_MODEL_NOT_FOUND (param "model") when nothing serves the name. */
@@ -47,15 +63,46 @@ export class ModelCatalogue {
     return plan;
   }
 
-  /** Every model a caller can name, catalogue entries first. */
-  list(): CatalogueEntry[] {
-    const seen = new Set<string>();
-    const out: CatalogueEntry[] = [];
-    for (const [id, t] of [...this.#named, ...this.#listed]) {
-      if (!seen.has(id)) out.push({ id, provider: t.provider });
-      seen.add(id);
+  /**
+   * Every model a caller can name, each once: catalogue names and aliases first, then per provider (in config
+   * order) the models its config lists and those in its own fetched list (`fetched`, provider → ids). A
+   * provider's model is listed by its bare id when sending that id reaches this provider and model, otherwise
+   * as "provider/model" (the bare id belongs to another entry, or nothing routes it), so every listed name
+   * routes where the listing says, and a chat request with it never meets SB_MODEL_NOT_FOUND.
+   */
+  list(fetched: ReadonlyMap<string, readonly string[]> = NO_LISTS): CatalogueEntry[] {
+    const out = new Map<string, CatalogueEntry>();
+    const add = (id: string, provider: string, model: string): void => {
+      if (!out.has(id)) out.set(id, { id, provider, model });
+    };
+    for (const [id, t] of this.#named) add(id, t.provider, t.model);
+    for (const [provider, models] of this.#configured) {
+      for (const model of [...models, ...(fetched.get(provider) ?? [])]) add(this.#nameFor(provider, model), provider, model);
     }
-    return out;
+    return [...out.values()];
+  }
+
+  /**
+   * The entry for one name a caller would send: a listed name (as list() gives it), or "provider/model" where
+   * that provider's config (its `models`, `deployments`, or a `models` entry's upstream id) or fetched list
+   * has the model. Undefined for anything else, even names a prefix
+   * would route: nothing says the provider serves them.
+   */
+  find(id: string, fetched: ReadonlyMap<string, readonly string[]> = NO_LISTS): CatalogueEntry | undefined {
+    const listed = this.list(fetched).find((m) => m.id === id);
+    if (listed !== undefined) return listed;
+    const slash = id.indexOf('/');
+    if (slash <= 0 || !this.#formats.has(id.slice(0, slash))) return undefined;
+    const provider = id.slice(0, slash);
+    const model = id.slice(slash + 1);
+    const served = this.#known.get(provider)?.has(model) === true || fetched.get(provider)?.includes(model) === true;
+    return served ? { id, provider, model } : undefined;
+  }
+
+  /** The bare id when it resolves to exactly this provider and model, else "provider/model". */
+  #nameFor(provider: string, model: string): string {
+    const target = this.#resolve(model)?.targets[0];
+    return target?.provider === provider && target.model === model ? model : `${provider}/${model}`;
   }
 
   #resolve(requested: string): Plan | undefined {
@@ -75,7 +122,10 @@ export class ModelCatalogue {
     return Object.freeze({ modelRequested, targets: Object.freeze([target]), reason });
   }
 
-  #target(provider: string, model: string, pricing: Target['pricing']): Target {
-    return Object.freeze({ provider, model, format: this.#formats.get(provider) ?? 'openai', pricing });
+  /** `entry`: the models entry behind the target; its dropParams add to its provider's, its reasoning wins. */
+  #target(provider: string, model: string, pricing: Target['pricing'], entry?: ModelConfig): Target {
+    const base = this.#dropParams.get(provider) ?? NO_PARAMS;
+    const dropParams = entry === undefined || entry.dropParams.length === 0 ? base : new Set([...base, ...entry.dropParams]);
+    return Object.freeze({ provider, model, format: this.#formats.get(provider) ?? 'openai', pricing, dropParams, reasoning: entry?.reasoning });
   }
 }

@@ -9,6 +9,10 @@ export interface Target {
   readonly format: WireFormat;
   /** Price from the catalogue entry, when it sets one. */
   readonly pricing: Pricing | undefined;
+  /** Request parameters to drop instead of refusing when this target cannot honour them (config dropParams). */
+  readonly dropParams: ReadonlySet<string>;
+  /** Whether the upstream model reasons (thinking / reasoning_effort); undefined: judged from the model id. */
+  readonly reasoning: boolean | undefined;
 }
 
 /** The routing decision for one request: plain data the executor runs, targets in the order to try. */

@@ -2,26 +2,10 @@
  * Storage ports: the only storage interfaces features may depend on. Each port has one contract suite in
  * test/contract/ that every adapter (memory, SQLite, later PostgreSQL/Redis) runs.
  */
-import type { UsageRecord } from '../usage/usage-record.ts';
+import type { ApiKeyRecord } from '../domain/api-key-record.ts';
+import type { UsageRecord } from '../domain/usage-record.ts';
 
-export type KeyRole = 'admin' | 'inference';
-
-export interface ApiKeyRecord {
-  /** Stable id (UUID). */
-  readonly id: string;
-  /** Public, non-secret part of the key that identifies it (e.g. "sb_a1b2c3d4"); unique. */
-  readonly prefix: string;
-  /** Hex SHA-256 of the whole key. The key itself is never stored. */
-  readonly hash: string;
-  readonly name: string;
-  readonly role: KeyRole;
-  /** Models this key may use; null means every configured model. */
-  readonly models: readonly string[] | null;
-  /** ISO-8601. */
-  readonly createdAt: string;
-  /** ISO-8601, or null while the key is active. */
-  readonly revokedAt: string | null;
-}
+export type { ApiKeyRecord, KeyRole } from '../domain/api-key-record.ts';
 
 export interface KeyStore {
   /** Fails if the id or prefix already exists. */
@@ -33,6 +17,19 @@ export interface KeyStore {
   /** Marks the key revoked; false if no such key. Revoking twice keeps the first time. */
   revoke(id: string, at: string): Promise<boolean>;
   count(): Promise<number>;
+  /**
+   * Records when keys were last used, in one batch. Only moves lastUsedAt forward (by time, not ISO text): an
+   * older or equal time leaves the key as it is, so late or repeated batches are harmless. Unknown ids are
+   * ignored. Fails, writing nothing, if any `at` is not an ISO-8601 time.
+   */
+  touch(entries: ReadonlyArray<KeyUse>): Promise<void>;
+}
+
+/** One use of a key, for KeyStore.touch. */
+export interface KeyUse {
+  readonly id: string;
+  /** ISO-8601. */
+  readonly at: string;
 }
 
 export interface UsageQuery {

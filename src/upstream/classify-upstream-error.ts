@@ -3,17 +3,32 @@ import { GatewayError } from '../errors/gateway-error.ts';
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
 /**
- * Maps a transport failure (undici or socket error) to the gateway's error. An abort by our own signal
- * is passed through unchanged so the caller can tell "client went away" from "upstream failed".
+ * Why a request's signal was aborted, as the gateway's error. The HTTP layer aborts with a GatewayError
+ * (SB_UPSTREAM_TIMEOUT for the deadline, SB_CLIENT_DISCONNECTED when the caller left), so the reason is the
+ * answer; any other reason counts as the caller leaving.
  */
-export function classifyUpstreamError(err: unknown, provider: string): unknown {
-  if (err instanceof GatewayError) return err;
-  const e = err as { name?: string; code?: string; message?: string };
-  if (e.name === 'AbortError' || e.code === 'UND_ERR_ABORTED' || e.code === 'ABORT_ERR') return err;
-  if (e.code !== undefined && TIMEOUT_CODES.has(e.code)) {
-    return new GatewayError('SB_UPSTREAM_TIMEOUT', { message: `Provider "${provider}" did not answer in time (${e.code}).`, cause: err });
+export function abortReason(signal: AbortSignal): GatewayError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof GatewayError) return reason;
+  if ((reason as { name?: unknown } | undefined)?.name === 'TimeoutError') {
+    return new GatewayError('SB_UPSTREAM_TIMEOUT', { message: 'The request deadline passed (server.requestTimeoutMs).' });
   }
-  return new GatewayError('SB_UPSTREAM_UNREACHABLE', {
-    message: `Provider "${provider}" could not be reached: ${e.code ?? e.message ?? 'connection failed'}.`, cause: err,
-  });
+  return new GatewayError('SB_CLIENT_DISCONNECTED');
+}
+
+/**
+ * The one place a transport failure (undici or socket error, or our own abort) becomes the gateway's error.
+ * An aborted signal wins over whatever error the abort caused, so a deadline is never reported as an
+ * unreachable upstream.
+ */
+export function classifyUpstreamError(err: unknown, upstream: string, signal?: AbortSignal): GatewayError {
+  if (err instanceof GatewayError) return err;
+  if (signal?.aborted === true) return abortReason(signal);
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  if (code !== undefined && TIMEOUT_CODES.has(code)) {
+    return new GatewayError('SB_UPSTREAM_TIMEOUT', { message: `Provider "${upstream}" did not answer in time (${code}).`, cause: err });
+  }
+  const detail = code ?? (typeof e.message === 'string' && e.message !== '' ? e.message : 'connection failed');
+  return new GatewayError('SB_UPSTREAM_UNREACHABLE', { message: `Provider "${upstream}" could not be reached: ${detail}.`, cause: err });
 }

@@ -1,11 +1,17 @@
 import type { Logger } from 'pino';
-import type { GatewayMetrics } from '../observability/metrics.ts';
+import type { UsageRecord } from '../domain/usage-record.ts';
 import type { UsageStore } from '../storage/ports.ts';
-import type { UsageRecord } from './usage-record.ts';
+
+/** The writer's own health figures; the metrics module implements them (usage never imports metrics). */
+export interface UsageWriterGauges {
+  queueDepth(depth: number): void;
+  dropped(count: number): void;
+  writeFailed(): void;
+}
 
 export interface UsageRecorderOptions {
   readonly store: UsageStore;
-  readonly metrics: GatewayMetrics;
+  readonly gauges: UsageWriterGauges;
   readonly logger: Logger;
   readonly flushIntervalMs: number;
   readonly batchSize: number;
@@ -31,20 +37,19 @@ export class UsageRecorder {
     this.#timer.unref();
   }
 
-  record(record: UsageRecord): void {
-    this.#o.metrics.observe(record);
+  readonly record = (record: UsageRecord): void => {
     this.#pending.push(record);
     if (this.#pending.length > this.#o.maxBuffered) {
       const excess = this.#pending.length - this.#o.maxBuffered;
       this.#pending.splice(0, excess);
       this.#dropped += excess;
-      this.#o.metrics.usageDropped.inc(excess);
+      this.#o.gauges.dropped(excess);
     }
-    this.#o.metrics.usageQueue.set(this.#pending.length);
+    this.#o.gauges.queueDepth(this.#pending.length);
     // A write in progress keeps going while records are pending; after a failure the timer retries, so a
     // store that is down is not hit once per new record.
     if (this.#pending.length >= this.#o.batchSize && this.#flushing === undefined) setImmediate(() => void this.flush());
-  }
+  };
 
   /** Writes everything pending; concurrent calls share one write. */
   async flush(): Promise<void> {
@@ -71,13 +76,13 @@ export class UsageRecorder {
       try {
         await this.#o.store.insertMany(batch);
       } catch (err) {
-        this.#o.metrics.usageWriteErrors.inc();
+        this.#o.gauges.writeFailed();
         this.#o.logger.error({ err, records: batch.length }, 'usage write failed; records kept for the next flush');
         return;
       }
       // Records of this batch that were dropped while it was being written are no longer at the head.
       this.#pending.splice(0, batch.length - Math.min(batch.length, this.#dropped - droppedBefore));
-      this.#o.metrics.usageQueue.set(this.#pending.length);
+      this.#o.gauges.queueDepth(this.#pending.length);
     }
   }
 }

@@ -57,6 +57,14 @@ export function runKeyStoreContract(name: string, make: MakeStorage): void {
         await assert.rejects(keys().insert(makeApiKeyRecord({ createdAt: 'yesterday' })));
         assert.equal(await keys().count(), 0);
       });
+
+      it('round-trips a last-used time, and rejects one that is not a time', async () => {
+        const record = makeApiKeyRecord({ lastUsedAt: '2025-02-01T12:00:00.000Z' });
+        await keys().insert(record);
+        assert.deepEqual(await keys().get(record.id), record);
+        await assert.rejects(keys().insert(makeApiKeyRecord({ lastUsedAt: 'recently' })));
+        assert.equal(await keys().count(), 1);
+      });
     });
 
     describe('findByPrefix', () => {
@@ -143,6 +151,71 @@ export function runKeyStoreContract(name: string, make: MakeStorage): void {
         for (const record of records) await keys().insert(record);
         await keys().revoke(records[0]!.id, '2025-03-01T00:00:00.000Z');
         assert.equal(await keys().count(), 3);
+      });
+    });
+
+    describe('touch', () => {
+      const T1 = '2025-03-01T00:00:00.000Z';
+      const T2 = '2025-03-02T00:00:00.000Z';
+
+      it('sets lastUsedAt on a key never used, and get, findByPrefix and list show it', async () => {
+        const record = makeApiKeyRecord();
+        await keys().insert(record);
+        await keys().touch([{ id: record.id, at: T1 }]);
+        const touched = { ...record, lastUsedAt: T1 };
+        assert.deepEqual(await keys().get(record.id), touched);
+        assert.deepEqual(await keys().findByPrefix(record.prefix), touched);
+        assert.deepEqual(await keys().list(), [touched]);
+      });
+
+      it('moves lastUsedAt forward only', async () => {
+        const record = makeApiKeyRecord();
+        await keys().insert(record);
+        await keys().touch([{ id: record.id, at: T2 }]);
+        await keys().touch([{ id: record.id, at: T1 }]);
+        assert.equal((await keys().get(record.id))?.lastUsedAt, T2, 'an older time is ignored');
+        await keys().touch([{ id: record.id, at: '2025-03-02T02:00:00+02:00' }]);
+        assert.equal((await keys().get(record.id))?.lastUsedAt, T2, 'the same instant in another form is not later');
+        await keys().touch([{ id: record.id, at: '2025-03-02T00:00:00.500Z' }]);
+        assert.equal((await keys().get(record.id))?.lastUsedAt, '2025-03-02T00:00:00.500Z', 'later by time, though earlier as text');
+      });
+
+      it('keeps the latest time when one batch names a key twice', async () => {
+        const record = makeApiKeyRecord();
+        await keys().insert(record);
+        await keys().touch([{ id: record.id, at: T2 }, { id: record.id, at: T1 }]);
+        assert.equal((await keys().get(record.id))?.lastUsedAt, T2);
+      });
+
+      it('updates every key of a batch, ignores unknown ids, and leaves other keys alone', async () => {
+        const [a, b, untouched] = [makeApiKeyRecord(), makeApiKeyRecord(), makeApiKeyRecord()];
+        for (const record of [a!, b!, untouched!]) await keys().insert(record);
+        await keys().touch([{ id: a!.id, at: T1 }, { id: 'no-such-id', at: T1 }, { id: b!.id, at: T2 }]);
+        assert.equal((await keys().get(a!.id))?.lastUsedAt, T1);
+        assert.equal((await keys().get(b!.id))?.lastUsedAt, T2);
+        assert.deepEqual(await keys().get(untouched!.id), untouched);
+        assert.equal(await keys().count(), 3, 'an unknown id creates nothing');
+      });
+
+      it('records the use of a revoked key and keeps it revoked', async () => {
+        const record = makeApiKeyRecord({ revokedAt: T1 });
+        await keys().insert(record);
+        await keys().touch([{ id: record.id, at: T2 }]);
+        assert.deepEqual(await keys().get(record.id), { ...record, lastUsedAt: T2 });
+      });
+
+      it('accepts an empty batch', async () => {
+        const record = makeApiKeyRecord();
+        await keys().insert(record);
+        await keys().touch([]);
+        assert.deepEqual(await keys().get(record.id), record);
+      });
+
+      it('rejects a batch with a time that is not a time, and writes none of it', async () => {
+        const record = makeApiKeyRecord();
+        await keys().insert(record);
+        await assert.rejects(keys().touch([{ id: record.id, at: T1 }, { id: record.id, at: 'just now' }]));
+        assert.equal((await keys().get(record.id))?.lastUsedAt, null);
       });
     });
 

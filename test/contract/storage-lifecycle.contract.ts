@@ -33,6 +33,7 @@ export function runStorageLifecycleContract(name: string, make: MakeStorage): vo
       await storage().close();
       await assert.rejects(storage().ping());
       await assert.rejects(storage().keys.count());
+      await assert.rejects(storage().keys.touch([{ id: 'any', at: '2025-01-01T00:00:00.000Z' }]));
       await assert.rejects(storage().usage.list({}));
     });
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { UsageRecord } from '../../src/usage/usage-record.ts';
+import type { UsageRecord } from '../../src/domain/usage-record.ts';
 import { makeUsageRecord } from '../support/usage-record-factory.ts';
 import { useFreshStorage } from './use-fresh-storage.ts';
 import type { MakeStorage } from './use-fresh-storage.ts';

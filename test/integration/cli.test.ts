@@ -169,8 +169,9 @@ describe('switchboard keys', () => {
     await cli(['keys', 'revoke', first.id], {}, env);
     const lines = (await cli(['keys', 'list'], {}, env)).out.split('\n');
     assert.equal(lines.length, 2);
-    assert.match(lines[0]!, new RegExp(`^${second.prefix} {2}admin {5}active {3}\\S+ {2}second {2}[0-9a-f-]{36}$`));
-    assert.match(lines[1]!, new RegExp(`^${first.prefix} {2}inference revoked {2}\\S+ {2}first {2}${first.id}$`));
+    // created, then last used ("never", padded to the width of an ISO time)
+    assert.match(lines[0]!, new RegExp(`^${second.prefix} {2}admin {5}active {3}\\S+ {2}never {21}second {2}[0-9a-f-]{36}$`));
+    assert.match(lines[1]!, new RegExp(`^${first.prefix} {2}inference revoked {2}\\S+ {2}never {21}first {2}${first.id}$`));
   });
 
   it('refuses an unknown role', async () => {

@@ -127,7 +127,7 @@ describe('docs/configuration.md complete example', () => {
     assert.deepEqual(target('groq/openai/gpt-oss-120b'), ['groq', 'openai/gpt-oss-120b']);
     assert.deepEqual(target('claude-opus-4-1'), ['anthropic', 'claude-opus-4-1']);
     assert.deepEqual(target('llama3.2'), ['ollama', 'llama3.2']);
-    assert.deepEqual(target('mock-slow'), ['mock', 'mock-slow']);
+    assert.throws(() => target('mock-slow'), /No configured provider serves model "mock-slow"/, 'no mock beside real providers');
   });
 
   it('lets the environment override what the file sets', () => {

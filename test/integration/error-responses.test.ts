@@ -75,13 +75,23 @@ describe('error answers', () => {
     assert.match(replaced.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
   });
 
-  it('passes a provider\'s status and retry-after on as SB_UPSTREAM_ERROR', async () => {
+  it('passes a provider\'s status, code, type, retry-after and rate-limit headers on, SB_UPSTREAM_ERROR in a header', async () => {
     const { status, headers, body } = await send('/v1/chat/completions', chat('mock-error-429'));
     assert.equal(status, 429);
     assert.equal(headers.get('retry-after'), '1');
-    assert.equal(body.error.code, 'SB_UPSTREAM_ERROR');
-    assert.equal(body.error.type, 'rate_limit_error');
+    assert.equal(headers.get('x-switchboard-error-code'), 'SB_UPSTREAM_ERROR');
+    assert.match(headers.get('x-ratelimit-remaining-requests') ?? '', /^\d+$/);
+    assert.equal(body.error.code, 'rate_limit_exceeded', 'the provider\'s own code, as the SDK would see it directly');
+    assert.equal(body.error.type, 'requests', 'an OpenAI provider\'s type reaches an OpenAI caller as it is');
     assert.match(body.error.message, /^Provider "mock" answered 429: /);
+    const generic = await send('/v1/messages', { ...message('mock-error-429') });
+    assert.equal(generic.body.error.type, 'rate_limit_error', 'an Anthropic caller gets the Anthropic type for the status');
+    assert.equal(generic.body.error.code, 'rate_limit_exceeded');
+  });
+
+  it('names the SB_* code of every error in x-switchboard-error-code', async () => {
+    const { headers } = await send('/v1/chat/completions', chat('no-such-model'));
+    assert.equal(headers.get('x-switchboard-error-code'), 'SB_MODEL_NOT_FOUND');
   });
 
   describe('while shutting down', () => {

@@ -25,6 +25,7 @@ describe('OpenAI-format upstream (recorded traffic)', () => {
     upstream = await startReplayServer([
       { method: 'POST', path: '/v1/chat/completions', when: (b) => b.model === 'gpt-429', fixture: 'openai/error-429.json' },
       { method: 'POST', path: '/v1/chat/completions', when: (b) => b.model === 'gpt-500', fixture: 'openai/error-500.json' },
+      { method: 'POST', path: '/v1/chat/completions', when: (b) => b.model === 'gpt-401', fixture: 'openai/error-401.json' },
       { method: 'POST', path: '/v1/chat/completions', when: (b) => b.model === 'gpt-hang', behaviour: 'hang' },
       { method: 'POST', path: '/v1/chat/completions', when: (b) => b.model === 'gpt-reset', behaviour: 'reset' },
       { method: 'POST', path: '/v1/chat/completions', when: (b) => b.model === 'gpt-garbage', behaviour: 'garbage' },
@@ -113,11 +114,30 @@ describe('OpenAI-format upstream (recorded traffic)', () => {
 
   it('keeps an upstream 429 a 429 with retry-after, in both dialects', async () => {
     await assert.rejects(oai.chat.completions.create({ model: 'gpt-429', messages: [{ role: 'user', content: 'x' }] }),
-      (err: unknown) => err instanceof OpenAI.RateLimitError && err.code === 'SB_UPSTREAM_ERROR' && /Rate limit reached/.test(err.message) && err.headers?.get('retry-after') !== null);
+      (err: unknown) => err instanceof OpenAI.RateLimitError && err.code === 'rate_limit_exceeded' && /Rate limit reached/.test(err.message)
+        && err.headers?.get('retry-after') !== null && err.headers?.get('x-switchboard-error-code') === 'SB_UPSTREAM_ERROR');
     await assert.rejects(ant.messages.create({ model: 'gpt-429', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
       (err: unknown) => err instanceof Anthropic.RateLimitError);
     await assert.rejects(oai.chat.completions.create({ model: 'gpt-500', messages: [{ role: 'user', content: 'x' }] }),
       (err: unknown) => err instanceof OpenAI.InternalServerError);
+  });
+
+  it('forwards the provider\'s rate-limit headers and request id, and nothing else of its headers', async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello!' }] }) });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-ratelimit-remaining-requests'), '9999');
+    assert.equal(res.headers.get('openai-processing-ms'), '412');
+    assert.equal(res.headers.get('x-upstream-request-id'), 'req_4f0e2b7c9a1d43e58b6f2c0d9e7a1b35');
+    assert.notEqual(res.headers.get('x-request-id'), 'req_4f0e2b7c9a1d43e58b6f2c0d9e7a1b35', 'our own request id stays ours');
+    for (const hidden of ['openai-organization', 'openai-project', 'cf-ray', 'server', 'set-cookie']) assert.equal(res.headers.get(hidden), null, hidden);
+    const { response } = await oai.chat.completions.create({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Hello!' }] }).withResponse();
+    assert.ok(response.headers.get('x-ratelimit-limit-requests') !== null, 'streams carry them too');
+  });
+
+  it('reports a provider that refuses the gateway\'s credential as a 502 for the operator, not the caller\'s 401', async () => {
+    await assert.rejects(oai.chat.completions.create({ model: 'gpt-401', messages: [{ role: 'user', content: 'x' }] }),
+      (err: unknown) => err instanceof OpenAI.InternalServerError && err.status === 502 && /gateway's credential/.test(err.message)
+        && err.headers?.get('x-switchboard-error-code') === 'SB_UPSTREAM_AUTH_FAILED' && !(err instanceof OpenAI.AuthenticationError));
   });
 
   it('turns a hung, reset or garbage upstream into a clear gateway error and keeps serving', async () => {
@@ -140,6 +160,27 @@ describe('OpenAI-format upstream (recorded traffic)', () => {
     await assert.rejects((async () => { for await (const _ of data) { /* drain */ } })(), (err: unknown) => err instanceof OpenAI.APIError);
     const records = await usageFor(gw, response.headers.get('x-request-id')!);
     assert.equal(records.find((r) => r.kind === 'request')?.outcome, 'error');
+  });
+});
+
+describe('request deadline', () => {
+  it('answers 504 SB_UPSTREAM_TIMEOUT when server.requestTimeoutMs passes before the provider answers', async () => {
+    const upstream = await startReplayServer([{ method: 'POST', path: '/v1/chat/completions', behaviour: 'hang' }]);
+    const gw = await startGateway({ config: { server: { host: '127.0.0.1', port: 0, metricsPort: 0, requestTimeoutMs: 300 }, providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: PROVIDER_KEY }] } });
+    try {
+      for (const stream of [false, true]) {
+        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'x' }] }) });
+        assert.equal(res.status, 504, `stream: ${stream}`);
+        const body = await res.json() as { error: { code: string; message: string } };
+        assert.equal(body.error.code, 'SB_UPSTREAM_TIMEOUT');
+        assert.match(body.error.message, /server\.requestTimeoutMs/);
+        const records = await usageFor(gw, res.headers.get('x-request-id')!);
+        assert.deepEqual(records.map((r) => [r.kind, r.outcome, r.errorCode]).sort(), [['attempt', 'error', 'SB_UPSTREAM_TIMEOUT'], ['request', 'error', 'SB_UPSTREAM_TIMEOUT']]);
+      }
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
   });
 });
 

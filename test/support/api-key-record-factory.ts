@@ -15,6 +15,7 @@ export function makeApiKeyRecord(overrides: Partial<ApiKeyRecord> = {}): ApiKeyR
     models: null,
     createdAt: '2025-01-01T00:00:00.000Z',
     revokedAt: null,
+    lastUsedAt: null,
     ...overrides,
   };
 }

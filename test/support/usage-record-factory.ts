@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { UsageRecord } from '../../src/usage/usage-record.ts';
+import type { UsageRecord } from '../../src/domain/usage-record.ts';
 
 /**
  * A valid, successful non-streaming chat request record; override what a test cares about.

@@ -4,7 +4,8 @@ import { GatewayError } from '../../errors/gateway-error.ts';
 import type { WireFormat } from '../../providers/provider-adapter.ts';
 import type { CallContext } from '../../routing/call-context.ts';
 import type { Executor } from '../../routing/executor.ts';
-import type { Endpoint } from '../../usage/usage-record.ts';
+import type { Endpoint } from '../../domain/usage-record.ts';
+import { NO_HEADERS } from '../../upstream/forwarded-headers.ts';
 import type { Lifecycle } from '../lifecycle.ts';
 import { chatBodySchema, countTokensBodySchema, embeddingsBodySchema, messagesBodySchema } from './ai-schemas.ts';
 
@@ -37,24 +38,26 @@ async function handle(route: AiRoute, executor: Executor, timeoutMs: number, req
   const deadline = setTimeout(abortOnDeadline, timeoutMs, controller);
   reply.raw.once('close', () => {
     clearTimeout(deadline);
-    if (!reply.raw.writableFinished) controller.abort();
+    if (!reply.raw.writableFinished) controller.abort(new GatewayError('SB_CLIENT_DISCONNECTED'));
   });
   const ctx = callContext(route, request, controller.signal);
   const answer = await executor.execute(ctx);
+  if (answer.headers !== NO_HEADERS) reply.headers(answer.headers);
   if (answer.kind === 'json') {
     reply.code(answer.status).header('content-type', 'application/json').send(answer.body);
-    answer.settle?.();
+    answer.settle();
     return reply;
   }
   reply.hijack();
-  // A hijacked reply sends no headers fastify holds, so take the request-id headers the auth hook set.
+  // A hijacked reply sends no headers fastify holds, so take the ones set so far (request id, upstream's).
   reply.raw.writeHead(200, { ...(reply.getHeaders() as OutgoingHttpHeaders), ...STREAM_HEADERS });
   await answer.pipeTo(reply.raw);
   return undefined;
 }
 
+/** The abort's reason is the error the request ends with (upstream/classify-upstream-error.ts reads it). */
 function abortOnDeadline(controller: AbortController): void {
-  controller.abort(new DOMException('The request deadline passed.', 'TimeoutError'));
+  controller.abort(new GatewayError('SB_UPSTREAM_TIMEOUT', { message: 'The request deadline passed (server.requestTimeoutMs).' }));
 }
 
 function callContext(route: AiRoute, request: FastifyRequest, signal: AbortSignal): CallContext {

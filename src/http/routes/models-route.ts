@@ -1,17 +1,22 @@
 import type { FastifyInstance } from 'fastify';
+import { mayUseModel } from '../../auth/model-permission.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { CatalogueEntry, ModelCatalogue } from '../../routing/model-catalogue.ts';
+import type { ProviderModelLists } from '../../routing/provider-model-lists.ts';
 
 const CREATED = Math.floor(Date.now() / 1000);
 
 /**
- * GET /v1/models: the models this caller may use; GET /v1/models/{id}: one of them. Answered in Anthropic's
- * shapes when the caller sends anthropic-version (the Anthropic SDK does), otherwise in OpenAI's.
+ * GET /v1/models: the models this caller may use; GET /v1/models/{id}: one of them, 404 for any other id.
+ * "Models" are what is really routable: the catalogue, the providers' configured lists and their own
+ * (cached) lists; see ModelCatalogue.list for how each is named. Answered in Anthropic's shapes when the
+ * caller sends anthropic-version (the Anthropic SDK does), otherwise in OpenAI's.
  */
-export function registerModelsRoute(app: FastifyInstance, catalogue: ModelCatalogue): void {
+export function registerModelsRoute(app: FastifyInstance, catalogue: ModelCatalogue, modelLists: ProviderModelLists): void {
   app.get('/v1/models', { config: { dialect: 'openai', auth: 'any' }, schema: { tags: ['ai'] } }, async (request) => {
-    const models = catalogue.list().filter((m) => allowed(request.principal, m));
+    const fetched = await modelLists.current();
+    const models = catalogue.list(fetched).filter((m) => allowed(request.principal, m));
     if (request.headers['anthropic-version'] !== undefined) {
       const created = new Date(CREATED * 1000).toISOString();
       const data = models.map((m) => ({ type: 'model', id: m.id, display_name: m.id, created_at: created }));
@@ -22,18 +27,18 @@ export function registerModelsRoute(app: FastifyInstance, catalogue: ModelCatalo
   // One model by the name a caller would send, "provider/model" included (hence the wildcard).
   app.get<{ Params: { '*': string } }>('/v1/models/*', { config: { dialect: 'openai', auth: 'any' }, schema: { tags: ['ai'] } }, async (request) => {
     const id = request.params['*'];
-    const target = catalogue.resolve(id).targets[0];
-    const models = request.principal?.models ?? null;
-    if (target === undefined || (models !== null && !models.has(id) && !models.has(`${target.provider}/${target.model}`))) {
+    const model = catalogue.find(id, await modelLists.current());
+    // A model the key may not use is as absent as one nobody serves: the answer does not tell them apart.
+    if (model === undefined || !allowed(request.principal, model)) {
       throw new GatewayError('SB_MODEL_NOT_FOUND', { param: 'model', message: `This key may use no model "${id.slice(0, 200)}". GET /v1/models lists the models it may use.` });
     }
     if (request.headers['anthropic-version'] !== undefined) {
       return { type: 'model', id, display_name: id, created_at: new Date(CREATED * 1000).toISOString() };
     }
-    return { id, object: 'model', created: CREATED, owned_by: target.provider };
+    return { id, object: 'model', created: CREATED, owned_by: model.provider };
   });
 }
 
 function allowed(principal: Principal | undefined, model: CatalogueEntry): boolean {
-  return principal !== undefined && (principal.models === null || principal.models.has(model.id));
+  return principal !== undefined && mayUseModel(principal, model.id, model.provider, model.model);
 }

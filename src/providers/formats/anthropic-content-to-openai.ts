@@ -1,7 +1,18 @@
 import type { OpenAIContentPart } from './openai-types.ts';
 import { toDataUrl } from './data-url.ts';
+import { refuseUnlessDropped, type TranslationTarget } from './drop-params.ts';
 import { asRecord, asString, type JsonObject } from './json-value.ts';
 import { invalidRequest, unsupportedParameter } from './request-errors.ts';
+
+/** Why cache_control cannot go to OpenAI: it marks Anthropic cache breakpoints, and OpenAI has none to mark. */
+export const NO_CACHE_BREAKPOINTS = 'OpenAI has no prompt-cache breakpoints (it caches long prompt prefixes by itself)';
+
+/** Refuses a cache_control on a block or tool at `param`, unless the operator drops cache_control. */
+export function refuseCacheControl(holder: JsonObject, param: string, target: TranslationTarget): void {
+  if (holder.cache_control !== undefined && holder.cache_control !== null) {
+    refuseUnlessDropped(target, 'cache_control', `${param}.cache_control`, NO_CACHE_BREAKPOINTS);
+  }
+}
 
 /**
  * One Anthropic user content block (text, image, document) → OpenAI content part. Undefined for blocks

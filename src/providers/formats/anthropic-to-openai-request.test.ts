@@ -3,20 +3,20 @@ import { describe, it } from 'node:test';
 import type { ErrorCode } from '../../errors/catalogue.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { AnthropicMessagesRequest } from './anthropic-types.ts';
-import { anthropicToOpenAIRequest } from './anthropic-to-openai-request.ts';
+import { anthropicToOpenAIRequest, type AnthropicToOpenAIOptions } from './anthropic-to-openai-request.ts';
 import { toAnthropicToolId } from './tool-call-id.ts';
 
 const MODEL = 'gpt-4.1-2025-04-14';
 const PNG_B64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 const PDF_B64 = 'JVBERi0xLjQKJcOkw7zDtsOfCjIgMCBvYmoKPDwvTGVuZ3RoIDMgMCBSL0ZpbHRlci9GbGF0ZURlY29kZT4+CnN0cmVhbQo=';
 
-function translate(body: Record<string, unknown>): ReturnType<typeof anthropicToOpenAIRequest> {
+function translate(body: Record<string, unknown>, options?: AnthropicToOpenAIOptions, model = MODEL): ReturnType<typeof anthropicToOpenAIRequest> {
   const base = { model: 'claude-sonnet-4-5', max_tokens: 1024, messages: [{ role: 'user', content: 'Hello' }] };
-  return anthropicToOpenAIRequest({ ...base, ...body } as AnthropicMessagesRequest, MODEL);
+  return anthropicToOpenAIRequest({ ...base, ...body } as AnthropicMessagesRequest, model, options);
 }
 
-function rejects(body: Record<string, unknown>, code: ErrorCode, param: string): void {
-  assert.throws(() => translate(body), (err: unknown) => {
+function rejects(body: Record<string, unknown>, code: ErrorCode, param: string, options?: AnthropicToOpenAIOptions, model = MODEL): void {
+  assert.throws(() => translate(body, options, model), (err: unknown) => {
     assert.ok(err instanceof GatewayError, `expected a GatewayError, got ${String(err)}`);
     assert.equal(err.code, code);
     assert.equal(err.param, param);
@@ -26,9 +26,14 @@ function rejects(body: Record<string, unknown>, code: ErrorCode, param: string):
 
 /** Claude Code style tools. */
 const TOOLS = [
-  { name: 'Read', description: 'Reads a file', input_schema: { type: 'object', properties: { file_path: { type: 'string' } }, required: ['file_path'] }, cache_control: { type: 'ephemeral' } },
+  { name: 'Read', description: 'Reads a file', input_schema: { type: 'object', properties: { file_path: { type: 'string' } }, required: ['file_path'] } },
   { name: 'Bash', input_schema: { type: 'object', properties: { command: { type: 'string' } } } },
 ];
+
+/** The same with a cache breakpoint on the first, as Claude Code sends them. */
+const CACHED_TOOLS = [{ ...TOOLS[0]!, cache_control: { type: 'ephemeral' } }, TOOLS[1]!];
+
+const drop = (...names: string[]): AnthropicToOpenAIOptions => ({ dropParams: new Set(names) });
 
 describe('anthropicToOpenAIRequest: envelope and parameters', () => {
   it('builds a minimal request with max_completion_tokens', () => {
@@ -44,18 +49,17 @@ describe('anthropicToOpenAIRequest: envelope and parameters', () => {
     assert.deepEqual(translate({ system: 'You are Claude Code.' }).messages[0], { role: 'system', content: 'You are Claude Code.' });
   });
 
-  it('joins system text blocks with "\\n" and drops cache_control', () => {
-    const out = translate({ system: [{ type: 'text', text: 'Part one.' }, { type: 'text', text: 'Part two.', cache_control: { type: 'ephemeral' } }] });
+  it('joins system text blocks with "\\n"', () => {
+    const out = translate({ system: [{ type: 'text', text: 'Part one.' }, { type: 'text', text: 'Part two.' }] });
     assert.deepEqual(out.messages[0], { role: 'system', content: 'Part one.\nPart two.' });
     rejects({ system: [{ type: 'image' }] }, 'SB_INVALID_REQUEST', 'system.0');
     rejects({ system: 5 }, 'SB_INVALID_REQUEST', 'system');
   });
 
-  it('keeps temperature and top_p, drops top_k', () => {
-    const out = translate({ temperature: 0.4, top_p: 0.95, top_k: 40 });
+  it('keeps temperature and top_p', () => {
+    const out = translate({ temperature: 0.4, top_p: 0.95 });
     assert.equal(out.temperature, 0.4);
     assert.equal(out.top_p, 0.95);
-    assert.equal('top_k' in out, false);
   });
 
   it('maps stop_sequences to stop', () => {
@@ -76,12 +80,19 @@ describe('anthropicToOpenAIRequest: envelope and parameters', () => {
     assert.equal('user' in translate({ metadata: {} }), false);
   });
 
-  it('maps thinking budgets and output_config.effort to reasoning_effort', () => {
-    assert.equal(translate({ thinking: { type: 'enabled', budget_tokens: 16000 } }).reasoning_effort, 'high');
-    assert.equal(translate({ thinking: { type: 'enabled', budget_tokens: 6000 } }).reasoning_effort, 'medium');
-    assert.equal(translate({ thinking: { type: 'enabled', budget_tokens: 1024 } }).reasoning_effort, 'low');
-    assert.equal('reasoning_effort' in translate({ thinking: { type: 'disabled' } }), false);
-    assert.equal(translate({ thinking: { type: 'adaptive' }, output_config: { effort: 'xhigh' } }).reasoning_effort, 'xhigh');
+  it('maps thinking budgets and output_config.effort to reasoning_effort for a model that reasons', () => {
+    const reasoner = (body: Record<string, unknown>): ReturnType<typeof anthropicToOpenAIRequest> => translate(body, {}, 'o3-2025-04-16');
+    assert.equal(reasoner({ thinking: { type: 'enabled', budget_tokens: 16000 } }).reasoning_effort, 'high');
+    assert.equal(reasoner({ thinking: { type: 'enabled', budget_tokens: 6000 } }).reasoning_effort, 'medium');
+    assert.equal(reasoner({ thinking: { type: 'enabled', budget_tokens: 1024 } }).reasoning_effort, 'low');
+    assert.equal('reasoning_effort' in reasoner({ thinking: { type: 'disabled' } }), false);
+    assert.equal(reasoner({ thinking: { type: 'adaptive' }, output_config: { effort: 'xhigh' } }).reasoning_effort, 'xhigh');
+  });
+
+  it('maps service_tier auto and standard_only to OpenAI auto and default', () => {
+    assert.equal(translate({ service_tier: 'auto' }).service_tier, 'auto');
+    assert.equal(translate({ service_tier: 'standard_only' }).service_tier, 'default');
+    rejects({ service_tier: 'priority' }, 'SB_INVALID_REQUEST', 'service_tier');
   });
 
   it('maps output_config.format (and the beta output_format) to a json_schema response_format', () => {
@@ -94,7 +105,7 @@ describe('anthropicToOpenAIRequest: envelope and parameters', () => {
 
 describe('anthropicToOpenAIRequest: messages', () => {
   it('sends a lone text block as a plain string and several blocks as parts', () => {
-    assert.deepEqual(translate({ messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi', cache_control: { type: 'ephemeral' } }] }] }).messages, [{ role: 'user', content: 'Hi' }]);
+    assert.deepEqual(translate({ messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }] }).messages, [{ role: 'user', content: 'Hi' }]);
     assert.deepEqual(translate({ messages: [{ role: 'user', content: [{ type: 'text', text: 'A' }, { type: 'text', text: 'B' }] }] }).messages, [
       { role: 'user', content: [{ type: 'text', text: 'A' }, { type: 'text', text: 'B' }] },
     ]);
@@ -276,17 +287,19 @@ describe('anthropicToOpenAIRequest: messages', () => {
 });
 
 describe('anthropicToOpenAIRequest: tools', () => {
-  it('converts client tools and drops cache_control', () => {
-    assert.deepEqual(translate({ tools: TOOLS }).tools, [
+  it('converts client tools', () => {
+    const expected = [
       { type: 'function', function: { name: 'Read', parameters: TOOLS[0]!.input_schema, description: 'Reads a file' } },
       { type: 'function', function: { name: 'Bash', parameters: TOOLS[1]!.input_schema } },
-    ]);
+    ];
+    assert.deepEqual(translate({ tools: TOOLS }).tools, expected);
+    assert.deepEqual(translate({ tools: CACHED_TOOLS }, drop('cache_control')).tools, expected);
   });
 
-  it('skips server tools, and sends no tools or tool_choice when nothing is left', () => {
-    const out = translate({ tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 5 }, { type: 'custom', name: 'lookup', input_schema: { type: 'object' } }] });
+  it('skips server tools when server_tools is dropped, and sends no tools or tool_choice when nothing is left', () => {
+    const out = translate({ tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 5 }, { type: 'custom', name: 'lookup', input_schema: { type: 'object' } }] }, drop('server_tools'));
     assert.deepEqual(out.tools?.map((t) => t.function.name), ['lookup']);
-    const none = translate({ tools: [{ type: 'bash_20250124', name: 'bash' }], tool_choice: { type: 'any' } });
+    const none = translate({ tools: [{ type: 'bash_20250124', name: 'bash' }], tool_choice: { type: 'any' } }, drop('server_tools'));
     assert.equal('tools' in none, false);
     assert.equal('tool_choice' in none, false);
   });
@@ -306,5 +319,95 @@ describe('anthropicToOpenAIRequest: tools', () => {
     rejects({ tools: [{ input_schema: {} }] }, 'SB_INVALID_REQUEST', 'tools.0.name');
     rejects({ tools: TOOLS, tool_choice: { type: 'sometimes' } }, 'SB_INVALID_REQUEST', 'tool_choice.type');
     rejects({ tools: TOOLS, tool_choice: { type: 'tool' } }, 'SB_INVALID_REQUEST', 'tool_choice.name');
+  });
+});
+
+describe('anthropicToOpenAIRequest: parameters OpenAI cannot honour', () => {
+  it('refuses each top-level parameter without an OpenAI form', () => {
+    rejects({ top_k: 40 }, 'SB_UNSUPPORTED_PARAMETER', 'top_k');
+    rejects({ cache_control: { type: 'ephemeral' } }, 'SB_UNSUPPORTED_PARAMETER', 'cache_control');
+    rejects({ container: 'container_011' }, 'SB_UNSUPPORTED_PARAMETER', 'container');
+    rejects({ inference_geo: 'us' }, 'SB_UNSUPPORTED_PARAMETER', 'inference_geo');
+    rejects({ speed: 'fast' }, 'SB_UNSUPPORTED_PARAMETER', 'speed');
+    rejects({ mcp_servers: [{ type: 'url', url: 'https://mcp.example.com/sse', name: 'example' }] }, 'SB_UNSUPPORTED_PARAMETER', 'mcp_servers');
+    rejects({ context_management: { edits: [{ type: 'clear_tool_uses_20250919' }] } }, 'SB_UNSUPPORTED_PARAMETER', 'context_management');
+  });
+
+  it('passes values that ask for nothing, and ignores diagnostics', () => {
+    const out = translate({ speed: 'standard', mcp_servers: [], top_k: null, diagnostics: { previous_message_id: 'msg_01' } });
+    assert.deepEqual(Object.keys(out).sort(), ['max_completion_tokens', 'messages', 'model']);
+  });
+
+  it('names the parameter, the model, the provider and dropParams in the refusal', () => {
+    assert.throws(() => anthropicToOpenAIRequest({ model: 'x', max_tokens: 10, messages: [], top_k: 5 } as AnthropicMessagesRequest, 'gpt-4.1', { provider: 'openai' }), (err: unknown) => {
+      assert.ok(err instanceof GatewayError);
+      assert.match(err.message, /^top_k: OpenAI has no top-k sampling, so model "gpt-4\.1" \(provider "openai"\) cannot honour it\..*"top_k" in dropParams/);
+      return true;
+    });
+  });
+
+  it('refuses cache_control wherever it occurs, with its path', () => {
+    const cached = { cache_control: { type: 'ephemeral' } };
+    rejects({ system: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b', ...cached }] }, 'SB_UNSUPPORTED_PARAMETER', 'system.1.cache_control');
+    rejects({ messages: [{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b', ...cached }] }] }, 'SB_UNSUPPORTED_PARAMETER', 'messages.0.content.1.cache_control');
+    rejects({ messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'text', text: 'r', ...cached }] }] }] }, 'SB_UNSUPPORTED_PARAMETER', 'messages.0.content.0.content.0.cache_control');
+    rejects({ messages: [{ role: 'user', content: 'go' }, { role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'f', input: {}, ...cached }] }] }, 'SB_UNSUPPORTED_PARAMETER', 'messages.1.content.0.cache_control');
+    rejects({ tools: CACHED_TOOLS }, 'SB_UNSUPPORTED_PARAMETER', 'tools.0.cache_control');
+  });
+
+  it('drops cache_control everywhere when it is listed', () => {
+    const cached = { cache_control: { type: 'ephemeral' } };
+    const out = translate({
+      cache_control: { type: 'ephemeral' },
+      system: [{ type: 'text', text: 'Be brief.', ...cached }],
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi', ...cached }] }],
+      tools: CACHED_TOOLS,
+    }, drop('cache_control'));
+    assert.deepEqual(out.messages, [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }]);
+    assert.equal(out.tools?.length, 2);
+    assert.equal(JSON.stringify(out).includes('cache_control'), false);
+  });
+
+  it('refuses every kind of server tool at its index', () => {
+    for (const type of ['web_search_20250305', 'bash_20250124', 'text_editor_20250728', 'code_execution_20250825', 'computer_20250124']) {
+      rejects({ tools: [...TOOLS, { type, name: 'server' }] }, 'SB_UNSUPPORTED_PARAMETER', 'tools.2');
+    }
+  });
+
+  it('drops listed top-level parameters, mappable ones too, without touching the caller\'s body', () => {
+    const body = { top_k: 40, temperature: 0.3, container: 'c_1', max_tokens: 1024, model: 'claude', messages: [{ role: 'user', content: 'Hi' }] };
+    const out = anthropicToOpenAIRequest(body as AnthropicMessagesRequest, MODEL, drop('top_k', 'temperature', 'container'));
+    assert.deepEqual(out, { model: MODEL, messages: [{ role: 'user', content: 'Hi' }], max_completion_tokens: 1024 });
+    assert.equal(body.top_k, 40);
+  });
+});
+
+describe('anthropicToOpenAIRequest: thinking and models that do not reason', () => {
+  const ENABLED = { thinking: { type: 'enabled', budget_tokens: 2048 } };
+
+  it('refuses enabled thinking for a model that does not reason, judged from its id', () => {
+    rejects(ENABLED, 'SB_UNSUPPORTED_PARAMETER', 'thinking', {}, 'gpt-4.1');
+    rejects({ output_config: { effort: 'high' } }, 'SB_UNSUPPORTED_PARAMETER', 'output_config.effort', {}, 'gpt-4o-mini');
+    rejects({ ...ENABLED, output_config: { effort: 'high' } }, 'SB_UNSUPPORTED_PARAMETER', 'thinking', {}, 'gpt-4o-mini');
+  });
+
+  it('passes disabled and adaptive thinking to a model that does not reason, sending no reasoning_effort', () => {
+    assert.equal('reasoning_effort' in translate({ thinking: { type: 'disabled' } }, {}, 'gpt-4.1'), false);
+    assert.equal('reasoning_effort' in translate({ thinking: { type: 'adaptive' } }, {}, 'gpt-4.1'), false);
+  });
+
+  it('maps thinking for a model that reasons', () => {
+    assert.equal(translate(ENABLED, {}, 'gpt-5-mini').reasoning_effort, 'low');
+    assert.equal(translate(ENABLED, {}, 'openai/o4-mini').reasoning_effort, 'low');
+  });
+
+  it('lets the configured reasoning flag win over the id', () => {
+    assert.equal(translate(ENABLED, { reasoning: true }, 'deepseek-reasoner').reasoning_effort, 'low');
+    rejects(ENABLED, 'SB_UNSUPPORTED_PARAMETER', 'thinking', { reasoning: false }, 'o3');
+  });
+
+  it('drops thinking when it is listed', () => {
+    const out = translate(ENABLED, drop('thinking'), 'gpt-4.1');
+    assert.equal('reasoning_effort' in out, false);
   });
 });

@@ -4,7 +4,7 @@ import { AnthropicToOpenAIStream, type AnthropicToOpenAIStreamOptions } from './
 import { assertOpenAIProtocol } from './fixtures/protocol-checks.ts';
 import { fixture, replay, truncateEvents } from './fixtures/replay.ts';
 import { JSON_TOOL_NAME } from './json-response-tool.ts';
-import { sseEncode } from './sse-parser.ts';
+import { sseEncode } from '../../upstream/sse-parser.ts';
 
 type Json = Record<string, any>;
 

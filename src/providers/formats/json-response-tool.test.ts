@@ -7,7 +7,7 @@ import { openaiPayloads, replay } from './fixtures/replay.ts';
 import { JSON_TOOL_NAME, jsonResponseTool, jsonToolNameFor } from './json-response-tool.ts';
 import type { OpenAIChatRequest } from './openai-types.ts';
 import { openaiToAnthropicRequest } from './openai-to-anthropic-request.ts';
-import { sseEncode } from './sse-parser.ts';
+import { sseEncode } from '../../upstream/sse-parser.ts';
 
 /** A structured-output request as the OpenAI SDK's zodResponseFormat helper sends it. */
 const REQUEST = {

@@ -3,17 +3,19 @@ import { describe, it } from 'node:test';
 import type { ErrorCode } from '../../errors/catalogue.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { OpenAIChatRequest } from './openai-types.ts';
-import { JSON_TOOL_NAME, jsonToolNameFor, openaiToAnthropicRequest } from './openai-to-anthropic-request.ts';
+import { JSON_TOOL_NAME, jsonToolNameFor, openaiToAnthropicRequest, type OpenAIToAnthropicOptions } from './openai-to-anthropic-request.ts';
 
 const MODEL = 'claude-sonnet-4-5-20250929';
 const USER = [{ role: 'user', content: 'Hello' }];
 
-function translate(body: Record<string, unknown>): ReturnType<typeof openaiToAnthropicRequest> {
-  return openaiToAnthropicRequest({ model: 'gpt-4o', messages: USER, ...body } as OpenAIChatRequest, MODEL, { defaultMaxTokens: 4096 });
+type Extra = Partial<OpenAIToAnthropicOptions>;
+
+function translate(body: Record<string, unknown>, extra: Extra = {}, model = MODEL): ReturnType<typeof openaiToAnthropicRequest> {
+  return openaiToAnthropicRequest({ model: 'gpt-4o', messages: USER, ...body } as OpenAIChatRequest, model, { defaultMaxTokens: 4096, ...extra });
 }
 
-function rejects(body: Record<string, unknown>, code: ErrorCode, param: string): void {
-  assert.throws(() => translate(body), (err: unknown) => {
+function rejects(body: Record<string, unknown>, code: ErrorCode, param: string, extra: Extra = {}, model = MODEL): void {
+  assert.throws(() => translate(body, extra, model), (err: unknown) => {
     assert.ok(err instanceof GatewayError, `expected a GatewayError, got ${String(err)}`);
     assert.equal(err.code, code);
     assert.equal(err.param, param);
@@ -97,8 +99,8 @@ describe('openaiToAnthropicRequest: envelope and parameters', () => {
     assert.equal('stream' in translate({ stream: false }), false);
   });
 
-  it('drops parameters with no Anthropic equivalent', () => {
-    const out = translate({ seed: 7, presence_penalty: 0.5, frequency_penalty: 0.5, logit_bias: { 50256: -100 }, logprobs: true, top_logprobs: 3, service_tier: 'auto', store: true, metadata: { run: '1' }, modalities: ['text'] });
+  it('ignores what only concerns the caller\'s records at OpenAI, and values that ask for nothing', () => {
+    const out = translate({ store: true, metadata: { run: '1' }, modalities: ['text'], presence_penalty: 0, frequency_penalty: 0, logprobs: false, logit_bias: {}, seed: null });
     assert.deepEqual(Object.keys(out).sort(), ['max_tokens', 'messages', 'model']);
   });
 
@@ -305,5 +307,76 @@ describe('openaiToAnthropicRequest: a realistic agent turn end to end', () => {
       metadata: { user_id: 'tenant-42' },
       stream: true,
     });
+  });
+});
+
+describe('openaiToAnthropicRequest: parameters Anthropic cannot honour', () => {
+  it('refuses each parameter without an Anthropic form', () => {
+    const refused: Record<string, unknown> = {
+      logprobs: true, top_logprobs: 3, logit_bias: { 50256: -100 }, seed: 7, frequency_penalty: 0.5, presence_penalty: -0.5,
+      audio: { voice: 'alloy', format: 'wav' }, modalities: ['text', 'audio'], prediction: { type: 'content', content: 'x' },
+      verbosity: 'low', web_search_options: {}, moderation: { model: 'omni-moderation-latest' },
+      prompt_cache_key: 'tenant-1', prompt_cache_options: { mode: 'explicit' }, prompt_cache_retention: '24h',
+    };
+    for (const [param, value] of Object.entries(refused)) rejects({ [param]: value }, 'SB_UNSUPPORTED_PARAMETER', param);
+  });
+
+  it('names the parameter, the model, the provider and dropParams in the refusal', () => {
+    assert.throws(() => translate({ logit_bias: { 1: 5 } }, { provider: 'anthropic' }), (err: unknown) => {
+      assert.ok(err instanceof GatewayError);
+      assert.match(err.message, /^logit_bias: Anthropic has no token biasing, so model "claude-sonnet-4-5-20250929" \(provider "anthropic"\) cannot honour it\..*"logit_bias" in dropParams/);
+      return true;
+    });
+  });
+
+  it('mentions dropParams when refusing n > 1', () => {
+    assert.throws(() => translate({ n: 3 }), (err: unknown) => err instanceof GatewayError && err.message.includes('"n" in dropParams'));
+  });
+
+  it('maps service_tier auto and default, and refuses the tiers Anthropic lacks', () => {
+    assert.equal(translate({ service_tier: 'auto' }).service_tier, 'auto');
+    assert.equal(translate({ service_tier: 'default' }).service_tier, 'standard_only');
+    for (const tier of ['flex', 'scale', 'priority']) rejects({ service_tier: tier }, 'SB_UNSUPPORTED_PARAMETER', 'service_tier');
+    rejects({ service_tier: 3 }, 'SB_INVALID_REQUEST', 'service_tier');
+  });
+
+  it('drops listed parameters instead of refusing, mappable ones too, without touching the caller\'s body', () => {
+    const body = { model: 'gpt-4o', messages: USER, logit_bias: { 1: 5 }, seed: 7, n: 2, temperature: 0.5 };
+    const out = openaiToAnthropicRequest(body as OpenAIChatRequest, MODEL, { defaultMaxTokens: 100, dropParams: new Set(['logit_bias', 'seed', 'n', 'temperature']) });
+    assert.deepEqual(out, { model: MODEL, max_tokens: 100, messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello' }] }] });
+    assert.equal(body.seed, 7);
+  });
+
+  it('adds no emulation tool when response_format is dropped', () => {
+    assert.equal('tools' in translate({ response_format: { type: 'json_object' } }, { dropParams: new Set(['response_format']) }), false);
+  });
+});
+
+describe('openaiToAnthropicRequest: reasoning_effort and models that do not think', () => {
+  it('refuses an effort for a Claude model that does not think, judged from its id', () => {
+    rejects({ reasoning_effort: 'low' }, 'SB_UNSUPPORTED_PARAMETER', 'reasoning_effort', {}, 'claude-3-5-haiku-20241022');
+    rejects({ reasoning_effort: 'high' }, 'SB_UNSUPPORTED_PARAMETER', 'reasoning_effort', {}, 'claude-3-opus-20240229');
+  });
+
+  it('sends no thinking field for none to a model that does not think, and still rejects bad values', () => {
+    assert.equal('thinking' in translate({ reasoning_effort: 'none' }, {}, 'claude-3-5-haiku-20241022'), false);
+    rejects({ reasoning_effort: 'ultra' }, 'SB_INVALID_REQUEST', 'reasoning_effort', {}, 'claude-3-5-haiku-20241022');
+  });
+
+  it('maps the effort for models that think', () => {
+    for (const model of ['claude-3-7-sonnet-20250219', 'claude-opus-4-1-20250805', 'claude-haiku-4-5', 'claude-sonnet-4-20250514']) {
+      assert.deepEqual(translate({ reasoning_effort: 'low' }, {}, model).thinking, { type: 'enabled', budget_tokens: 1024 }, model);
+    }
+  });
+
+  it('lets the configured reasoning flag win over the id', () => {
+    assert.deepEqual(translate({ reasoning_effort: 'low' }, { reasoning: true }, 'claude-3-5-haiku-20241022').thinking, { type: 'enabled', budget_tokens: 1024 });
+    rejects({ reasoning_effort: 'low' }, 'SB_UNSUPPORTED_PARAMETER', 'reasoning_effort', { reasoning: false });
+  });
+
+  it('drops reasoning_effort when it is listed, keeping the sampling parameters thinking would have removed', () => {
+    const out = translate({ reasoning_effort: 'high', temperature: 0.2 }, { dropParams: new Set(['reasoning_effort']) }, 'claude-3-5-haiku-20241022');
+    assert.equal('thinking' in out, false);
+    assert.equal(out.temperature, 0.2);
   });
 });

@@ -1,43 +1,85 @@
 import type { AnthropicMessagesRequest, AnthropicThinkingConfig, AnthropicTool, AnthropicToolChoice } from './anthropic-types.ts';
 import type { OpenAIChatRequest } from './openai-types.ts';
+import { refuseUntranslatable, translationTarget, withoutListed, type TargetOptions, type Untranslatable } from './drop-params.ts';
 import { jsonResponseTool } from './json-response-tool.ts';
 import { asString, isRecord, type JsonObject } from './json-value.ts';
 import { openaiMessagesToAnthropic } from './openai-messages-to-anthropic.ts';
 import { openaiToolsToAnthropic, type AnthropicToolSetup } from './openai-tools-to-anthropic.ts';
-import { thinkingFromReasoningEffort } from './reasoning-effort.ts';
-import { invalidRequest, unsupportedParameter } from './request-errors.ts';
+import { thinkingForModel } from './reasoning-effort.ts';
+import { invalidRequest, untranslatable, type RefusingTarget } from './request-errors.ts';
 
-export interface OpenAIToAnthropicOptions {
+export interface OpenAIToAnthropicOptions extends TargetOptions {
   /** max_tokens when the caller sent neither max_completion_tokens nor max_tokens (Anthropic requires one). */
   defaultMaxTokens: number;
+  /** Config models[].reasoning: whether the model thinks; unset: judged from its id (modelReasons). */
+  reasoning?: boolean | undefined;
 }
 
 type Fields<K extends keyof AnthropicMessagesRequest> = Partial<Pick<AnthropicMessagesRequest, K>>;
 
+const isZero = (value: unknown): boolean => value === 0;
+
 /**
- * OpenAI chat request → Anthropic Messages request (translation.md §1). Fields without an Anthropic
- * equivalent (seed, penalties, logit_bias, logprobs, …) are dropped, as Anthropic's own compat layer does.
+ * OpenAI parameters with no Anthropic form, refused unless the operator drops them. Default values ask for
+ * nothing and pass: SDKs such as LangChain send penalties of 0. Not here: store and metadata only concern the
+ * caller's records at OpenAI and are ignored; stream_options only steers the usage chunk, which the gateway
+ * writes itself.
+ */
+const UNTRANSLATABLE: readonly Untranslatable[] = [
+  { name: 'logprobs', reason: 'Anthropic returns no log probabilities', inert: (value) => value === false },
+  { name: 'top_logprobs', reason: 'Anthropic returns no log probabilities' },
+  { name: 'logit_bias', reason: 'Anthropic has no token biasing', inert: (value) => isRecord(value) && Object.keys(value).length === 0 },
+  { name: 'seed', reason: 'Anthropic has no sampling seed' },
+  { name: 'frequency_penalty', reason: 'Anthropic has no frequency penalty', inert: isZero },
+  { name: 'presence_penalty', reason: 'Anthropic has no presence penalty', inert: isZero },
+  { name: 'audio', reason: 'Anthropic models answer in text only' },
+  { name: 'modalities', reason: 'Anthropic models answer in text only', inert: (value) => Array.isArray(value) && value.every((m) => m === 'text') },
+  { name: 'prediction', reason: 'Anthropic has no predicted outputs' },
+  { name: 'verbosity', reason: 'Anthropic has no verbosity setting' },
+  { name: 'web_search_options', reason: 'Anthropic offers web search only as a server tool' },
+  { name: 'moderation', reason: 'Anthropic does not run OpenAI moderation' },
+  { name: 'prompt_cache_key', reason: 'Anthropic caches only at cache_control breakpoints' },
+  { name: 'prompt_cache_options', reason: 'Anthropic caches only at cache_control breakpoints' },
+  { name: 'prompt_cache_retention', reason: 'Anthropic caches only at cache_control breakpoints' },
+];
+
+/**
+ * OpenAI chat request → Anthropic Messages request (translation.md §1). Parameters the operator lists in
+ * dropParams are removed first; of the rest, those without an Anthropic form are refused (UNTRANSLATABLE, n > 1,
+ * reasoning_effort for a model that does not think, service tiers Anthropic lacks).
  */
 export function openaiToAnthropicRequest(body: OpenAIChatRequest, upstreamModel: string, options: OpenAIToAnthropicOptions): AnthropicMessagesRequest {
-  const raw: unknown = body;
-  if (!isRecord(raw)) throw invalidRequest('body', 'must be a JSON object');
-  rejectMultipleChoices(raw.n);
+  const target = translationTarget(upstreamModel, options);
+  const given: unknown = body;
+  if (!isRecord(given)) throw invalidRequest('body', 'must be a JSON object');
+  const raw = withoutListed(given, target.dropParams);
+  refuseUntranslatable(raw, UNTRANSLATABLE, target);
+  rejectMultipleChoices(raw.n, target);
   const { system, messages } = openaiMessagesToAnthropic(raw.messages);
-  const thinking = thinkingFromReasoningEffort(raw.reasoning_effort);
+  const thinking = thinkingForModel(raw.reasoning_effort, target, options.reasoning);
   const request: AnthropicMessagesRequest = { model: upstreamModel, max_tokens: maxTokens(raw, options.defaultMaxTokens, thinking), messages };
   if (system !== undefined) request.system = system;
-  Object.assign(request, sampling(raw, thinking), stopSequences(raw.stop), tooling(raw, thinking), metadata(raw));
+  Object.assign(request, sampling(raw, thinking), stopSequences(raw.stop), tooling(raw, thinking), metadata(raw), serviceTier(raw.service_tier, target));
   if (thinking !== undefined) request.thinking = thinking;
   if (raw.stream === true) request.stream = true;
   return request;
 }
 
-function rejectMultipleChoices(n: unknown): void {
+function rejectMultipleChoices(n: unknown, target: RefusingTarget): void {
   if (n === undefined || n === null || n === 1) return;
   if (typeof n === 'number' && Number.isInteger(n) && n > 1) {
-    throw unsupportedParameter('n', 'Anthropic models return exactly one choice; n must be 1');
+    throw untranslatable(target, 'n', 'n', 'Anthropic models return exactly one choice');
   }
   throw invalidRequest('n', 'must be a positive integer');
+}
+
+/** OpenAI "auto" and "default" are Anthropic's "auto" and "standard_only"; flex, scale and priority have no match. */
+function serviceTier(tier: unknown, target: RefusingTarget): Fields<'service_tier'> {
+  if (tier === undefined || tier === null) return {};
+  if (tier === 'auto') return { service_tier: 'auto' };
+  if (tier === 'default') return { service_tier: 'standard_only' };
+  if (typeof tier !== 'string') throw invalidRequest('service_tier', 'must be a string');
+  throw untranslatable(target, 'service_tier', 'service_tier', `Anthropic has no "${tier.slice(0, 40)}" service tier`);
 }
 
 function maxTokens(body: JsonObject, fallback: number, thinking: AnthropicThinkingConfig | undefined): number {

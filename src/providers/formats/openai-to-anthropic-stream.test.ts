@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { assertAnthropicProtocol } from './fixtures/protocol-checks.ts';
 import { decodeSse, fixture, replay, truncateEvents } from './fixtures/replay.ts';
 import { OpenAIToAnthropicStream } from './openai-to-anthropic-stream.ts';
-import { sseEncode } from './sse-parser.ts';
+import { sseEncode } from '../../upstream/sse-parser.ts';
 import { toAnthropicToolId } from './tool-call-id.ts';
 
 type Json = Record<string, any>;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AnthropicContentBlock, AnthropicStopReason } from './anthropic-types.ts';
 import { asNumber, asRecord, asString, isRecord, parseJson, type JsonObject } from './json-value.ts';
-import { sseEncode, type SseEvent } from './sse-parser.ts';
+import { sseEncode, type SseEvent } from '../../upstream/sse-parser.ts';
 import { StreamTranslator } from './stream-translator.ts';
 import { openaiFinishToAnthropicStop } from './stop-reasons.ts';
 import { malformedStreamFailure, truncatedStreamFailure, upstreamStreamFailure, type StreamFailure } from './stream-failure.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import { reasoningEffortFromAnthropic, thinkingFromReasoningEffort } from './reasoning-effort.ts';
+import { modelReasons, reasoningEffortFromAnthropic, thinkingFromReasoningEffort } from './reasoning-effort.ts';
 
 describe('thinkingFromReasoningEffort', () => {
   it('uses LiteLLM budgets for low/medium/high and Anthropic\'s 1024 floor for minimal', () => {
@@ -43,5 +43,30 @@ describe('reasoningEffortFromAnthropic', () => {
     assert.equal(reasoningEffortFromAnthropic({ type: 'disabled' }, undefined), undefined);
     assert.equal(reasoningEffortFromAnthropic({ type: 'adaptive' }, { effort: 'bogus' }), undefined);
     assert.equal(reasoningEffortFromAnthropic('yes', 7), undefined);
+  });
+});
+
+describe('modelReasons', () => {
+  it('knows OpenAI reasoning models by id, and not their chat variants', () => {
+    for (const model of ['o1', 'o1-mini', 'o3-2025-04-16', 'o3-pro', 'o4-mini', 'gpt-5', 'gpt-5-mini', 'gpt-5.1-codex', 'gpt-oss-120b', 'openai/o3-mini']) {
+      assert.equal(modelReasons(model, undefined), true, model);
+    }
+    for (const model of ['gpt-4o', 'gpt-4.1-mini', 'gpt-5-chat-latest', 'chatgpt-4o-latest', 'gpt-3.5-turbo', 'llama-3.3-70b-versatile', 'omni-moderation-latest']) {
+      assert.equal(modelReasons(model, undefined), false, model);
+    }
+  });
+
+  it('knows Claude models with extended thinking by id', () => {
+    for (const model of ['claude-3-7-sonnet-20250219', 'claude-sonnet-4-20250514', 'claude-sonnet-4-5', 'claude-opus-4-1-20250805', 'claude-haiku-4-5-20251001', 'claude-opus-5', 'anthropic/claude-sonnet-4']) {
+      assert.equal(modelReasons(model, undefined), true, model);
+    }
+    for (const model of ['claude-3-5-sonnet-20241022', 'claude-3-5-haiku-latest', 'claude-3-opus-20240229', 'claude-3-haiku-20240307', 'claude-2.1', 'claude-instant-1.2']) {
+      assert.equal(modelReasons(model, undefined), false, model);
+    }
+  });
+
+  it('lets the configured flag win either way', () => {
+    assert.equal(modelReasons('deepseek-reasoner', true), true);
+    assert.equal(modelReasons('o3', false), false);
   });
 });

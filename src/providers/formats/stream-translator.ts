@@ -1,4 +1,4 @@
-import type { SseEvent } from './sse-parser.ts';
+import type { SseEvent } from '../../upstream/sse-parser.ts';
 import type { StreamFailure } from './stream-failure.ts';
 import { ZERO_USAGE, type TokenUsage } from './usage.ts';
 

@@ -1,6 +1,22 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { countMessageTokens, countTokens } from './token-counter.ts';
+import { countMessageTokens, countTokens, countedTextLength } from './token-counter.ts';
+
+/** The library counting the whole text at once, without the chunking countTokens does. */
+const unchunked = (text: string): number =>
+  (createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as { countTokens(t: string, o: object): number })
+    .countTokens(text, { disallowedSpecial: new Set<string>() });
+
+function randomLetters(chars: number, seed: number): string {
+  let state = seed >>> 0;
+  const out: string[] = [];
+  for (let i = 0; i < chars; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    out.push(String.fromCharCode(97 + ((state >>> 24) % 26)));
+  }
+  return out.join('');
+}
 
 describe('countTokens', () => {
   it('counts o200k_base tokens', () => {
@@ -20,6 +36,51 @@ describe('countTokens', () => {
 
   it('grows with the input', () => {
     assert.ok(countTokens('The quick brown fox jumps over the lazy dog. '.repeat(100)) > 900);
+  });
+
+  it('counts long prose and code exactly as the whole text at once', () => {
+    const prose = 'It was the best of times, it was the worst of times;\n\tit was the age of wisdom ("foolishness"). ';
+    const code = 'export function f(a: number): number {\n  return a * 2; // double\n}\n\n';
+    for (const text of [prose.repeat(300), code.repeat(300), `${prose}${code}`.repeat(150)]) {
+      assert.equal(countTokens(text), unchunked(text));
+    }
+  });
+
+  it('counts one long run of letters in linear time, to within a token per cut', () => {
+    // Unchunked, BPE is quadratic in a run's length: 100 000 random letters would take ~10 s here.
+    const run = randomLetters(100_000, 1);
+    const started = performance.now();
+    const tokens = countTokens(run);
+    assert.ok(performance.now() - started < 5000, 'took too long: chunking is not bounding the run');
+    const exact = unchunked(run.slice(0, 2000)) * 50; // close enough for random letters
+    assert.ok(Math.abs(tokens - exact) / exact < 0.05, `${tokens} tokens, about ${exact} expected`);
+  });
+
+  it('never splits a surrogate pair at a cut', () => {
+    // 256-character chunks; after the 'a' every high surrogate is at an odd index, so the first cut moves
+    // back to 255 and every later chunk holds 128 whole emoji. 😀 is one token, each half of a split pair
+    // one more (checked: without the guard this count is 7 higher).
+    const wave = (n: number) => '😀'.repeat(n);
+    const expected = unchunked(`a${wave(127)}`) + 6 * unchunked(wave(128)) + unchunked(wave(105));
+    assert.equal(countTokens(`a${wave(1000)}`), expected);
+  });
+});
+
+describe('countedTextLength', () => {
+  it('is the number of characters countMessageTokens tokenizes', () => {
+    const tool = { name: 'lookup', input_schema: { type: 'object', properties: { q: { type: 'string', description: 'with "quotes"' } } } };
+    const body = {
+      system: [{ type: 'text', text: 'Be brief.' }],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Hi' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA'.repeat(1000) } }] },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'lookup', input: { q: 'x\ny' } }], tool_calls: [{ function: { name: 'f', arguments: '{}' } }] },
+      ],
+      tools: [tool],
+    };
+    const expected = 'Be brief.'.length + 'user'.length + 'Hi'.length + 'assistant'.length + 'lookup'.length + JSON.stringify({ q: 'x\ny' }).length
+      + 'f'.length + '{}'.length + JSON.stringify(tool).length;
+    assert.equal(countedTextLength(body), expected, 'images and other fixed estimates count no characters');
+    assert.equal(countedTextLength({ messages: 'x', tools: {} }), 0);
   });
 });
 

@@ -1,21 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseUpstreamError, redactSecrets } from './upstream-error.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
+import { parseUpstreamError, redactSecrets, upstreamError } from './upstream-error.ts';
 
 describe('parseUpstreamError', () => {
   it('reads an OpenAI error body', () => {
     const body = JSON.stringify({ error: { message: 'Rate limit reached for gpt-4.1 in organization org-abc on tokens per min.', type: 'tokens', param: null, code: 'rate_limit_exceeded' } });
-    assert.deepEqual(parseUpstreamError(429, body), { status: 429, message: 'Rate limit reached for gpt-4.1 in organization org-abc on tokens per min.', type: 'tokens' });
+    assert.deepEqual(parseUpstreamError(429, body), { status: 429, message: 'Rate limit reached for gpt-4.1 in organization org-abc on tokens per min.', type: 'tokens', code: 'rate_limit_exceeded', param: undefined });
   });
 
   it('reads an Anthropic error body', () => {
     const body = JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'messages: text content blocks must be non-empty' }, request_id: 'req_011CSHoEeqs5C35K2UUqR7Fy' });
-    assert.deepEqual(parseUpstreamError(400, body), { status: 400, message: 'messages: text content blocks must be non-empty', type: 'invalid_request_error' });
+    assert.deepEqual(parseUpstreamError(400, body), { status: 400, message: 'messages: text content blocks must be non-empty', type: 'invalid_request_error', code: undefined, param: undefined });
   });
 
   it('maps Anthropic 529 overloaded to 503', () => {
     const body = JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
-    assert.deepEqual(parseUpstreamError(529, body), { status: 503, message: 'Overloaded', type: 'overloaded_error' });
+    assert.deepEqual(parseUpstreamError(529, body), { status: 503, message: 'Overloaded', type: 'overloaded_error', code: undefined, param: undefined });
   });
 
   it('falls back to the error code when there is no type', () => {
@@ -65,5 +66,36 @@ describe('redactSecrets', () => {
   it('leaves ordinary text alone', () => {
     const text = 'max_tokens: 4096 > 200000, the maximum allowed for claude-sonnet-4-5; task-id 12';
     assert.equal(redactSecrets(text), text);
+  });
+});
+
+describe('upstreamError', () => {
+  const contextLength = JSON.stringify({ error: { message: "This model's maximum context length is 128000 tokens.", type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } });
+
+  it('keeps the provider\'s status, code, type and param, and its rate-limit headers', () => {
+    const err = upstreamError(400, contextLength, 'openai', 'openai', { 'x-ratelimit-remaining-requests': '99', 'set-cookie': 'x=1', 'x-request-id': 'req_up' });
+    assert.equal(err.code, 'SB_UPSTREAM_ERROR');
+    assert.equal(err.status, 400);
+    assert.equal(err.param, 'messages');
+    assert.equal(err.retryable, false);
+    assert.deepEqual(err.upstream, { dialect: 'openai', code: 'context_length_exceeded', type: 'invalid_request_error' });
+    assert.deepEqual(err.headers, { 'x-ratelimit-remaining-requests': '99', 'x-upstream-request-id': 'req_up' });
+  });
+
+  it('is retryable for 408, 429 and 5xx only, and honours retry-after', () => {
+    assert.deepEqual([400, 404, 408, 429, 500, 503].map((s) => upstreamError(s, '', 'p', 'openai', {}).retryable), [false, false, true, true, true, true]);
+    assert.equal(upstreamError(429, '', 'p', 'openai', { 'retry-after': '7' }).retryAfter, 7);
+  });
+
+  it('reports a refused provider credential as the operator\'s problem, never as the caller\'s 401', () => {
+    for (const status of [401, 403]) {
+      const err = upstreamError(status, '{"error":{"message":"Incorrect API key provided: sk-abc123456789","code":"invalid_api_key"}}', 'openai', 'openai', {});
+      assert.ok(err instanceof GatewayError);
+      assert.equal(err.code, 'SB_UPSTREAM_AUTH_FAILED');
+      assert.equal(err.status, 502);
+      assert.equal(err.retryable, false);
+      assert.match(err.message, /apiKey or apiKeyEnv for "openai"/);
+      assert.doesNotMatch(err.message, /sk-abc123456789/);
+    }
   });
 });

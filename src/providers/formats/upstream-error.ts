@@ -1,4 +1,8 @@
+import { GatewayError } from '../../errors/gateway-error.ts';
+import { forwardedHeaders } from '../../upstream/forwarded-headers.ts';
 import { asString, isRecord, parseJson } from './json-value.ts';
+
+type UpstreamHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
 export interface UpstreamErrorInfo {
   /** The status to answer with: the upstream's, except Anthropic's non-standard 529 which becomes 503. */
@@ -7,6 +11,10 @@ export interface UpstreamErrorInfo {
   message: string;
   /** The upstream's error type (e.g. "rate_limit_error", "invalid_request_error"), when it sent one. */
   type: string | undefined;
+  /** The upstream's error code (OpenAI's `code`, e.g. "context_length_exceeded"), when it sent one. */
+  code: string | undefined;
+  /** The request field the upstream blamed (OpenAI's `param`), when it named one. */
+  param: string | undefined;
 }
 
 const MAX_MESSAGE = 500;
@@ -26,18 +34,44 @@ const SECRETS: ReadonlyArray<readonly [RegExp, string]> = [
 export function parseUpstreamError(status: number, bodyText: string): UpstreamErrorInfo {
   const fields = errorFields(parseJson(bodyText));
   const message = fields.message ?? (bodyText.trim() === '' ? `The provider answered HTTP ${status} with an empty body.` : bodyText.trim());
-  return { status: status === 529 ? 503 : status, message: truncate(redactSecrets(message)), type: fields.type };
+  return { status: status === 529 ? 503 : status, message: truncate(redactSecrets(message)), type: fields.type, code: fields.code, param: fields.param };
 }
 
-/** OpenAI `{error:{message,type}}`, Anthropic `{type:"error",error:{type,message}}`, and common server shapes. */
-function errorFields(body: unknown): { message: string | undefined; type: string | undefined } {
-  if (!isRecord(body)) return { message: undefined, type: undefined };
+type ErrorFields = Pick<UpstreamErrorInfo, 'type' | 'code' | 'param'> & { message: string | undefined };
+
+/** OpenAI `{error:{message,type,code,param}}`, Anthropic `{type:"error",error:{type,message}}`, and common server shapes. */
+function errorFields(body: unknown): ErrorFields {
+  const none = { message: undefined, type: undefined, code: undefined, param: undefined };
+  if (!isRecord(body)) return none;
   if (isRecord(body.error)) {
-    return { message: asString(body.error.message), type: asString(body.error.type) ?? asString(body.error.code) };
+    const e = body.error;
+    return { message: asString(e.message), type: asString(e.type) ?? asString(e.code), code: asString(e.code), param: asString(e.param) };
   }
-  if (typeof body.error === 'string') return { message: body.error, type: undefined };
+  if (typeof body.error === 'string') return { ...none, message: body.error };
   // FastAPI-based servers (vLLM) answer {"detail": "..."}; others {"message": "..."}.
-  return { message: asString(body.message) ?? asString(body.detail), type: undefined };
+  return { ...none, message: asString(body.message) ?? asString(body.detail) };
+}
+
+/**
+ * The error a provider's 4xx/5xx becomes. Its status, code, type and param travel on, so the caller's SDK
+ * raises what it would have raised talking to the provider directly, with one exception: a 401/403 is about
+ * the gateway's credential for the provider, not the caller's key, so it becomes SB_UPSTREAM_AUTH_FAILED
+ * (502) instead of an AuthenticationError the caller would misread. Retryable: 408, 429 and 5xx.
+ */
+export function upstreamError(status: number, bodyText: string, provider: string, dialect: 'openai' | 'anthropic', responseHeaders: UpstreamHeaders): GatewayError {
+  const parsed = parseUpstreamError(status, bodyText);
+  const retryAfter = Number(responseHeaders['retry-after']);
+  const upstream = { dialect, code: parsed.code, type: parsed.type };
+  const common = { upstream, headers: forwardedHeaders(responseHeaders), ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfter } : {}) };
+  if (status === 401 || status === 403) {
+    return new GatewayError('SB_UPSTREAM_AUTH_FAILED', {
+      ...common, message: `Provider "${provider}" refused the gateway's credential (HTTP ${status}: ${parsed.message}). Your key is fine: an operator must fix providers[].apiKey or apiKeyEnv for "${provider}".`,
+    });
+  }
+  return new GatewayError('SB_UPSTREAM_ERROR', {
+    ...common, status: parsed.status, retryable: parsed.status === 408 || parsed.status === 429 || parsed.status >= 500,
+    message: `Provider "${provider}" answered ${status}: ${parsed.message}`, ...(parsed.param === undefined ? {} : { param: parsed.param }),
+  });
 }
 
 export function redactSecrets(text: string): string {

@@ -1,27 +1,9 @@
 import type { AnthropicUsage } from './anthropic-types.ts';
 import type { OpenAIUsage } from './openai-types.ts';
 import { isRecord } from './json-value.ts';
+import { ZERO_USAGE, type TokenUsage } from '../../domain/token-usage.ts';
 
-/**
- * Token counts in one shape for both dialects (translation.md §3.3). OpenAI's prompt_tokens includes
- * cached tokens; Anthropic's input_tokens excludes them. Here inputTokens is always the uncached part.
- */
-export interface TokenUsage {
-  /** Uncached input tokens. */
-  inputTokens: number;
-  outputTokens: number;
-  /** Input tokens read from the prompt cache. */
-  cachedInputTokens: number;
-  /** Input tokens written to the prompt cache. */
-  cacheWriteTokens: number;
-}
-
-export const ZERO_USAGE: Readonly<TokenUsage> = Object.freeze({
-  inputTokens: 0,
-  outputTokens: 0,
-  cachedInputTokens: 0,
-  cacheWriteTokens: 0,
-});
+export { ZERO_USAGE, type TokenUsage };
 
 /** A token count from untrusted JSON: anything but a non-negative finite number counts as 0. */
 function tokens(value: unknown): number {

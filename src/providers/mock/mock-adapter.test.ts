@@ -99,6 +99,11 @@ describe('createMockAdapter', () => {
     await adapter.close();
   });
 
+  it('lists its built-in models, even for an aborted signal', async () => {
+    assert.deepEqual(await mock.listModels(new AbortController().signal), ['mock', 'mock-large', 'mock-slow']);
+    assert.deepEqual(await mock.listModels(AbortSignal.abort()), ['mock', 'mock-large', 'mock-slow']);
+  });
+
   it('refuses a negative or non-finite latency at construction', () => {
     assert.throws(() => createMockAdapter({ name: 'm', latencyMs: -1 }), RangeError);
     assert.throws(() => createMockAdapter({ name: 'm', latencyMs: Number.NaN }), RangeError);

@@ -17,6 +17,8 @@
  * - `mock-slow`: waits 100 ms before answering and between stream chunks (or `latencyMs`, if larger).
  * Any other model answers normally after `latencyMs` (default 0).
  *
+ * listModels() answers MOCK_MODELS (mock, mock-large, mock-slow), the ones worth showing in GET /v1/models.
+ *
  * Aborting `request.signal` rejects a pending send with the signal's reason and destroys a streaming body
  * with it, as the undici-based adapters do.
  */
@@ -38,6 +40,8 @@ export const MOCK_SLOW_MODEL = 'mock-slow';
 export const MOCK_SLOW_DELAY_MS = 100;
 
 const OPERATIONS: ReadonlySet<Operation> = new Set<Operation>(['chat', 'embeddings']);
+/** What the mock lists as its own models; it answers any other id too (the special `mock-error-*` ones included). */
+export const MOCK_MODELS: readonly string[] = Object.freeze(['mock', 'mock-large', MOCK_SLOW_MODEL]);
 
 export function createMockAdapter(options: MockAdapterOptions): ProviderAdapter {
   const latencyMs = options.latencyMs ?? 0;
@@ -50,6 +54,7 @@ export function createMockAdapter(options: MockAdapterOptions): ProviderAdapter 
     format: 'openai',
     operations: OPERATIONS,
     send: (request) => send(request, latencyMs),
+    listModels: () => Promise.resolve(MOCK_MODELS),
     close: () => Promise.resolve(),
   };
 }

@@ -4,6 +4,8 @@ import { toEpochMs } from '../to-epoch-ms.ts';
 interface StoredKey {
   record: ApiKeyRecord;
   readonly createdAtMs: number;
+  /** lastUsedAt as epoch ms (-Infinity when never used), so touch compares times rather than ISO text. */
+  lastUsedAtMs: number;
   /** Insertion order: breaks createdAt ties the way SQLite's rowid does. */
   readonly seq: number;
 }
@@ -12,6 +14,8 @@ interface StoredKey {
 function copyKey(record: ApiKeyRecord): ApiKeyRecord {
   return { ...record, models: record.models === null ? null : [...record.models] };
 }
+
+const NEVER = Number.NEGATIVE_INFINITY;
 
 function newestFirst(a: StoredKey, b: StoredKey): number {
   return b.createdAtMs - a.createdAtMs || b.seq - a.seq;
@@ -28,7 +32,8 @@ export function createMemoryKeyStore(assertOpen: () => void): KeyStore {
       if (byId.has(record.id)) throw new Error(`an API key with id ${record.id} already exists`);
       if (idByPrefix.has(record.prefix)) throw new Error(`an API key with prefix ${record.prefix} already exists`);
       const createdAtMs = toEpochMs(record.createdAt, 'createdAt');
-      byId.set(record.id, { record: copyKey(record), createdAtMs, seq: seq++ });
+      const lastUsedAtMs = record.lastUsedAt === null ? NEVER : toEpochMs(record.lastUsedAt, 'lastUsedAt');
+      byId.set(record.id, { record: copyKey(record), createdAtMs, lastUsedAtMs, seq: seq++ });
       idByPrefix.set(record.prefix, record.id);
     },
     async get(id) {
@@ -57,6 +62,18 @@ export function createMemoryKeyStore(assertOpen: () => void): KeyStore {
     async count() {
       assertOpen();
       return byId.size;
+    },
+    async touch(entries) {
+      assertOpen();
+      // Validate the whole batch first: a bad time writes nothing, as in SQLite's transaction.
+      const times = entries.map((entry) => toEpochMs(entry.at, 'lastUsedAt'));
+      entries.forEach((entry, index) => {
+        const stored = byId.get(entry.id);
+        const ms = times[index] ?? NEVER;
+        if (stored === undefined || ms <= stored.lastUsedAtMs) return;
+        stored.lastUsedAtMs = ms;
+        stored.record = { ...stored.record, lastUsedAt: entry.at };
+      });
     },
   };
 }

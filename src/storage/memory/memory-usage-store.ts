@@ -1,5 +1,5 @@
 import type { UsageQuery, UsageStore } from '../ports.ts';
-import type { UsageRecord } from '../../usage/usage-record.ts';
+import type { UsageRecord } from '../../domain/usage-record.ts';
 import { resolveUsageLimit } from '../resolve-usage-limit.ts';
 import { toEpochMs } from '../to-epoch-ms.ts';
 

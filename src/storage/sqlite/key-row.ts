@@ -5,7 +5,9 @@ import { toEpochMs } from '../to-epoch-ms.ts';
 import { readNullableText, readOneOf, readText } from './read-column.ts';
 import type { Row } from './read-column.ts';
 
-const KEY_COLUMNS = ['id', 'prefix', 'hash', 'name', 'role', 'models', 'created_at', 'created_at_ms', 'revoked_at'] as const;
+const KEY_COLUMNS = [
+  'id', 'prefix', 'hash', 'name', 'role', 'models', 'created_at', 'created_at_ms', 'revoked_at', 'last_used_at', 'last_used_at_ms',
+] as const;
 type KeyColumn = (typeof KEY_COLUMNS)[number];
 
 const KEY_ROLES: Record<KeyRole, true> = { admin: true, inference: true };
@@ -24,6 +26,8 @@ export function keyToParams(record: ApiKeyRecord): Record<KeyColumn, SQLInputVal
     created_at: record.createdAt,
     created_at_ms: toEpochMs(record.createdAt, 'createdAt'),
     revoked_at: record.revokedAt,
+    last_used_at: record.lastUsedAt,
+    last_used_at_ms: record.lastUsedAt === null ? null : toEpochMs(record.lastUsedAt, 'lastUsedAt'),
   };
 }
 
@@ -46,5 +50,6 @@ export function rowToKey(row: Row): ApiKeyRecord {
     models: parseModels(readNullableText(row, 'models')),
     createdAt: readText(row, 'created_at'),
     revokedAt: readNullableText(row, 'revoked_at'),
+    lastUsedAt: readNullableText(row, 'last_used_at'),
   };
 }

@@ -48,6 +48,9 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX usage_records_request_id ON usage_records (request_id);
    CREATE INDEX usage_records_key_id ON usage_records (key_id, started_at_ms);
    CREATE INDEX usage_records_started_at ON usage_records (started_at_ms);`,
+  // Version 3: when a key last authenticated (KeyStore.touch); NULL on existing rows means never used.
+  `ALTER TABLE api_keys ADD COLUMN last_used_at TEXT;
+   ALTER TABLE api_keys ADD COLUMN last_used_at_ms INTEGER;`,
 ];
 
 const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,6 +1,8 @@
+import type { DatabaseSync } from 'node:sqlite';
 import type { KeyStore } from '../ports.ts';
 import { toEpochMs } from '../to-epoch-ms.ts';
 import { INSERT_KEY_SQL, keyToParams, rowToKey, SELECT_KEYS_SQL } from './key-row.ts';
+import { runInTransaction } from './run-in-transaction.ts';
 import type { StatementCache } from './statement-cache.ts';
 
 const GET_SQL = `${SELECT_KEYS_SQL} WHERE id = ?`;
@@ -10,8 +12,11 @@ const LIST_SQL = `${SELECT_KEYS_SQL} ORDER BY created_at_ms DESC, rowid DESC`;
 // COALESCE keeps the first revocation time; the row still counts as changed, so a second revoke answers true.
 const REVOKE_SQL = 'UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?';
 const COUNT_SQL = 'SELECT COUNT(*) AS count FROM api_keys';
+// Compares epoch ms, not the ISO text, so only a later time moves lastUsedAt; an unknown id matches no row.
+const TOUCH_SQL = `UPDATE api_keys SET last_used_at = $at, last_used_at_ms = $ms
+  WHERE id = $id AND (last_used_at_ms IS NULL OR last_used_at_ms < $ms)`;
 
-export function createSqliteKeyStore(statements: StatementCache): KeyStore {
+export function createSqliteKeyStore(db: DatabaseSync, statements: StatementCache): KeyStore {
   return {
     async insert(record) {
       statements.get(INSERT_KEY_SQL).run(keyToParams(record));
@@ -33,6 +38,15 @@ export function createSqliteKeyStore(statements: StatementCache): KeyStore {
     },
     async count() {
       return Number(statements.get(COUNT_SQL).get()?.count ?? 0);
+    },
+    async touch(entries) {
+      if (entries.length === 0) return;
+      const params = entries.map((entry) => ({ id: entry.id, at: entry.at, ms: toEpochMs(entry.at, 'lastUsedAt') }));
+      // One transaction: one commit (and fsync) for the whole batch instead of one per key.
+      runInTransaction(db, () => {
+        const touch = statements.get(TOUCH_SQL);
+        for (const param of params) touch.run(param);
+      });
     },
   };
 }

@@ -172,6 +172,22 @@ describe('migrations', () => {
     assert.deepEqual(inspect(path, versions), allVersions);
   });
 
+  it('upgrades a version-2 database: its keys read back never used, and touch works on them', async () => {
+    const path = freshPath();
+    const key = makeApiKeyRecord();
+    inspect(path, (db) => {
+      applyMigrations(db, MIGRATIONS.slice(0, 2));
+      db.prepare(`INSERT INTO api_keys (id, prefix, hash, name, role, models, created_at, created_at_ms, revoked_at)
+        VALUES (?, ?, ?, ?, ?, NULL, ?, ?, NULL)`).run(key.id, key.prefix, key.hash, key.name, key.role, key.createdAt, Date.parse(key.createdAt));
+    });
+    await withStorage(path, async (storage) => {
+      assert.deepEqual(await storage.keys.get(key.id), { ...key, lastUsedAt: null });
+      await storage.keys.touch([{ id: key.id, at: '2025-03-01T00:00:00.000Z' }]);
+      assert.equal((await storage.keys.get(key.id))?.lastUsedAt, '2025-03-01T00:00:00.000Z');
+    });
+    assert.deepEqual(inspect(path, versions), allVersions);
+  });
+
   it('applies only the missing migrations, in order', () => {
     const db = new DatabaseSync(':memory:');
     try {

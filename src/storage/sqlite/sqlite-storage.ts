@@ -45,7 +45,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   const statements = createStatementCache(db);
   let closed = false;
   return {
-    keys: createSqliteKeyStore(statements),
+    keys: createSqliteKeyStore(db, statements),
     usage: createSqliteUsageStore(db, statements),
     async migrate() {
       applyMigrations(db);

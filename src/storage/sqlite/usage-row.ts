@@ -1,6 +1,6 @@
 /** How a UsageRecord maps to a usage_records row and back. */
 import type { SQLInputValue } from 'node:sqlite';
-import type { Endpoint, UsageKind, UsageOutcome, UsageRecord } from '../../usage/usage-record.ts';
+import type { Endpoint, UsageKind, UsageOutcome, UsageRecord } from '../../domain/usage-record.ts';
 import { toEpochMs } from '../to-epoch-ms.ts';
 import { readNullableNumber, readNullableText, readNumber, readOneOf, readText } from './read-column.ts';
 import type { Row } from './read-column.ts';

@@ -1,18 +1,16 @@
 import type { Readable } from 'node:stream';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { MAX_UPSTREAM_BODY } from '../upstream/buffered-dispatch.ts';
 
-
-/** Reads a whole upstream body; a body over the bound is a bad response, not an out-of-memory. */
-export function readBody(body: Readable | Buffer, provider: string): Promise<Buffer> {
+/** Reads a whole upstream body; a body over `maxBytes` is a bad response, not an out-of-memory. */
+export function readBody(body: Readable | Buffer, provider: string, maxBytes: number): Promise<Buffer> {
   if (Buffer.isBuffer(body)) return Promise.resolve(body);
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     body.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_UPSTREAM_BODY) {
-        body.destroy(new GatewayError('SB_UPSTREAM_BAD_RESPONSE', { message: `Provider "${provider}" sent a body larger than ${MAX_UPSTREAM_BODY} bytes.` }));
+      if (size > maxBytes) {
+        body.destroy(new GatewayError('SB_UPSTREAM_BAD_RESPONSE', { message: `Provider "${provider}" sent a body larger than ${maxBytes} bytes.` }));
         return;
       }
       chunks.push(chunk);

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Pricing } from '../config/schema.ts';
 import type { TokenUsage } from '../providers/formats/usage.ts';
 import { BUILT_IN_PRICES } from './price-table.ts';
-import { PriceBook } from './pricing.ts';
+import { PriceBook } from './price-book.ts';
 
 const MILLION = 1_000_000;
 

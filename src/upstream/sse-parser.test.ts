@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fixture } from './fixtures/replay.ts';
+import { fixture } from '../providers/formats/fixtures/replay.ts';
 import { SseParser, sseEncode, type SseEvent } from './sse-parser.ts';
 
 function parseAll(chunks: Array<string | Buffer>): SseEvent[] {

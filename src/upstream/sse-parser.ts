@@ -2,6 +2,8 @@
  * Incremental server-sent events parser (WHATWG "event stream interpretation", minus id/retry which no
  * LLM upstream uses). Chunks may split lines, CRLF pairs and UTF-8 sequences anywhere.
  */
+import { GatewayError } from '../errors/gateway-error.ts';
+
 export interface SseEvent {
   /** The `event:` field; undefined when the event had none (OpenAI never sends one). */
   event: string | undefined;
@@ -11,16 +13,31 @@ export interface SseEvent {
 
 const LINE_END = /\r\n|\r|\n/g;
 
+/** Default bound on one event: far above any LLM stream event, far below what would hurt the process. */
+export const DEFAULT_MAX_EVENT_CHARS = 8 * 1024 * 1024;
+
 export class SseParser {
   readonly #decoder = new TextDecoder('utf-8');
+  readonly #maxChars: number;
   #buffer = '';
   #event: string | undefined = undefined;
   #data: string[] = [];
+  #dataChars = 0;
   #sawData = false;
+
+  /** `maxEventChars` bounds one event and any line still waiting for its end; past it push() throws. */
+  constructor(maxEventChars = DEFAULT_MAX_EVENT_CHARS) {
+    this.#maxChars = maxEventChars;
+  }
 
   push(chunk: Buffer | string): SseEvent[] {
     this.#buffer += typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true });
-    return this.#drain(false);
+    const events = this.#drain(false);
+    // An upstream that never sends a newline (or one endless event) must not grow memory without limit.
+    if (this.#buffer.length + this.#dataChars > this.#maxChars) {
+      throw new GatewayError('SB_UPSTREAM_BAD_RESPONSE', { message: `The provider sent a stream event larger than ${this.#maxChars} characters.` });
+    }
+    return events;
   }
 
   /**
@@ -61,6 +78,7 @@ export class SseParser {
     if (field === 'event') this.#event = value;
     else if (field === 'data') {
       this.#data.push(value);
+      this.#dataChars += value.length;
       this.#sawData = true;
     }
   }
@@ -69,6 +87,7 @@ export class SseParser {
     if (this.#sawData) events.push({ event: this.#event, data: this.#data.join('\n') });
     this.#event = undefined;
     this.#data = [];
+    this.#dataChars = 0;
     this.#sawData = false;
   }
 }

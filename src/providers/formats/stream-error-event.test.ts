@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GatewayError } from '../errors/gateway-error.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
 import { streamErrorEvent } from './stream-error-event.ts';
 
 /** Splits an SSE text into its events (blank-line separated), each as field → value. */

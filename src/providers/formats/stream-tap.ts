@@ -1,10 +1,10 @@
-import { asRecord, isRecord, parseJson } from '../providers/formats/json-value.ts';
-import type { SseEvent } from '../providers/formats/sse-parser.ts';
-import { sseEncode } from '../providers/formats/sse-parser.ts';
-import { upstreamStreamFailure } from '../providers/formats/stream-failure.ts';
-import { StreamTranslator } from '../providers/formats/stream-translator.ts';
-import { mergeAnthropicUsage, usageFromOpenAI } from '../providers/formats/usage.ts';
-import type { WireFormat } from '../providers/provider-adapter.ts';
+import { asRecord, isRecord, parseJson } from './json-value.ts';
+import type { SseEvent } from '../../upstream/sse-parser.ts';
+import { sseEncode } from '../../upstream/sse-parser.ts';
+import { upstreamStreamFailure } from './stream-failure.ts';
+import { StreamTranslator } from './stream-translator.ts';
+import { mergeAnthropicUsage, usageFromOpenAI } from './usage.ts';
+import type { WireFormat } from '../provider-adapter.ts';
 
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 const ERROR_FIRST = /^\s*\{\s*"error"\s*:/;

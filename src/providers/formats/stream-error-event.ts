@@ -1,6 +1,6 @@
-import { anthropicErrorType, openaiErrorType } from '../errors/envelopes.ts';
-import type { GatewayError } from '../errors/gateway-error.ts';
-import type { WireFormat } from '../providers/provider-adapter.ts';
+import { anthropicErrorType, openaiErrorType } from '../../errors/envelopes.ts';
+import type { GatewayError } from '../../errors/gateway-error.ts';
+import type { WireFormat } from '../provider-adapter.ts';
 
 /**
  * The event that ends a stream which failed after the 200 was sent: a well-formed error in the caller's
@@ -13,3 +13,9 @@ export function streamErrorEvent(format: WireFormat, err: GatewayError): string 
   const type = err.code === 'SB_UPSTREAM_TIMEOUT' ? 'timeout_error' : anthropicErrorType(err.status);
   return `\n\nevent: error\ndata: ${JSON.stringify({ type: 'error', error: { type, message: err.message, code: err.code } })}\n\n`;
 }
+
+/** One function per dialect, built once, for code that wants `(err) => string` without a closure per stream. */
+export const STREAM_ERROR_EVENT: Readonly<Record<WireFormat, (err: GatewayError) => string>> = {
+  openai: (err) => streamErrorEvent('openai', err),
+  anthropic: (err) => streamErrorEvent('anthropic', err),
+};

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SseParser } from '../providers/formats/sse-parser.ts';
+import { SseParser } from '../../upstream/sse-parser.ts';
 import { StreamTap } from './stream-tap.ts';
 
 function run(tap: StreamTap, wire: string): string {

@@ -1,0 +1,81 @@
+import { GatewayError } from '../../errors/gateway-error.ts';
+import { anthropicToOpenAIRequest } from './anthropic-to-openai-request.ts';
+import type { AnthropicMessagesRequest } from './anthropic-types.ts';
+import { hasListedParam, withoutListed } from './drop-params.ts';
+import { asRecord, type JsonObject } from './json-value.ts';
+import { jsonToolNameFor, openaiToAnthropicRequest } from './openai-to-anthropic-request.ts';
+import type { OpenAIChatRequest } from './openai-types.ts';
+import type { Operation } from '../provider-adapter.ts';
+import type { CallContext } from '../../routing/call-context.ts';
+import type { Target } from '../../routing/plan.ts';
+
+/** How the answer must be treated on the way back. */
+export type Translation = 'none' | 'anthropic-to-openai' | 'openai-to-anthropic';
+
+/** What to send to one target, and how to read what comes back. */
+export interface UpstreamCall {
+  readonly operation: Operation;
+  readonly body: string | Buffer;
+  readonly translation: Translation;
+  /** The caller did not ask for the OpenAI usage chunk; we asked upstream for it and drop it on the way back. */
+  readonly dropUsageChunk: boolean;
+  /** Whether the caller wants the usage chunk (OpenAI dialect streams). */
+  readonly includeUsage: boolean;
+  /** Set when JSON mode is emulated with a forced tool on an Anthropic upstream. */
+  readonly jsonToolName: string | undefined;
+}
+
+/**
+ * Builds the upstream request for a target. Same format: the caller's bytes go as they came whenever nothing
+ * must change; different formats: the body is translated. Either way the target's dropParams are removed
+ * first, and a translator refuses what the target cannot honour (SB_UNSUPPORTED_PARAMETER).
+ */
+export function buildUpstreamCall(ctx: CallContext, target: Target, defaultMaxTokens: number): UpstreamCall {
+  if (ctx.endpoint === 'embeddings') {
+    if (target.format !== 'openai') throw notSupported(target, 'embeddings');
+    return sameFormat(ctx, target, 'embeddings');
+  }
+  if (ctx.endpoint === 'count_tokens') return sameFormat(ctx, target, 'count_tokens');
+  if (ctx.callerFormat === target.format) return sameFormat(ctx, target, target.format === 'openai' ? 'chat' : 'messages');
+  if (ctx.callerFormat === 'openai') {
+    const options = { defaultMaxTokens, dropParams: target.dropParams, reasoning: target.reasoning, provider: target.provider };
+    const translated = openaiToAnthropicRequest(ctx.body as OpenAIChatRequest, target.model, options);
+    // A dropped response_format means no emulation tool was added, so none must be unwrapped on the way back.
+    const jsonToolName = target.dropParams.has('response_format') ? undefined : jsonToolNameFor(ctx.body);
+    return {
+      operation: 'messages', body: JSON.stringify(translated), translation: 'anthropic-to-openai', dropUsageChunk: false,
+      includeUsage: wantsUsage(ctx), jsonToolName,
+    };
+  }
+  const options = { dropParams: target.dropParams, reasoning: target.reasoning, provider: target.provider };
+  const translated = anthropicToOpenAIRequest(ctx.body as AnthropicMessagesRequest, target.model, options);
+  return { operation: 'chat', body: JSON.stringify(translated), translation: 'openai-to-anthropic', dropUsageChunk: false, includeUsage: true, jsonToolName: undefined };
+}
+
+/**
+ * The hot path: the caller's raw bytes, unless the model id, the usage chunk or a listed dropParam needs a
+ * change. The dropParams check is allocation-free and does nothing when the target lists none.
+ */
+function sameFormat(ctx: CallContext, target: Target, operation: Operation): UpstreamCall {
+  const dropUsageChunk = ctx.stream && operation === 'chat' && !wantsUsage(ctx);
+  const dropsParams = hasListedParam(ctx.body, target.dropParams);
+  const body = dropUsageChunk || dropsParams || ctx.model !== target.model ? rewritten(ctx, target, dropsParams, dropUsageChunk) : ctx.raw;
+  return { operation, body, translation: 'none', dropUsageChunk, includeUsage: !dropUsageChunk, jsonToolName: undefined };
+}
+
+function rewritten(ctx: CallContext, target: Target, dropsParams: boolean, forceUsage: boolean): string {
+  const body: JsonObject = { ...(dropsParams ? withoutListed(ctx.body, target.dropParams) : ctx.body), model: target.model };
+  // The gateway needs usage to record the call; the chunk is taken out again on the way back.
+  if (forceUsage) body.stream_options = { ...asRecord(ctx.body.stream_options), include_usage: true };
+  return JSON.stringify(body);
+}
+
+function wantsUsage(ctx: CallContext): boolean {
+  return (ctx.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+}
+
+function notSupported(target: Target, what: string): GatewayError {
+  return new GatewayError('SB_ENDPOINT_NOT_SUPPORTED', {
+    param: 'model', message: `Provider "${target.provider}" (${target.format} API) does not offer ${what}; pick a model served by an OpenAI-compatible provider.`,
+  });
+}

@@ -1,0 +1,172 @@
+import { Readable } from 'node:stream';
+import { ZERO_USAGE, type TokenUsage } from '../domain/token-usage.ts';
+import type { UsageOutcome } from '../domain/usage-record.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import { STREAM_ERROR_EVENT } from '../providers/formats/stream-error-event.ts';
+import { streamConverterFor } from '../providers/formats/stream-converter.ts';
+import { translateResponse } from '../providers/formats/translate-response.ts';
+import { buildUpstreamCall, type UpstreamCall } from '../providers/formats/upstream-call.ts';
+import { upstreamError } from '../providers/formats/upstream-error.ts';
+import { usageFromAnthropic, usageFromOpenAI } from '../providers/formats/usage.ts';
+import type { ProviderAdapter, UpstreamResponse } from '../providers/provider-adapter.ts';
+import { classifyUpstreamError } from '../upstream/classify-upstream-error.ts';
+import { forwardedHeaders, NO_HEADERS } from '../upstream/forwarded-headers.ts';
+import { parseUpstreamJson, readBody } from '../upstream/read-body.ts';
+import { relayStream } from '../upstream/stream-relay.ts';
+import type { UsageLedger } from '../usage/usage-ledger.ts';
+import type { Answer } from './answer.ts';
+import type { CallContext } from './call-context.ts';
+import type { Target } from './plan.ts';
+
+/** How one attempt ended, for its usage record and the request's. */
+export interface AttemptResult {
+  readonly status: number;
+  readonly outcome: UsageOutcome;
+  readonly errorCode: string | null;
+  readonly usage: Readonly<TokenUsage>;
+  /** Time to the first byte of the answer, from the attempt's start; null when none arrived. */
+  readonly ttftMs: number | null;
+  /** performance.now() when the attempt started. */
+  readonly startedAt: number;
+}
+
+/** Told when a successful attempt's answer has been delivered, so the request's record can be made. */
+export interface RequestSettler {
+  settled(ctx: CallContext, target: Target, result: AttemptResult): void;
+}
+
+export interface TargetCallerDeps {
+  readonly providers: ReadonlyMap<string, ProviderAdapter>;
+  readonly ledger: UsageLedger;
+  readonly defaultMaxTokens: number;
+  /** Largest upstream body read whole (JSON answers). */
+  readonly maxResponseBytes: number;
+  /** Largest single event of an upstream stream. */
+  readonly maxEventChars: number;
+  /** Local token counting for count_tokens on non-Anthropic models (off the event loop when large). */
+  readonly countTokens: (body: Readonly<Record<string, unknown>>, signal: AbortSignal) => Promise<number>;
+}
+
+/** An upstream error body is read only for its message: a small bound is plenty. */
+const MAX_ERROR_BODY = 1024 * 1024;
+
+/**
+ * One attempt against one target: builds the upstream request (translated when the dialects differ), sends
+ * it, and turns the answer into an Answer in the caller's dialect. Records the attempt's usage; failures are
+ * thrown as GatewayErrors whose `retryable` flag tells the executor whether to try the next target.
+ */
+export class TargetCaller {
+  readonly #deps: TargetCallerDeps;
+
+  constructor(deps: TargetCallerDeps) {
+    this.#deps = deps;
+  }
+
+  async call(ctx: CallContext, target: Target, attempt: number, settler: RequestSettler): Promise<Answer> {
+    const adapter = this.#deps.providers.get(target.provider);
+    if (adapter === undefined) throw new GatewayError('SB_MODEL_NOT_FOUND', { param: 'model', message: `Provider "${target.provider}" is not configured.` });
+    if (ctx.endpoint === 'count_tokens' && adapter.format !== 'anthropic') return this.#countLocally(ctx, target, settler);
+    const call = buildUpstreamCall(ctx, target, this.#deps.defaultMaxTokens);
+    const started = performance.now();
+    const startedMs = Date.now();
+    let response: UpstreamResponse;
+    try {
+      response = await adapter.send({ operation: call.operation, model: target.model, body: call.body, stream: ctx.stream, headers: upstreamHeaders(ctx, call), signal: ctx.signal });
+    } catch (err) {
+      throw this.#failed(ctx, target, attempt, startedMs, started, 0, classifyUpstreamError(err, target.provider, ctx.signal), null);
+    }
+    if (response.status >= 400) {
+      const ttftMs = performance.now() - started;
+      throw this.#failed(ctx, target, attempt, startedMs, started, response.status, await this.#upstreamError(ctx, target, response), ttftMs);
+    }
+    return ctx.stream && ctx.endpoint !== 'count_tokens' && ctx.endpoint !== 'embeddings'
+      ? this.#streamAnswer(ctx, target, call, response, attempt, startedMs, started, settler)
+      : this.#jsonAnswer(ctx, target, call, response, attempt, startedMs, started, settler);
+  }
+
+  async #jsonAnswer(ctx: CallContext, target: Target, call: UpstreamCall, response: UpstreamResponse, attempt: number, startedMs: number, started: number, settler: RequestSettler): Promise<Answer> {
+    let bytes: Buffer;
+    let body: Record<string, unknown>;
+    try {
+      bytes = await readBody(response.body, target.provider, this.#deps.maxResponseBytes);
+      body = parseUpstreamJson(bytes, target.provider);
+    } catch (err) {
+      throw this.#failed(ctx, target, attempt, startedMs, started, response.status, classifyUpstreamError(err, target.provider, ctx.signal), null);
+    }
+    const ttftMs = performance.now() - started;
+    const usage = target.format === 'openai' ? usageFromOpenAI(body.usage) : usageFromAnthropic(body.usage);
+    let answer: string | Buffer;
+    try {
+      answer = call.translation === 'none' ? bytes : JSON.stringify(translateResponse(call, body, target.model));
+    } catch (err) {
+      const e = err instanceof GatewayError ? err : new GatewayError('SB_UPSTREAM_BAD_RESPONSE', { message: `Provider "${target.provider}" sent an answer that could not be translated.`, cause: err });
+      throw this.#failed(ctx, target, attempt, startedMs, started, response.status, e, ttftMs);
+    }
+    const result: AttemptResult = { status: 200, outcome: 'ok', errorCode: null, usage, ttftMs, startedAt: started };
+    // Records are made once the answer is on its way, keeping their cost off the caller's latency.
+    const settle = (): void => {
+      this.#record(ctx, target, attempt, startedMs, started, result);
+      settler.settled(ctx, target, result);
+    };
+    return { kind: 'json', status: 200, body: answer, headers: forwardedHeaders(response.headers), settle };
+  }
+
+  #streamAnswer(ctx: CallContext, target: Target, call: UpstreamCall, response: UpstreamResponse, attempt: number, startedMs: number, started: number, settler: RequestSettler): Answer {
+    return {
+      kind: 'stream',
+      headers: forwardedHeaders(response.headers),
+      pipeTo: async (sink) => {
+        const source = Buffer.isBuffer(response.body) ? Readable.from([response.body]) : response.body;
+        const relayed = await relayStream(source, sink, {
+          converter: streamConverterFor(call, ctx.callerFormat, target.model), raw: call.translation === 'none' && !call.dropUsageChunk,
+          errorEvent: STREAM_ERROR_EVENT[ctx.callerFormat], upstream: target.provider, signal: ctx.signal, startedAt: started,
+          maxEventChars: this.#deps.maxEventChars,
+        });
+        const result: AttemptResult = { status: 200, outcome: relayed.outcome, errorCode: relayed.errorCode, usage: relayed.usage, ttftMs: relayed.ttftMs, startedAt: started };
+        this.#record(ctx, target, attempt, startedMs, started, result);
+        settler.settled(ctx, target, result);
+      },
+    };
+  }
+
+  async #countLocally(ctx: CallContext, target: Target, settler: RequestSettler): Promise<Answer> {
+    const started = performance.now();
+    const inputTokens = await this.#deps.countTokens(ctx.body, ctx.signal);
+    const result: AttemptResult = { status: 200, outcome: 'ok', errorCode: null, usage: ZERO_USAGE, ttftMs: null, startedAt: started };
+    // Nothing was sent upstream, so there is no attempt record; the request's record is made at once.
+    settler.settled(ctx, target, result);
+    return { kind: 'json', status: 200, body: JSON.stringify({ input_tokens: inputTokens }), headers: NO_HEADERS, settle: noop };
+  }
+
+  async #upstreamError(ctx: CallContext, target: Target, response: UpstreamResponse): Promise<GatewayError> {
+    let text = '';
+    try {
+      text = (await readBody(response.body, target.provider, MAX_ERROR_BODY)).toString('utf8');
+    } catch {
+      // the status alone still says what happened
+    }
+    return upstreamError(response.status, text, target.provider, target.format, response.headers);
+  }
+
+  /** Records a failed attempt and returns its error, to be thrown. */
+  #failed(ctx: CallContext, target: Target, attempt: number, startedMs: number, started: number, status: number, err: GatewayError, ttftMs: number | null): GatewayError {
+    const outcome: UsageOutcome = err.code === 'SB_CLIENT_DISCONNECTED' ? 'client_aborted' : 'error';
+    this.#record(ctx, target, attempt, startedMs, started, { status, outcome, errorCode: err.code, usage: ZERO_USAGE, ttftMs, startedAt: started });
+    return err;
+  }
+
+  #record(ctx: CallContext, target: Target, attempt: number, startedMs: number, started: number, r: AttemptResult): void {
+    this.#deps.ledger.record({
+      kind: 'attempt', attempt, requestId: ctx.requestId, keyId: ctx.principal.keyId, endpoint: ctx.endpoint, stream: ctx.stream,
+      modelRequested: ctx.model, provider: target.provider, modelServed: target.model, pricing: target.pricing, startedMs,
+      latencyMs: performance.now() - started, status: r.status, outcome: r.outcome, errorCode: r.errorCode, usage: r.usage, ttftMs: r.ttftMs,
+    });
+  }
+}
+
+function upstreamHeaders(ctx: CallContext, call: UpstreamCall): Readonly<Record<string, string>> {
+  // anthropic-* headers only mean something to an Anthropic upstream, and only when the body was not rewritten.
+  return call.translation === 'none' ? ctx.forwardHeaders : NO_HEADERS;
+}
+
+function noop(): void {}

@@ -1,0 +1,47 @@
+import { randomUUIDv7 } from 'node:crypto';
+import type { UsageRecord } from '../domain/usage-record.ts';
+import type { CallOutcome } from './call-outcome.ts';
+import type { PriceBook } from './price-book.ts';
+
+/** Something that wants every finished record: the usage writer, metrics; later budgets and audit. */
+export type UsageListener = (record: UsageRecord) => void;
+
+/**
+ * The one place outcomes become usage records: prices each outcome, gives it an id and a time, and hands the
+ * record to every listener. Listeners run synchronously on the response path, so each must be cheap (an
+ * array push, a counter add); anything slow is theirs to defer.
+ */
+export class UsageLedger {
+  readonly #prices: PriceBook;
+  readonly #listeners: readonly UsageListener[];
+
+  constructor(prices: PriceBook, listeners: readonly UsageListener[]) {
+    this.#prices = prices;
+    this.#listeners = listeners;
+  }
+
+  record(o: CallOutcome): void {
+    const record = this.#toRecord(o);
+    for (const listener of this.#listeners) listener(record);
+  }
+
+  #cost(o: CallOutcome): number {
+    if (o.modelServed === null) return 0;
+    return o.pricing === undefined ? this.#prices.cost(o.modelServed, o.usage) : this.#prices.costWith(o.pricing, o.usage);
+  }
+
+  #toRecord(o: CallOutcome): UsageRecord {
+    const u = o.usage;
+    return {
+      id: randomUUIDv7(), requestId: o.requestId, kind: o.kind, attempt: o.attempt, startedAt: new Date(o.startedMs).toISOString(),
+      keyId: o.keyId, endpoint: o.endpoint, stream: o.stream, provider: o.provider, modelRequested: o.modelRequested,
+      modelServed: o.modelServed, status: o.status, outcome: o.outcome, errorCode: o.errorCode, inputTokens: u.inputTokens,
+      outputTokens: u.outputTokens, cachedInputTokens: u.cachedInputTokens, cacheWriteTokens: u.cacheWriteTokens,
+      costUsd: this.#cost(o), latencyMs: round(o.latencyMs), ttftMs: o.ttftMs === null ? null : round(o.ttftMs),
+    };
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
