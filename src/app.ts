@@ -3,15 +3,11 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import swagger from '@fastify/swagger';
 import { GatewayError } from './errors/gateway-error.ts';
 import type { AppDeps } from './http/app-deps.ts';
-import { authHook } from './http/auth-hook.ts';
 import { sendError, toGatewayError } from './http/error-handler.ts';
 import './http/fastify-types.ts';
-import { registerJsonParser } from './http/json-body-parser.ts';
-import { registerAiRoutes } from './http/routes/ai-routes.ts';
-import { registerKeyRoutes } from './http/routes/key-routes.ts';
-import { registerModelsRoute } from './http/routes/models-route.ts';
-import { registerOpsRoutes } from './http/routes/ops-routes.ts';
-import { registerUsageRoutes } from './http/routes/usage-routes.ts';
+import { adminPlugin } from './http/plugins/admin-plugin.ts';
+import { aiPlugin } from './http/plugins/ai-plugin.ts';
+import { operationsPlugin } from './http/plugins/operations-plugin.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -38,19 +34,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.decorateRequest('principal', undefined);
   app.decorateRequest('rawBody', undefined);
-  registerJsonParser(app);
   await app.register(swagger, { openapi: { info: { title: 'Switchboard', version: deps.version }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } } });
-  app.addHook('onRequest', authHook(deps.authenticator, deps.lifecycle));
   app.setErrorHandler((err: Error, request, reply) => sendError(toGatewayError(err, request), request, reply));
+  // Outside every area no body is read: an unknown route answers 404 whatever it was sent.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
   app.setNotFoundHandler((request, reply) => sendError(new GatewayError('SB_NOT_FOUND', { message: `No route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}. GET /docs lists every route.` }), request, reply));
 
-  registerAiRoutes(app, deps.executor, deps.config.server.requestTimeoutMs, deps.lifecycle);
-  registerModelsRoute(app, deps.catalogue, deps.modelLists);
-  registerKeyRoutes(app, deps.keyAdmin, deps.authenticator);
-  registerUsageRoutes(app, deps.storage.usage, () => deps.usage.flush());
-  registerOpsRoutes(app, deps);
-  const docsConfig = { config: { dialect: 'generic', auth: 'none' }, schema: { hide: true } } as const;
-  app.get('/docs', docsConfig, async () => app.swagger());
-  app.get('/docs/json', docsConfig, async () => app.swagger());
+  // One plugin per area, each with its own body parsers and auth requirement (fastify encapsulation).
+  await app.register(aiPlugin(deps));
+  await app.register(adminPlugin(deps));
+  await app.register(operationsPlugin(deps));
   return app;
 }

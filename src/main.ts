@@ -10,14 +10,13 @@ import type { Config } from './config/schema.ts';
 import type { AppDeps } from './http/app-deps.ts';
 import { Lifecycle } from './http/lifecycle.ts';
 import { createLogger } from './observability/logger.ts';
-import { GatewayMetrics } from './observability/metrics.ts';
+import { GatewayMetrics, knownNames } from './observability/metrics.ts';
 import { startMetricsServer } from './observability/metrics-server.ts';
 import { createProvider } from './providers/create-provider.ts';
 import type { ProviderAdapter, WireFormat } from './providers/provider-adapter.ts';
 import { Executor } from './routing/executor.ts';
 import { TargetCaller } from './routing/target-call.ts';
-import { MAX_UPSTREAM_BODY } from './upstream/buffered-dispatch.ts';
-import { DEFAULT_MAX_EVENT_CHARS } from './upstream/sse-parser.ts';
+import { ByteBudget } from './upstream/byte-budget.ts';
 import { closeTokenCountPool, countInputTokens } from './providers/formats/token-count-pool.ts';
 import { UsageLedger } from './usage/usage-ledger.ts';
 import { ModelCatalogue } from './routing/model-catalogue.ts';
@@ -42,21 +41,31 @@ export interface ComposeOptions {
   readonly logger?: Logger;
 }
 
+/** The configured store: today the embedded SQLite file under config.dataDir. The CLI opens it through here too. */
+export function openStorage(config: Config): Storage {
+  return createSqliteStorage({ path: join(config.dataDir, 'switchboard.db') });
+}
+
 /** The composition root: config → adapters → app. The only place that picks concrete adapters. */
 export async function composeGateway(options: ComposeOptions): Promise<Gateway> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const storage = options.storage ?? createSqliteStorage({ path: join(config.dataDir, 'switchboard.db') });
+  const storage = options.storage ?? openStorage(config);
   await storage.migrate();
-  const metrics = new GatewayMetrics();
-  const providers = new Map<string, ProviderAdapter>(config.providers.map((p) => [p.name, createProvider(p, options.env ?? process.env)]));
+  // One budget for every upstream answer being read whole, whichever provider sent it.
+  const bufferBudget = new ByteBudget(config.server.maxBufferedResponseBytes);
+  const providers = new Map<string, ProviderAdapter>(config.providers.map((p) => [p.name, createProvider(p, options.env ?? process.env, bufferBudget)]));
   const formats = new Map<string, WireFormat>([...providers].map(([name, p]) => [name, p.format]));
   const catalogue = new ModelCatalogue(config, formats);
+  // Model ids are caller-chosen: only configured ones get their own metric series (see GatewayMetricsOptions).
+  const metrics = new GatewayMetrics({ knownModel: knownNames(catalogue.list().flatMap((m) => [m.id, m.model])), knownProvider: (name) => providers.has(name) });
   const usage = new UsageRecorder({ store: storage.usage, gauges: metrics, logger, ...config.usage });
   const ledger = new UsageLedger(new PriceBook(BUILT_IN_PRICES, config.pricing), [metrics.observe, usage.record]);
   const caller = new TargetCaller({
-    providers, ledger, defaultMaxTokens: config.routing.defaultMaxTokens, maxResponseBytes: MAX_UPSTREAM_BODY,
-    maxEventChars: DEFAULT_MAX_EVENT_CHARS, countTokens: countInputTokens,
+    providers, ledger, defaultMaxTokens: config.routing.defaultMaxTokens,
+    maxResponseBytes: new Map(config.providers.map((p) => [p.name, p.maxResponseBytes])), bufferBudget,
+    // The parser counts decoded characters, never more than the bytes they came from: no event within the byte bound is refused.
+    maxEventChars: config.server.maxStreamEventBytes, countTokens: countInputTokens,
   });
   const executor = new Executor({ catalogue, caller, ledger });
   const authenticator = new KeyAuthenticator({ store: storage.keys, adminKey: config.adminKey });
@@ -85,7 +94,7 @@ export async function serve(gateway: Gateway): Promise<void> {
   const { config } = gateway.deps;
   await gateway.app.listen({ host: config.server.host, port: config.server.port });
   const metricsServer = config.server.metricsPort === 0 ? undefined
-    : await startMetricsServer(gateway.deps.metrics, config.server.host, config.server.metricsPort);
+    : await startMetricsServer(gateway.deps.metrics, config.server.metricsHost ?? config.server.host, config.server.metricsPort);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -2,7 +2,7 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import type { ApiKeyRecord, KeyStore, KeyUse } from '../storage/ports.ts';
 import { hashApiKey, hashesEqual, keyPrefix } from './api-key.ts';
 import { setBounded } from './bounded-map.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../domain/principal.ts';
 
 export interface KeyAuthenticatorOptions {
   readonly store: KeyStore;

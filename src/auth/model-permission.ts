@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../domain/principal.ts';
 
 /**
  * Whether a caller may use a model, by the name it sent or by the "provider/model" it resolves to. A key

@@ -1,10 +1,8 @@
-import { join } from 'node:path';
 import { KeyAdmin } from '../auth/key-admin.ts';
 import { ConfigError } from '../config/config-error.ts';
 import { loadConfig, validateConfigFile } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { createSqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
 
 export interface CliIo {
   out(text: string): void;
@@ -88,7 +86,9 @@ async function keysCommand(sub: string, arg: string | undefined, flags: Flags, i
 
 async function withStorage(flags: Flags, env: Env, work: (keys: KeyAdmin) => Promise<void>): Promise<number> {
   const config = configFrom(flags, env);
-  const storage = createSqliteStorage({ path: join(config.dataDir, 'switchboard.db') });
+  // main.ts is the one place that picks concrete adapters; loaded here so `config validate` stays light.
+  const { openStorage } = await import('../main.ts');
+  const storage = openStorage(config);
   try {
     await storage.migrate();
     await work(new KeyAdmin(storage.keys));

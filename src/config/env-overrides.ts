@@ -9,6 +9,7 @@ type Tree = Record<string, unknown>;
 const OVERRIDES: ReadonlyArray<readonly [string, readonly string[], 'number' | 'string']> = [
   ['HTTP_PORT', ['server', 'port'], 'number'],
   ['METRICS_PORT', ['server', 'metricsPort'], 'number'],
+  ['METRICS_HOST', ['server', 'metricsHost'], 'string'],
   ['HOST', ['server', 'host'], 'string'],
   ['SWITCHBOARD_BODY_LIMIT', ['server', 'bodyLimitBytes'], 'number'],
   ['SWITCHBOARD_SHUTDOWN_GRACE_MS', ['server', 'shutdownGraceMs'], 'number'],

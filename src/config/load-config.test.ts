@@ -44,6 +44,7 @@ describe('loadConfig defaults', () => {
     assert.deepEqual(config.server, {
       host: '0.0.0.0', port: 8080, metricsPort: 9090, bodyLimitBytes: 10 * 1024 * 1024,
       shutdownGraceMs: 30_000, requestTimeoutMs: 600_000, accessLog: false,
+      maxBufferedResponseBytes: 256 * 1024 * 1024, maxStreamEventBytes: 8 * 1024 * 1024,
     });
     assert.equal(config.logLevel, 'info');
     assert.equal(config.dataDir, './data');
@@ -63,7 +64,7 @@ describe('loadConfig defaults', () => {
     assert.equal(config.providers.length, 1);
     assert.deepEqual(provider(config, 'mock'), {
       name: 'mock', type: 'mock', models: ['mock', 'mock-large'], deployments: {}, headers: {},
-      timeoutMs: 60_000, idleTimeoutMs: 120_000, connections: 128, dropParams: [],
+      timeoutMs: 60_000, idleTimeoutMs: 120_000, connections: 128, maxResponseBytes: 64 * 1024 * 1024, dropParams: [],
     });
   });
 
@@ -72,7 +73,7 @@ describe('loadConfig defaults', () => {
     const groq = provider(loadConfig({ file, env: {} }), 'groq');
     assert.deepEqual(groq, {
       name: 'groq', type: 'openai-compatible', baseUrl: 'https://api.groq.com/openai/v1', deployments: {}, models: [],
-      headers: {}, timeoutMs: 60_000, idleTimeoutMs: 120_000, connections: 128, dropParams: [],
+      headers: {}, timeoutMs: 60_000, idleTimeoutMs: 120_000, connections: 128, maxResponseBytes: 64 * 1024 * 1024, dropParams: [],
     });
   });
 
@@ -286,6 +287,14 @@ describe('loadConfig environment overrides', () => {
     const config = loadConfig({ file: file(), env: { HTTP_PORT: '', LOG_LEVEL: '' } });
     assert.equal(config.server.port, 3000);
     assert.equal(config.logLevel, 'warn');
+  });
+
+  it('accepts a log level in any case, and still refuses an unknown one naming logLevel and the valid names', () => {
+    assert.equal(loadConfig({ env: { LOG_LEVEL: 'INFO' } }).logLevel, 'info');
+    assert.equal(loadConfig({ env: { LOG_LEVEL: 'Debug' } }).logLevel, 'debug');
+    assert.equal(loadConfig({ raw: { logLevel: 'WARN' }, env: {} }).logLevel, 'warn');
+    const err = configError(() => loadConfig({ env: { LOG_LEVEL: 'loud' } }));
+    assert.match(issueAt(err, 'logLevel'), /"info".* \(from LOG_LEVEL\)$/);
   });
 
   it('names the variable a bad value came from', () => {

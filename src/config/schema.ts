@@ -43,6 +43,11 @@ export const providerSchema = z.object({
   idleTimeoutMs: z.number().int().positive().default(120_000),
   /** Keep-alive connections kept per provider. */
   connections: z.number().int().positive().default(128),
+  /**
+   * Largest non-streamed answer read into memory from this provider. Embeddings are the big ones: 2048 inputs of
+   * 3072 dimensions are ~70 MB as JSON floats (half that in base64), so lowering this much refuses real answers.
+   */
+  maxResponseBytes: z.number().int().positive().default(64 * 1024 * 1024),
   /** Request parameters (top-level names as callers send them) to drop instead of refusing; see docs/configuration.md. */
   dropParams: dropParamNames,
 }).strict();
@@ -68,6 +73,8 @@ export const configSchema = z.object({
     port: port.default(8080),
     /** Separate listener for Prometheus; 0 turns it off (/metrics on the main port stays). */
     metricsPort: port.default(9090),
+    /** Address the metrics listener binds to (e.g. a pod-internal one); defaults to host. */
+    metricsHost: z.string().min(1).optional(),
     bodyLimitBytes: z.number().int().positive().default(10 * 1024 * 1024),
     /** How long in-flight requests and streams may run on after SIGTERM. */
     shutdownGraceMs: z.number().int().min(0).default(30_000),
@@ -75,8 +82,13 @@ export const configSchema = z.object({
     requestTimeoutMs: z.number().int().positive().default(600_000),
     /** Log one line per request at info level. */
     accessLog: z.boolean().default(false),
+    /** All upstream answers being read into memory at once, across providers; past it they fail with SB_GATEWAY_OVERLOADED. */
+    maxBufferedResponseBytes: z.number().int().positive().default(256 * 1024 * 1024),
+    /** Largest single event (or line still waiting for its newline) of an upstream stream. */
+    maxStreamEventBytes: z.number().int().positive().default(8 * 1024 * 1024),
   }).strict().prefault({}),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Any case (LOG_LEVEL=INFO is common); a wrong value is still refused with the valid names listed. */
+  logLevel: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])).default('info'),
   /** Where the embedded SQLite database lives. */
   dataDir: z.string().min(1).default('./data'),
   /** A fixed admin key (for automation); when set no bootstrap key is created. */
@@ -107,6 +119,10 @@ export const configSchema = z.object({
     names.add(p.name);
     if (p.type !== 'mock' && p.type !== 'openai' && p.type !== 'anthropic' && p.baseUrl === undefined) {
       ctx.addIssue({ code: 'custom', path: ['providers', i, 'baseUrl'], message: `baseUrl is required for type ${p.type}` });
+    }
+    // An answer the shared budget can never hold would fail as a (retryable) overload every time.
+    if (p.maxResponseBytes > config.server.maxBufferedResponseBytes) {
+      ctx.addIssue({ code: 'custom', path: ['providers', i, 'maxResponseBytes'], message: `larger than server.maxBufferedResponseBytes (${config.server.maxBufferedResponseBytes})` });
     }
   });
   const modelNames = new Set<string>();

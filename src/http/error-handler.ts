@@ -43,6 +43,11 @@ export function dialectOf(request: FastifyRequest): ErrorDialect {
 
 export function sendError(err: GatewayError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const dialect = dialectOf(request);
+  // Errors raised outside every area (unknown routes) never passed an area's hook, which sets these.
+  if (!reply.hasHeader('x-request-id')) {
+    reply.header('x-request-id', request.id);
+    if (dialect === 'anthropic') reply.header('request-id', request.id);
+  }
   if (err.headers !== undefined) reply.headers(err.headers);
   if (err.retryAfter !== undefined) reply.header('retry-after', String(Math.ceil(err.retryAfter)));
   reply.header('x-switchboard-error-code', err.code);

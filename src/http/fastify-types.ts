@@ -1,18 +1,15 @@
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../domain/principal.ts';
 import type { ErrorDialect } from '../errors/envelopes.ts';
-
-/** Who may call a route: nobody checked, any valid key, or admin keys only. */
-export type RouteAuth = 'none' | 'any' | 'admin';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by the auth hook on routes that need a key. */
+    /** Set by the area's auth hook when the caller sent a valid key. */
     principal: Principal | undefined;
-    /** The request body exactly as received (JSON routes only). */
+    /** The request body exactly as received (the AI area's JSON routes only). */
     rawBody: Buffer | undefined;
   }
   interface FastifyContextConfig {
+    /** The dialect errors are answered in; by URL when unset. */
     dialect?: ErrorDialect;
-    auth?: RouteAuth;
   }
 }

@@ -3,6 +3,47 @@ import type { UsageRecord } from '../domain/usage-record.ts';
 import type { UsageWriterGauges } from '../usage/usage-recorder.ts';
 import { DeferredCounter } from './deferred-counter.ts';
 
+/** The label value for a model or provider the operator did not configure. */
+export const OTHER = 'other';
+
+/** Label values a name may take as it is: a membership test, cheap enough to run for every usage record. */
+export type KnownName = (name: string) => boolean;
+
+export interface GatewayMetricsOptions {
+  /**
+   * Whether a model id keeps its own `model` series. Model ids come from callers ("provider/anything", name
+   * prefixes such as gpt-*), and each distinct label value is a series kept for the life of the process, so
+   * only names the operator configured keep theirs and the rest are counted as "other". composeGateway passes
+   * the catalogue's names. Default: the first DEFAULT_KNOWN_NAMES distinct names seen (tests, tools).
+   */
+  readonly knownModel?: KnownName;
+  /** The same for `provider`. Provider names come from config; this is a second line of defence. */
+  readonly knownProvider?: KnownName;
+}
+
+/** How many distinct names the default KnownName admits. */
+export const DEFAULT_KNOWN_NAMES = 100;
+
+/** A KnownName for exactly `names`. */
+export function knownNames(names: Iterable<string>): KnownName {
+  const set = new Set(names);
+  return (name) => set.has(name);
+}
+
+/** A KnownName that admits the first `limit` distinct names it is asked about, and no others. */
+export function firstNamesSeen(limit: number): KnownName {
+  const seen = new Set<string>();
+  return (name) => {
+    if (seen.has(name)) return true;
+    if (seen.size >= limit) return false;
+    seen.add(name);
+    return true;
+  };
+}
+
+/** "0".."599" made once: HTTP statuses (0: no response) as label values, without a string per record. */
+const STATUS_LABELS: readonly string[] = Array.from({ length: 600 }, (_, status) => String(status));
+
 /** The gateway's Prometheus metrics; one registry per process, updated from usage records. */
 export class GatewayMetrics implements UsageWriterGauges {
   readonly registry = new Registry();
@@ -15,8 +56,12 @@ export class GatewayMetrics implements UsageWriterGauges {
   readonly usageQueue: Gauge;
   readonly usageDropped: Counter;
   readonly usageWriteErrors: Counter;
+  readonly #knownModel: KnownName;
+  readonly #knownProvider: KnownName;
 
-  constructor() {
+  constructor(options: GatewayMetricsOptions = {}) {
+    this.#knownModel = options.knownModel ?? firstNamesSeen(DEFAULT_KNOWN_NAMES);
+    this.#knownProvider = options.knownProvider ?? firstNamesSeen(DEFAULT_KNOWN_NAMES);
     const registers = [this.registry];
     // prom-client's own names already start with process_ or nodejs_.
     collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
@@ -29,6 +74,7 @@ export class GatewayMetrics implements UsageWriterGauges {
     this.usageQueue = new Gauge({ name: 'switchboard_usage_queue_depth', help: 'Usage records waiting to be written.', registers });
     this.usageDropped = new Counter({ name: 'switchboard_usage_dropped_total', help: 'Usage records dropped because the buffer was full while the store failed.', registers });
     this.usageWriteErrors = new Counter({ name: 'switchboard_usage_write_errors_total', help: 'Failed writes of usage batches (they are retried).', registers });
+    this.#overflowCounter([this.#requests, this.#attempts, this.#tokens, this.#cost]);
   }
 
   queueDepth(depth: number): void {
@@ -45,10 +91,11 @@ export class GatewayMetrics implements UsageWriterGauges {
 
   /** A usage listener (see usage/usage-ledger.ts): counts each record as it is made. */
   readonly observe = (r: UsageRecord): void => {
-    const provider = r.provider ?? 'none';
-    const model = r.modelServed ?? 'none';
+    const provider = r.provider === null ? 'none' : this.#knownProvider(r.provider) ? r.provider : OTHER;
+    const model = r.modelServed === null ? 'none' : this.#knownModel(r.modelServed) ? r.modelServed : OTHER;
+    const status = STATUS_LABELS[r.status] ?? OTHER;
     if (r.kind === 'attempt') {
-      this.#attempts.add([provider, String(r.status), r.outcome]);
+      this.#attempts.add([provider, status, r.outcome]);
       this.#tokens.add([provider, model, 'input'], r.inputTokens);
       this.#tokens.add([provider, model, 'output'], r.outputTokens);
       if (r.cachedInputTokens > 0) this.#tokens.add([provider, model, 'cached_input'], r.cachedInputTokens);
@@ -56,8 +103,24 @@ export class GatewayMetrics implements UsageWriterGauges {
       if (r.costUsd > 0) this.#cost.add([provider, model], r.costUsd);
       return;
     }
-    this.#requests.add([r.endpoint, provider, model, String(r.status), r.outcome]);
+    this.#requests.add([r.endpoint, provider, model, status, r.outcome]);
     this.#duration.observe({ endpoint: r.endpoint, provider }, r.latencyMs / 1000);
     if (r.stream && r.ttftMs !== null) this.#ttft.observe({ endpoint: r.endpoint, provider }, r.ttftMs / 1000);
   };
+
+  /**
+   * switchboard_metric_series_overflow_total{metric}: increments a DeferredCounter put in its overflow series.
+   * Non-zero means a label value escaped the folding above; the counter's totals stay right, its detail not.
+   */
+  #overflowCounter(counters: readonly DeferredCounter<string>[]): void {
+    new Counter<'metric'>({
+      name: 'switchboard_metric_series_overflow_total', help: 'Increments counted in a metric\'s overflow series (all labels "other") because it reached its series limit.',
+      labelNames: ['metric'], registers: [this.registry],
+      collect() {
+        // Each counter's figure only grows, so publishing it whole after a reset keeps counter semantics.
+        this.reset();
+        for (const c of counters) if (c.overflowed > 0) this.inc({ metric: c.name }, c.overflowed);
+      },
+    });
+  }
 }

@@ -1,4 +1,5 @@
 import type { ProviderConfig } from '../config/schema.ts';
+import type { ByteBudget } from '../upstream/byte-budget.ts';
 import { HttpProvider, joinPath } from './http-provider.ts';
 import { createMockAdapter } from './mock/mock-adapter.ts';
 import type { Operation, ProviderAdapter } from './provider-adapter.ts';
@@ -15,12 +16,14 @@ const DEFAULT_AZURE_API_VERSION = '2024-10-21';
 
 /**
  * Builds the adapter for one configured provider. Credentials come from apiKey or the apiKeyEnv variable.
- * Azure OpenAI gets no model list: its deployments are the operator's, named in config.
+ * Azure OpenAI gets no model list: its deployments are the operator's, named in config. `budget` is the
+ * process-wide bound on buffered answers, shared by every provider; without it each provider bounds only its own.
  */
-export function createProvider(config: ProviderConfig, env: Env = process.env): ProviderAdapter {
+export function createProvider(config: ProviderConfig, env: Env = process.env, budget?: ByteBudget): ProviderAdapter {
   const apiKey = config.apiKey ?? (config.apiKeyEnv === undefined ? undefined : env[config.apiKeyEnv]);
   const common = {
     name: config.name, timeoutMs: config.timeoutMs, idleTimeoutMs: config.idleTimeoutMs, connections: config.connections,
+    maxResponseBytes: config.maxResponseBytes,
   };
   switch (config.type) {
     case 'mock':
@@ -32,7 +35,7 @@ export function createProvider(config: ProviderConfig, env: Env = process.env): 
         pathFor: fixedPaths(baseUrl, ANTHROPIC_PATHS),
         modelList: { path: joinPath(baseUrl, '/v1/models?limit=1000'), paging: 'after-id' },
         headers: { ...config.headers, 'anthropic-version': ANTHROPIC_VERSION, ...(apiKey ? { 'x-api-key': apiKey } : {}) },
-      });
+      }, budget);
     }
     case 'azure-openai': {
       const baseUrl = config.baseUrl ?? '';
@@ -41,7 +44,7 @@ export function createProvider(config: ProviderConfig, env: Env = process.env): 
         ...common, kind: 'azure-openai', format: 'openai', baseUrl, operations: OPENAI_OPS,
         pathFor: (op, model) => joinPath(baseUrl, `/openai/deployments/${encodeURIComponent(config.deployments[model] ?? model)}${OPENAI_PATHS[op] ?? ''}?api-version=${version}`),
         headers: { ...config.headers, ...(apiKey ? { 'api-key': apiKey } : {}) },
-      });
+      }, budget);
     }
     default: {
       const baseUrl = config.baseUrl ?? 'https://api.openai.com/v1';
@@ -50,7 +53,7 @@ export function createProvider(config: ProviderConfig, env: Env = process.env): 
         pathFor: fixedPaths(baseUrl, OPENAI_PATHS),
         modelList: { path: joinPath(baseUrl, '/models'), paging: 'none' },
         headers: { ...config.headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
-      });
+      }, budget);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
-import { bufferedDispatch, MAX_UPSTREAM_BODY } from '../upstream/buffered-dispatch.ts';
+import { bufferedDispatch } from '../upstream/buffered-dispatch.ts';
+import { UNBOUNDED_BUDGET, type ByteBudget } from '../upstream/byte-budget.ts';
 import { classifyUpstreamError } from '../upstream/classify-upstream-error.ts';
 import { listProviderModels, MODEL_LIST_TIMEOUT_MS, type ModelListSpec } from './list-provider-models.ts';
 import type { Operation, ProviderAdapter, ProviderKind, UpstreamRequest, UpstreamResponse, WireFormat } from './provider-adapter.ts';
@@ -19,6 +20,8 @@ export interface HttpProviderSpec {
   readonly timeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly connections: number;
+  /** Largest non-streamed answer read into memory (providers[].maxResponseBytes). */
+  readonly maxResponseBytes: number;
   /** The provider's own model list endpoint; none when it offers no list (Azure: deployments come from config). */
   readonly modelList?: ModelListSpec;
 }
@@ -34,14 +37,20 @@ export class HttpProvider implements ProviderAdapter {
   /** Fixed request headers, built once: most requests forward no caller header and reuse them as they are. */
   readonly #jsonHeaders: Readonly<Record<string, string>>;
   readonly #streamHeaders: Readonly<Record<string, string>>;
+  /** Shared with every other provider: bounds the answers being read into memory at once. */
+  readonly #budget: ByteBudget;
+  readonly #limitName: string;
   #closed: Promise<void> | undefined;
 
-  constructor(spec: HttpProviderSpec) {
+  /** `budget` is the process-wide one (server.maxBufferedResponseBytes); without it only maxResponseBytes bounds an answer. */
+  constructor(spec: HttpProviderSpec, budget: ByteBudget = UNBOUNDED_BUDGET) {
     this.name = spec.name;
     this.kind = spec.kind;
     this.format = spec.format;
     this.operations = spec.operations;
     this.#spec = spec;
+    this.#budget = budget;
+    this.#limitName = `maxResponseBytes of provider "${spec.name}"`;
     this.#jsonHeaders = Object.freeze({ ...spec.headers, 'content-type': 'application/json' });
     this.#streamHeaders = Object.freeze({ ...this.#jsonHeaders, accept: 'text/event-stream' });
     this.#pool = new Pool(new URL(spec.baseUrl).origin, {
@@ -57,7 +66,7 @@ export class HttpProvider implements ProviderAdapter {
     const headers = isEmpty(request.headers) ? fixed : { ...fixed, ...request.headers };
     const options = { method: 'POST' as const, path: this.#spec.pathFor(request.operation, request.model), headers, body: request.body };
     try {
-      if (!request.stream) return await bufferedDispatch(this.#pool, options, request.signal, MAX_UPSTREAM_BODY);
+      if (!request.stream) return await bufferedDispatch(this.#pool, options, request.signal, this.#spec.maxResponseBytes, this.#budget, this.#limitName);
       const res: Dispatcher.ResponseData = await this.#pool.request({ ...options, signal: request.signal });
       return { status: res.statusCode, headers: res.headers, body: res.body };
     } catch (err) {

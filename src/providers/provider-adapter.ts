@@ -5,7 +5,8 @@
  */
 import type { Readable } from 'node:stream';
 
-export type WireFormat = 'openai' | 'anthropic';
+import type { WireFormat } from '../domain/wire-format.ts';
+export type { WireFormat };
 export type ProviderKind = 'openai' | 'anthropic' | 'azure-openai' | 'openai-compatible' | 'mock';
 /** Operations in the adapter's own format: openai-format adapters do chat/embeddings, anthropic-format ones messages/count_tokens. */
 export type Operation = 'chat' | 'embeddings' | 'messages' | 'count_tokens';

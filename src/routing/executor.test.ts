@@ -5,11 +5,11 @@ import { PriceBook } from '../usage/price-book.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { ProviderAdapter, UpstreamRequest, UpstreamResponse } from '../providers/provider-adapter.ts';
 import type { UsageRecord } from '../domain/usage-record.ts';
-import type { CallContext } from './call-context.ts';
+import type { CallContext } from '../domain/call-context.ts';
 import { UsageLedger } from '../usage/usage-ledger.ts';
 import { Executor } from './executor.ts';
 import { TargetCaller } from './target-call.ts';
-import type { Plan } from './plan.ts';
+import type { Plan } from '../domain/plan.ts';
 
 const COMPLETION = JSON.stringify({ id: 'c', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } });
 

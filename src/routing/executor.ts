@@ -4,9 +4,9 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import { abortReason } from '../upstream/classify-upstream-error.ts';
 import type { UsageLedger } from '../usage/usage-ledger.ts';
 import type { Answer } from './answer.ts';
-import type { CallContext } from './call-context.ts';
+import type { CallContext } from '../domain/call-context.ts';
 import type { ModelCatalogue } from './model-catalogue.ts';
-import type { Plan, Target } from './plan.ts';
+import type { Plan, Target } from '../domain/plan.ts';
 import type { AttemptResult, RequestSettler, TargetCaller } from './target-call.ts';
 
 export interface ExecutorDeps {

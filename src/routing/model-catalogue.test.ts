@@ -4,7 +4,7 @@ import { configSchema, type Config } from '../config/schema.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { WireFormat } from '../providers/provider-adapter.ts';
 import { ModelCatalogue } from './model-catalogue.ts';
-import type { Plan } from './plan.ts';
+import type { Plan } from '../domain/plan.ts';
 
 const FORMAT_OF_TYPE: Readonly<Record<string, WireFormat>> = {
   openai: 'openai', anthropic: 'anthropic', 'azure-openai': 'openai', 'openai-compatible': 'openai', mock: 'openai',

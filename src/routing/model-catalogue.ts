@@ -1,7 +1,7 @@
 import type { Config, ModelConfig } from '../config/schema.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { WireFormat } from '../providers/provider-adapter.ts';
-import type { Plan, Target } from './plan.ts';
+import type { Plan, Target } from '../domain/plan.ts';
 
 const NO_PARAMS: ReadonlySet<string> = new Set();
 const NO_LISTS: ReadonlyMap<string, readonly string[]> = new Map();

@@ -11,12 +11,14 @@ import { usageFromAnthropic, usageFromOpenAI } from '../providers/formats/usage.
 import type { ProviderAdapter, UpstreamResponse } from '../providers/provider-adapter.ts';
 import { classifyUpstreamError } from '../upstream/classify-upstream-error.ts';
 import { forwardedHeaders, NO_HEADERS } from '../upstream/forwarded-headers.ts';
+import { MAX_UPSTREAM_BODY } from '../upstream/buffered-dispatch.ts';
+import type { ByteBudget } from '../upstream/byte-budget.ts';
 import { parseUpstreamJson, readBody } from '../upstream/read-body.ts';
 import { relayStream } from '../upstream/stream-relay.ts';
 import type { UsageLedger } from '../usage/usage-ledger.ts';
 import type { Answer } from './answer.ts';
-import type { CallContext } from './call-context.ts';
-import type { Target } from './plan.ts';
+import type { CallContext } from '../domain/call-context.ts';
+import type { Target } from '../domain/plan.ts';
 
 /** How one attempt ended, for its usage record and the request's. */
 export interface AttemptResult {
@@ -39,8 +41,13 @@ export interface TargetCallerDeps {
   readonly providers: ReadonlyMap<string, ProviderAdapter>;
   readonly ledger: UsageLedger;
   readonly defaultMaxTokens: number;
-  /** Largest upstream body read whole (JSON answers). */
-  readonly maxResponseBytes: number;
+  /**
+   * Largest upstream body read whole (JSON answers): one bound for every provider, or one per provider name
+   * (providers[].maxResponseBytes; a provider missing from the map gets MAX_UPSTREAM_BODY).
+   */
+  readonly maxResponseBytes: number | ReadonlyMap<string, number>;
+  /** Shared by every upstream body being read whole (server.maxBufferedResponseBytes); none: per-body bounds only. */
+  readonly bufferBudget?: ByteBudget;
   /** Largest single event of an upstream stream. */
   readonly maxEventChars: number;
   /** Local token counting for count_tokens on non-Anthropic models (off the event loop when large). */
@@ -88,7 +95,7 @@ export class TargetCaller {
     let bytes: Buffer;
     let body: Record<string, unknown>;
     try {
-      bytes = await readBody(response.body, target.provider, this.#deps.maxResponseBytes);
+      bytes = await readBody(response.body, target.provider, this.#maxResponseBytes(target.provider), this.#deps.bufferBudget, 'providers[].maxResponseBytes');
       body = parseUpstreamJson(bytes, target.provider);
     } catch (err) {
       throw this.#failed(ctx, target, attempt, startedMs, started, response.status, classifyUpstreamError(err, target.provider, ctx.signal), null);
@@ -141,11 +148,16 @@ export class TargetCaller {
   async #upstreamError(ctx: CallContext, target: Target, response: UpstreamResponse): Promise<GatewayError> {
     let text = '';
     try {
-      text = (await readBody(response.body, target.provider, MAX_ERROR_BODY)).toString('utf8');
+      text = (await readBody(response.body, target.provider, MAX_ERROR_BODY, this.#deps.bufferBudget)).toString('utf8');
     } catch {
       // the status alone still says what happened
     }
     return upstreamError(response.status, text, target.provider, target.format, response.headers);
+  }
+
+  #maxResponseBytes(provider: string): number {
+    const bound = this.#deps.maxResponseBytes;
+    return typeof bound === 'number' ? bound : bound.get(provider) ?? MAX_UPSTREAM_BODY;
   }
 
   /** Records a failed attempt and returns its error, to be thrown. */

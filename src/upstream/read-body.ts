@@ -1,22 +1,40 @@
-import type { Readable } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 import { GatewayError } from '../errors/gateway-error.ts';
+import { UNBOUNDED_BUDGET, type ByteBudget } from './byte-budget.ts';
 
-/** Reads a whole upstream body; a body over `maxBytes` is a bad response, not an out-of-memory. */
-export function readBody(body: Readable | Buffer, provider: string, maxBytes: number): Promise<Buffer> {
+/**
+ * Reads a whole upstream body; a body over `maxBytes` is a bad response (`limitName` says in the message where
+ * that bound is set), not an out-of-memory. Each chunk is taken from the shared `budget`, and given back however
+ * the body ends; a body that does not fit is refused with SB_GATEWAY_OVERLOADED.
+ */
+export function readBody(body: Readable | Buffer, provider: string, maxBytes: number, budget: ByteBudget = UNBOUNDED_BUDGET, limitName?: string): Promise<Buffer> {
   if (Buffer.isBuffer(body)) return Promise.resolve(body);
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let refused = false;
+    const refuse = (err: GatewayError): void => {
+      refused = true;
+      body.destroy(err);
+    };
     body.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        body.destroy(new GatewayError('SB_UPSTREAM_BAD_RESPONSE', { message: `Provider "${provider}" sent a body larger than ${maxBytes} bytes.` }));
-        return;
+      // destroy() reports its error on a later tick; chunks already read by then are not kept.
+      if (refused) return;
+      const next = size + chunk.length;
+      if (next > maxBytes) {
+        const where = limitName === undefined ? '' : ` (${limitName})`;
+        return refuse(new GatewayError('SB_UPSTREAM_BAD_RESPONSE', { message: `Provider "${provider}" sent a body larger than ${maxBytes} bytes${where}.` }));
       }
+      if (!budget.take(chunk.length)) return refuse(budget.exhausted());
+      size = next;
       chunks.push(chunk);
     });
-    body.once('end', () => resolve(chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size)));
-    body.once('error', reject);
+    // finished() reports the end, an error or a close before the end (ERR_STREAM_PREMATURE_CLOSE) exactly once.
+    finished(body, (err) => {
+      budget.release(size);
+      if (err !== undefined && err !== null) return reject(err);
+      resolve(chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size));
+    });
   });
 }
 

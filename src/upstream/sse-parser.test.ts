@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fixture } from '../providers/formats/fixtures/replay.ts';
-import { SseParser, sseEncode, type SseEvent } from './sse-parser.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import { DEFAULT_MAX_EVENT_CHARS, SseParser, sseEncode, type SseEvent } from './sse-parser.ts';
 
 function parseAll(chunks: Array<string | Buffer>): SseEvent[] {
   const parser = new SseParser();
@@ -112,6 +113,50 @@ describe('SseParser', () => {
 
   it('accepts string chunks as well as buffers', () => {
     assert.deepEqual(parseAll(['da', 'ta: hé', 'llo\n', '\n']), [{ event: undefined, data: 'héllo' }]);
+  });
+});
+
+describe('SseParser bound on one event', () => {
+  const isBound = (limit: number) => (err: unknown): boolean =>
+    err instanceof GatewayError && err.code === 'SB_UPSTREAM_BAD_RESPONSE' && err.status === 502 && err.message.includes(`${limit} characters`);
+
+  it('throws SB_UPSTREAM_BAD_RESPONSE once a line with no newline passes the bound, across chunks', () => {
+    const parser = new SseParser(1000);
+    assert.deepEqual(parser.push('data: '), []);
+    for (let i = 0; i < 9; i++) assert.deepEqual(parser.push('x'.repeat(100)), [], `chunk ${i} is still within the bound`);
+    assert.throws(() => parser.push('x'.repeat(100)), isBound(1000));
+  });
+
+  it('throws on one chunk that alone passes the bound', () => {
+    assert.throws(() => new SseParser(1000).push(Buffer.from(`data: ${'x'.repeat(2000)}`)), isBound(1000));
+  });
+
+  it('accepts many small events that add up to far more than the bound', () => {
+    const parser = new SseParser(1000);
+    const event = `data: ${'y'.repeat(90)}\n\n`;
+    let count = 0;
+    for (let i = 0; i < 1000; i++) count += parser.push(event + event).length;
+    count += parser.end().length;
+    assert.equal(count, 2000, '200 kB through a 1000-character bound');
+  });
+
+  it('counts the data lines of one event together', () => {
+    const line = `data: ${'z'.repeat(300)}\n`;
+    const parser = new SseParser(1000);
+    assert.deepEqual(parser.push(line + line + line), [], '900 characters of data, no blank line yet');
+    assert.throws(() => parser.push(line), isBound(1000));
+  });
+
+  it('starts counting afresh after each event', () => {
+    const line = `data: ${'z'.repeat(300)}\n`;
+    const parser = new SseParser(1000);
+    for (let i = 0; i < 10; i++) assert.equal(parser.push(`${line}${line}${line}\n`).length, 1);
+  });
+
+  it('defaults to DEFAULT_MAX_EVENT_CHARS', () => {
+    const parser = new SseParser();
+    assert.deepEqual(parser.push(`data: ${'x'.repeat(DEFAULT_MAX_EVENT_CHARS - 100)}`), []);
+    assert.throws(() => parser.push('x'.repeat(200)), isBound(DEFAULT_MAX_EVENT_CHARS));
   });
 });
 

@@ -1,5 +1,5 @@
 import type { Pricing } from '../config/schema.ts';
-import type { TokenUsage } from '../providers/formats/usage.ts';
+import type { TokenUsage } from '../domain/token-usage.ts';
 
 /** Looks up prices by exact model id, then by the longest matching prefix. Built once per config snapshot. */
 export class PriceBook {

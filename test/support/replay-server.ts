@@ -1,7 +1,8 @@
 /**
  * A local HTTP server that stands in for a provider: it replays recorded wire traffic from test/fixtures
- * (see test/fixtures/README.md) or misbehaves on purpose (hang, reset, garbage, reset mid-stream), and
- * captures every request so tests can assert what the gateway sent upstream. Binds 127.0.0.1 on port 0.
+ * (see test/fixtures/README.md) or misbehaves on purpose (hang, reset, garbage, reset mid-stream, large answers
+ * held half-sent, a stream line that never ends), and captures every request so tests can assert what the
+ * gateway sent upstream. Binds 127.0.0.1 on port 0.
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -51,7 +52,27 @@ export type ReplayBehaviour =
   /** 200 application/json whose body is truncated, invalid JSON. */
   | { readonly behaviour: 'garbage' }
   /** Send the fixture's status, headers and first `eventsBeforeReset` SSE events (default 2), then destroy the socket. */
-  | { readonly behaviour: 'reset-mid-stream'; readonly fixture: string; readonly eventsBeforeReset?: number; readonly chunkDelayMs?: number };
+  | { readonly behaviour: 'reset-mid-stream'; readonly fixture: string; readonly eventsBeforeReset?: number; readonly chunkDelayMs?: number }
+  /**
+   * 200 application/json: an OpenAI chat completion of exactly `bytes` bytes (see largeJsonBody), written `chunkBytes`
+   * (default 64 KiB) at a time. With `hold`, the last chunk waits for the promise hold() returns, so a test can keep
+   * several answers half-read at once; with `resetBeforeEnd` the socket is destroyed instead of sending it.
+   */
+  | { readonly behaviour: 'large-json'; readonly bytes: number; readonly chunkBytes?: number; readonly hold?: () => Promise<unknown>; readonly resetBeforeEnd?: boolean }
+  /**
+   * 200 text/event-stream: `data: ` and then `x` after `x`, never a newline, until the client hangs up or
+   * `maxBytes` (default 256 MiB) went out. Each write waits for the last one, so how much went out follows how
+   * much the client read; onEnd reports it.
+   */
+  | { readonly behaviour: 'endless-line'; readonly maxBytes?: number; readonly onEnd?: (report: EndlessLineReport) => void };
+
+/** How an 'endless-line' answer ended. */
+export interface EndlessLineReport {
+  /** Bytes handed to the socket (the client read them, or they sat in socket buffers). */
+  readonly sentBytes: number;
+  /** The client closed the connection before maxBytes went out. */
+  readonly clientClosed: boolean;
+}
 
 export type ReplayRoute = RouteMatch & (FixtureReply | ReplayBehaviour);
 
@@ -153,6 +174,8 @@ async function reply(loaded: LoadedRoute, res: ServerResponse): Promise<void> {
     case 'reset': res.socket?.resetAndDestroy(); return;
     case 'garbage': return sendRaw(res, 200, { 'content-type': 'application/json' }, GARBAGE_BODY);
     case 'reset-mid-stream': return resetMidStream(res, recording!, route.eventsBeforeReset ?? 2, route.chunkDelayMs ?? 0);
+    case 'large-json': return largeJson(res, route);
+    case 'endless-line': return endlessLine(res, route);
   }
 }
 
@@ -182,10 +205,57 @@ async function resetMidStream(res: ServerResponse, recording: Recording, events:
   res.socket?.destroy();
 }
 
-function write(res: ServerResponse, chunk: string): Promise<void> {
+/** Prefix and suffix of largeJsonBody; the assistant's content fills the bytes between them. */
+const LARGE_JSON_HEAD = '{"id":"chatcmpl-large","object":"chat.completion","created":1741569952,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"';
+const LARGE_JSON_TAIL = '"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":1,"total_tokens":10}}';
+
+/** A valid OpenAI chat completion of exactly `bytes` bytes (at least 256): its content is "x" repeated. */
+export function largeJsonBody(bytes: number): Buffer {
+  const pad = bytes - LARGE_JSON_HEAD.length - LARGE_JSON_TAIL.length;
+  if (pad < 0) throw new Error(`replay server: large-json needs at least ${bytes - pad} bytes`);
+  return Buffer.from(LARGE_JSON_HEAD + 'x'.repeat(pad) + LARGE_JSON_TAIL);
+}
+
+async function largeJson(res: ServerResponse, route: Extract<ReplayBehaviour, { behaviour: 'large-json' }>): Promise<void> {
+  const body = largeJsonBody(route.bytes);
+  const step = route.chunkBytes ?? 64 * 1024;
+  const last = Math.max(0, body.length - step);
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
+  for (let at = 0; at < last; at += step) await write(res, body.subarray(at, Math.min(at + step, last)));
+  if (route.hold !== undefined) await route.hold();
+  if (res.destroyed) return;
+  if (route.resetBeforeEnd === true) {
+    res.socket?.destroy();
+    return;
+  }
+  res.end(body.subarray(last));
+}
+
+async function endlessLine(res: ServerResponse, route: Extract<ReplayBehaviour, { behaviour: 'endless-line' }>): Promise<void> {
+  const maxBytes = route.maxBytes ?? 256 * 1024 * 1024;
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+  let sentBytes = 0;
+  await write(res, 'data: ');
+  sentBytes += 6;
+  while (!res.destroyed && sentBytes < maxBytes) {
+    await write(res, chunk);
+    sentBytes += chunk.length;
+  }
+  const clientClosed = res.destroyed;
+  if (!clientClosed) res.end();
+  route.onEnd?.({ sentBytes, clientClosed });
+}
+
+/** Resolves once the chunk is written, or when the connection closes first (a pending write never calls back then). */
+function write(res: ServerResponse, chunk: string | Buffer): Promise<void> {
   return new Promise((resolve) => {
-    if (res.destroyed) resolve();
-    else res.write(chunk, () => resolve());
+    if (res.destroyed) return resolve();
+    res.once('close', resolve);
+    res.write(chunk, () => {
+      res.off('close', resolve);
+      resolve();
+    });
   });
 }
 

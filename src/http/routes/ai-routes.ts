@@ -2,7 +2,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { WireFormat } from '../../providers/provider-adapter.ts';
-import type { CallContext } from '../../routing/call-context.ts';
+import type { CallContext } from '../../domain/call-context.ts';
 import type { Executor } from '../../routing/executor.ts';
 import type { Endpoint } from '../../domain/usage-record.ts';
 import { NO_HEADERS } from '../../upstream/forwarded-headers.ts';
@@ -26,7 +26,7 @@ export function registerAiRoutes(app: FastifyInstance, executor: Executor, reque
   for (const route of ROUTES) {
     app.post(route.url, {
       schema: { body: route.schema, tags: ['ai'] },
-      config: { dialect: route.format, auth: 'any' },
+      config: { dialect: route.format },
     }, (request, reply) => lifecycle.track(handle(route, executor, requestTimeoutMs, request, reply)));
   }
 }

@@ -12,7 +12,7 @@ const createKeyInput = z.object({
 
 /** Admin API for keys: create (the key is in this one answer only), list, revoke. */
 export function registerKeyRoutes(app: FastifyInstance, keys: KeyAdmin, authenticator: KeyAuthenticator): void {
-  const config = { dialect: 'generic', auth: 'admin' } as const;
+  const config = { dialect: 'generic' } as const;
   app.post('/api/keys', { config, schema: { tags: ['admin'] } }, async (request, reply) => {
     const parsed = createKeyInput.safeParse(request.body ?? {});
     if (!parsed.success) {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { mayUseModel } from '../../auth/model-permission.ts';
-import type { Principal } from '../../auth/principal.ts';
+import type { Principal } from '../../domain/principal.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { CatalogueEntry, ModelCatalogue } from '../../routing/model-catalogue.ts';
 import type { ProviderModelLists } from '../../routing/provider-model-lists.ts';
@@ -14,7 +14,7 @@ const CREATED = Math.floor(Date.now() / 1000);
  * caller sends anthropic-version (the Anthropic SDK does), otherwise in OpenAI's.
  */
 export function registerModelsRoute(app: FastifyInstance, catalogue: ModelCatalogue, modelLists: ProviderModelLists): void {
-  app.get('/v1/models', { config: { dialect: 'openai', auth: 'any' }, schema: { tags: ['ai'] } }, async (request) => {
+  app.get('/v1/models', { config: { dialect: 'openai' }, schema: { tags: ['ai'] } }, async (request) => {
     const fetched = await modelLists.current();
     const models = catalogue.list(fetched).filter((m) => allowed(request.principal, m));
     if (request.headers['anthropic-version'] !== undefined) {
@@ -25,7 +25,7 @@ export function registerModelsRoute(app: FastifyInstance, catalogue: ModelCatalo
     return { object: 'list', data: models.map((m) => ({ id: m.id, object: 'model', created: CREATED, owned_by: m.provider })) };
   });
   // One model by the name a caller would send, "provider/model" included (hence the wildcard).
-  app.get<{ Params: { '*': string } }>('/v1/models/*', { config: { dialect: 'openai', auth: 'any' }, schema: { tags: ['ai'] } }, async (request) => {
+  app.get<{ Params: { '*': string } }>('/v1/models/*', { config: { dialect: 'openai' }, schema: { tags: ['ai'] } }, async (request) => {
     const id = request.params['*'];
     const model = catalogue.find(id, await modelLists.current());
     // A model the key may not use is as absent as one nobody serves: the answer does not tell them apart.

@@ -1,41 +1,62 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../app-deps.ts';
+import { isAdmin, requireAdmin } from '../auth-hook.ts';
 
 const STARTED = new Date();
+const config = { dialect: 'generic' } as const;
+const schema = { tags: ['operations'] };
 
-/** Service info, liveness, readiness, component health and status. None needs a key; none reveals a secret. */
-export function registerOpsRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const config = { dialect: 'generic', auth: 'none' } as const;
-  const schema = { tags: ['operations'] };
-  app.get('/', { config, schema }, async () => ({
-    service: 'switchboard', version: deps.version, docs: '/docs', health: '/health', metrics: '/metrics',
-    endpoints: ['/v1/chat/completions', '/v1/embeddings', '/v1/models', '/v1/messages', '/v1/messages/count_tokens'],
-  }));
+/** Liveness and readiness: keyless and terse, for load balancers and Kubernetes probes. */
+export function registerProbeRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get('/health', { config, schema }, async () => ({ status: 'ok' }));
   const ready = async (_req: unknown, reply: FastifyReply) => {
     const checks = await componentChecks(deps);
     const ok = !deps.lifecycle.shuttingDown && checks.every((c) => c.status === 'ok');
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', shutting_down: deps.lifecycle.shuttingDown, checks });
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', shutting_down: deps.lifecycle.shuttingDown, checks: checks.map(terse) });
   };
   app.get('/ready', { config, schema }, ready);
   app.get('/health/ready', { config, schema }, ready);
-  app.get('/health/detailed', { config, schema }, async (_req, reply) => {
+}
+
+/**
+ * Operator views. Without a key they say only what a probe may know (up or not, which checks fail); with an
+ * admin key they add versions, failure details, providers and queue depths. /metrics (spend and tokens per
+ * model) needs the admin key here; the METRICS_PORT listener serves it keyless for Prometheus.
+ */
+export function registerOperatorRoutes(app: FastifyInstance, deps: AppDeps): void {
+  app.get('/', { config, schema }, async (request) => ({
+    service: 'switchboard', docs: '/docs', health: '/health',
+    endpoints: ['/v1/chat/completions', '/v1/embeddings', '/v1/models', '/v1/messages', '/v1/messages/count_tokens'],
+    ...(isAdmin(request) ? { version: deps.version, metrics: '/metrics' } : {}),
+  }));
+  app.get('/health/detailed', { config, schema }, async (request, reply) => {
     const checks = await componentChecks(deps);
     const ok = checks.every((c) => c.status === 'ok');
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'healthy' : 'unhealthy', version: deps.version, uptime_s: uptime(), checks });
+    const status = ok ? 'healthy' : 'unhealthy';
+    const body = isAdmin(request) ? { status, version: deps.version, uptime_s: uptime(), checks } : { status, checks: checks.map(terse) };
+    return reply.code(ok ? 200 : 503).send(body);
   });
-  app.get('/status', { config, schema }, async () => ({
-    service: 'switchboard', version: deps.version, started_at: STARTED.toISOString(), uptime_s: uptime(),
-    shutting_down: deps.lifecycle.shuttingDown, node: process.version,
-    providers: [...deps.providers.values()].map((p) => ({ name: p.name, type: p.kind, format: p.format })),
-    models: deps.catalogue.list().length, usage_queue: deps.usage.pending,
-  }));
-  app.get('/metrics', { config, schema }, async (_req, reply) => {
+  app.get('/status', { config, schema }, async (request) => {
+    const status = deps.lifecycle.shuttingDown ? 'shutting_down' : 'ok';
+    if (!isAdmin(request)) return { service: 'switchboard', status };
+    return {
+      service: 'switchboard', status, version: deps.version, started_at: STARTED.toISOString(), uptime_s: uptime(),
+      shutting_down: deps.lifecycle.shuttingDown, node: process.version,
+      providers: [...deps.providers.values()].map((p) => ({ name: p.name, type: p.kind, format: p.format })),
+      models: deps.catalogue.list().length, usage_queue: deps.usage.pending,
+    };
+  });
+  app.get('/metrics', { config, schema }, async (request: FastifyRequest, reply) => {
+    requireAdmin(request);
     return reply.header('content-type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 }
 
 interface Check { readonly name: string; readonly status: 'ok' | 'failing'; readonly detail?: string }
+
+function terse(check: Check): Check {
+  return { name: check.name, status: check.status };
+}
 
 async function componentChecks(deps: AppDeps): Promise<Check[]> {
   const storage: Check = await deps.storage.ping().then(

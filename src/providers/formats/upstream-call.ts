@@ -6,8 +6,8 @@ import { asRecord, type JsonObject } from './json-value.ts';
 import { jsonToolNameFor, openaiToAnthropicRequest } from './openai-to-anthropic-request.ts';
 import type { OpenAIChatRequest } from './openai-types.ts';
 import type { Operation } from '../provider-adapter.ts';
-import type { CallContext } from '../../routing/call-context.ts';
-import type { Target } from '../../routing/plan.ts';
+import type { CallContext } from '../../domain/call-context.ts';
+import type { Target } from '../../domain/plan.ts';
 
 /** How the answer must be treated on the way back. */
 export type Translation = 'none' | 'anthropic-to-openai' | 'openai-to-anthropic';

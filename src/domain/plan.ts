@@ -1,5 +1,5 @@
 import type { Pricing } from '../config/schema.ts';
-import type { WireFormat } from '../providers/provider-adapter.ts';
+import type { WireFormat } from './wire-format.ts';
 
 /** One place a request can be sent: a provider and the model id it knows. */
 export interface Target {

@@ -1,6 +1,6 @@
-import type { Principal } from '../auth/principal.ts';
-import type { WireFormat } from '../providers/provider-adapter.ts';
-import type { Endpoint } from '../domain/usage-record.ts';
+import type { Principal } from './principal.ts';
+import type { WireFormat } from './wire-format.ts';
+import type { Endpoint } from './usage-record.ts';
 
 /** Everything the executor needs to know about one inbound AI request; plain data, built by the HTTP layer. */
 export interface CallContext {

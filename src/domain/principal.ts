@@ -1,4 +1,4 @@
-import type { KeyRole } from '../storage/ports.ts';
+import type { KeyRole } from './api-key-record.ts';
 
 /** Who is calling: plain data attached to each request after authentication. */
 export interface Principal {

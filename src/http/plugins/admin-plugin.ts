@@ -1,0 +1,16 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app-deps.ts';
+import { authHook } from '../auth-hook.ts';
+import { registerJsonParser } from '../json-body-parser.ts';
+import { registerKeyRoutes } from '../routes/key-routes.ts';
+import { registerUsageRoutes } from '../routes/usage-routes.ts';
+
+/** The admin API (/api): admin keys only; JSON bodies, validated by zod in each route. */
+export function adminPlugin(deps: AppDeps) {
+  return async function admin(app: FastifyInstance): Promise<void> {
+    registerJsonParser(app, { keepRaw: false });
+    app.addHook('onRequest', authHook({ authenticator: deps.authenticator, lifecycle: deps.lifecycle, need: 'admin' }));
+    registerKeyRoutes(app, deps.keyAdmin, deps.authenticator);
+    registerUsageRoutes(app, deps.storage.usage, () => deps.usage.flush());
+  };
+}
