@@ -1,6 +1,7 @@
 // One lint setup for the whole repository; CI runs it through `npm test` (npm run check).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layeringRule } from './eslint/layering-rule.ts';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'coverage/**'] },
@@ -14,6 +15,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
     },
+  },
+  {
+    // The import boundaries of DESIGN.md §3 (eslint/layering-rule.ts); the rule itself skips tests.
+    files: ['src/**/*.ts'],
+    plugins: { switchboard: { rules: { layering: layeringRule } } },
+    rules: { 'switchboard/layering': 'error' },
   },
   {
     files: ['**/*.test.ts', 'test/**/*.ts'],
