@@ -51,7 +51,7 @@ describe('loadConfig defaults', () => {
     assert.equal(config.adminKey, undefined);
     assert.deepEqual(config.models, []);
     assert.deepEqual(config.pricing, {});
-    assert.deepEqual(config.usage, { flushIntervalMs: 1000, batchSize: 500, maxBuffered: 100_000 });
+    assert.deepEqual(config.usage, { flushIntervalMs: 1000, batchSize: 100, maxBuffered: 100_000 });
     assert.equal(config.routing.defaultMaxTokens, 4096);
     assert.deepEqual(config.routing.prefixes, {
       'gpt-': 'openai', 'o1': 'openai', 'o3': 'openai', 'o4': 'openai', 'chatgpt-': 'openai',

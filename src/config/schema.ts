@@ -108,7 +108,7 @@ export const configSchema = z.object({
   pricing: z.record(z.string().min(1), pricingSchema).default({}),
   usage: z.object({
     flushIntervalMs: z.number().int().positive().default(1000),
-    batchSize: z.number().int().positive().default(500),
+    batchSize: z.number().int().positive().default(100),
     /** Records kept in memory while the store is failing; beyond it the oldest are dropped and counted. */
     maxBuffered: z.number().int().positive().default(100_000),
   }).strict().prefault({}),

@@ -142,6 +142,27 @@ describe('UsageRecorder', () => {
     assert.equal(store.written.length, 250, 'the scheduled writes found nothing left to write twice');
   });
 
+  it('lets other work run between batches when the store writes synchronously', async () => {
+    // SQLite writes a whole batch inside one call; without a turn of the event loop between batches, a long
+    // backlog would hold every request until the last batch is written.
+    const events: string[] = [];
+    const store: UsageStore = {
+      insertMany: (batch) => { events.push(`batch:${batch.length}`); return Promise.resolve(); },
+      list: () => Promise.resolve([]),
+    };
+    const { usage } = recorder(store, { batchSize: 2 });
+    for (const r of records(6)) usage.record(r);
+    let ticks = 0;
+    const tick = (): void => { events.push('tick'); if (++ticks < 20) setImmediate(tick); };
+    setImmediate(tick);
+    await usage.flush();
+    const batches = events.map((e, i) => (e.startsWith('batch') ? i : -1)).filter((i) => i >= 0);
+    assert.equal(batches.length, 3, events.join(' '));
+    for (let b = 1; b < batches.length; b++) {
+      assert.ok(events.slice(batches[b - 1], batches[b]).includes('tick'), `no turn between batches: ${events.join(' ')}`);
+    }
+  });
+
   it('shares one write between concurrent flush() calls', async () => {
     const store = new FakeUsageStore();
     const { usage } = recorder(store);

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { UsageRecord } from '../domain/usage-record.ts';
 import type { UsageStore } from '../storage/ports.ts';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 
 /** The writer's own health figures; the metrics module implements them (usage never imports metrics). */
 export interface UsageWriterGauges {
@@ -83,6 +84,8 @@ export class UsageRecorder {
       // Records of this batch that were dropped while it was being written are no longer at the head.
       this.#pending.splice(0, batch.length - Math.min(batch.length, this.#dropped - droppedBefore));
       this.#o.gauges.queueDepth(this.#pending.length);
+      // A synchronous store (SQLite) blocks the event loop for the whole batch; between batches, requests run.
+      if (this.#pending.length > 0) await yieldToEventLoop();
     }
   }
 }
