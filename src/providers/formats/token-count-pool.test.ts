@@ -4,22 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { randomLetters } from '../../../test/support/random-letters.ts';
 import { isGatewayError } from '../../errors/gateway-error.ts';
 import { TokenCountPool, closeTokenCountPool, countInputTokens } from './token-count-pool.ts';
 import { countMessageTokens } from './token-counter.ts';
 
 const CRASHING_WORKER = new URL('./fixtures/crashing-token-count-worker.ts', import.meta.url);
-
-/** Deterministic random lowercase letters: no BPE cache hits, ~2.3 µs per character (Node 24, dev machine). */
-function randomLetters(chars: number, seed: number): string {
-  let state = seed >>> 0;
-  const out: string[] = [];
-  for (let i = 0; i < chars; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    out.push(String.fromCharCode(97 + ((state >>> 24) % 26)));
-  }
-  return out.join('');
-}
 
 function userText(text: string): Record<string, unknown> {
   return { model: 'gpt-4.1', messages: [{ role: 'user', content: text }] };

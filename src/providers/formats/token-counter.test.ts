@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
+import { randomLetters } from '../../../test/support/random-letters.ts';
 import { countMessageTokens, countTokens, countedTextLength } from './token-counter.ts';
 
 /** The library counting the whole text at once, without the chunking countTokens does. */
 const unchunked = (text: string): number =>
   (createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as { countTokens(t: string, o: object): number })
     .countTokens(text, { disallowedSpecial: new Set<string>() });
-
-function randomLetters(chars: number, seed: number): string {
-  let state = seed >>> 0;
-  const out: string[] = [];
-  for (let i = 0; i < chars; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    out.push(String.fromCharCode(97 + ((state >>> 24) % 26)));
-  }
-  return out.join('');
-}
 
 describe('countTokens', () => {
   it('counts o200k_base tokens', () => {
