@@ -5,8 +5,8 @@
  * the file itself (main.ts, app.ts). The table says which other areas an area may import; the same area and
  * Node's built-ins are always allowed. Three further rules hold everywhere in src/:
  *   - fastify and @fastify/* only in http/, app.ts and main.ts (the composition root);
- *   - concrete adapters (storage/sqlite, storage/memory, the HTTP and mock providers and their factory) are
- *     picked by main.ts alone; code inside their own folder may still import them;
+ *   - concrete adapters (storage/sqlite, storage/postgres, storage/memory, the HTTP and mock providers and their
+ *     factory) are picked by main.ts alone; code inside their own folder may still import them;
  *   - node:sqlite only inside storage/sqlite.
  * Tests (*.test.ts, test/) are exempt: they wire real adapters on purpose.
  */
@@ -21,15 +21,17 @@ const BASE = ['domain', 'errors', 'config'];
 export const ALLOWED_AREAS: Readonly<Record<string, readonly string[]>> = {
   domain: ['config'],
   errors: ['domain'],
-  config: ['errors', 'domain'],
-  storage: BASE,
+  // config/ reads and writes its versions through the storage port (never an adapter); storage knows no config.
+  config: ['errors', 'domain', 'storage'],
+  storage: ['domain', 'errors'],
   upstream: BASE,
   providers: ['upstream', ...BASE],
   usage: ['storage', ...BASE],
   observability: ['usage', 'storage', ...BASE],
   auth: ['storage', 'observability', ...BASE],
   routing: ['auth', 'providers', 'upstream', 'usage', 'observability', 'storage', ...BASE],
-  http: ['auth', 'routing', 'providers', 'upstream', 'usage', 'observability', 'storage', 'version.ts', ...BASE],
+  admin: ['auth', 'routing', 'usage', 'storage', ...BASE],
+  http: ['admin', 'auth', 'routing', 'providers', 'upstream', 'usage', 'observability', 'storage', 'version.ts', ...BASE],
   'app.ts': ['http', 'observability', ...BASE],
   'version.ts': [],
   // The composition root and the CLI (which asks main.ts for its adapters) may import anything.
@@ -40,6 +42,7 @@ export const ALLOWED_AREAS: Readonly<Record<string, readonly string[]>> = {
 /** Files and folders (relative to src/) that only main.ts picks; a prefix ending in '/' covers a folder. */
 export const CONCRETE_ADAPTERS: readonly string[] = [
   'storage/sqlite/',
+  'storage/postgres/',
   'storage/memory/',
   'providers/mock/',
   'providers/create-provider.ts',

@@ -1,28 +1,28 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { ConfigAdmin } from './admin/config-admin.ts';
 import { buildApp } from './app.ts';
 import { KeyAdmin } from './auth/key-admin.ts';
 import { KeyAuthenticator } from './auth/key-authenticator.ts';
-import { BUILT_IN_PRICES } from './usage/price-table.ts';
-import { PriceBook } from './usage/price-book.ts';
+import { buildConfig, fileInput } from './config/build-config.ts';
+import { EtcdLayerSource } from './config/etcd-layer-source.ts';
+import type { ConfigSources } from './config/load-config.ts';
 import type { Config } from './config/schema.ts';
+import { VersionedConfig } from './config/versioned-config.ts';
 import type { AppDeps } from './http/app-deps.ts';
 import { Lifecycle } from './http/lifecycle.ts';
 import { createLogger } from './observability/logger.ts';
-import { GatewayMetrics, knownNames } from './observability/metrics.ts';
+import { GatewayMetrics } from './observability/metrics.ts';
 import { startMetricsServer } from './observability/metrics-server.ts';
 import { createProvider } from './providers/create-provider.ts';
-import type { ProviderAdapter, WireFormat } from './providers/provider-adapter.ts';
-import { Executor } from './routing/executor.ts';
-import { TargetCaller } from './routing/target-call.ts';
-import { ByteBudget } from './upstream/byte-budget.ts';
 import { closeTokenCountPool, countInputTokens } from './providers/formats/token-count-pool.ts';
-import { UsageLedger } from './usage/usage-ledger.ts';
-import { ModelCatalogue } from './routing/model-catalogue.ts';
-import { ProviderModelLists } from './routing/provider-model-lists.ts';
+import { LiveRouting } from './routing/live-routing.ts';
 import type { Storage } from './storage/ports.ts';
+import { createPostgresStorage } from './storage/postgres/postgres-storage.ts';
 import { createSqliteStorage } from './storage/sqlite/sqlite-storage.ts';
+import { ByteBudget } from './upstream/byte-budget.ts';
+import { BUILT_IN_PRICES } from './usage/price-table.ts';
 import { UsageRecorder } from './usage/usage-recorder.ts';
 import { VERSION } from './version.ts';
 
@@ -34,48 +34,67 @@ export interface Gateway {
 }
 
 export interface ComposeOptions {
-  readonly config: Config;
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Defaults to SQLite under config.dataDir. */
+  /** This process's file (or a tree given directly) and environment. */
+  readonly sources: ConfigSources;
+  /** Defaults to the configured store: PostgreSQL with database.url, else SQLite under dataDir. */
   readonly storage?: Storage;
   readonly logger?: Logger;
 }
 
-/** The configured store: today the embedded SQLite file under config.dataDir. The CLI opens it through here too. */
+/** The configured store: PostgreSQL when database.url (DATABASE_URL) is set, else the embedded SQLite file. The CLI opens it through here too. */
 export function openStorage(config: Config): Storage {
+  const db = config.database;
+  if (db.url !== undefined) {
+    return createPostgresStorage({
+      connectionString: db.url, connectTimeoutMs: db.connectTimeoutMs, statementTimeoutMs: db.statementTimeoutMs, poolSize: db.poolSize,
+      ...(db.schema === undefined ? {} : { schema: db.schema }),
+    });
+  }
   return createSqliteStorage({ path: join(config.dataDir, 'switchboard.db') });
+}
+
+/** The versioned configuration over `storage`, following the file, the store's notifications and etcd. */
+export async function openVersionedConfig(sources: ConfigSources, initial: Config, storage: Storage, logger: Logger): Promise<VersionedConfig> {
+  const cacheDir = join(initial.dataDir, 'config');
+  const etcd = initial.etcd.endpoints.length === 0 ? undefined : new EtcdLayerSource({
+    endpoints: initial.etcd.endpoints, prefix: initial.etcd.prefix, connectTimeoutMs: initial.etcd.connectTimeoutMs,
+    cacheFile: join(cacheDir, 'etcd-last-known-good.json'), logger,
+  });
+  return VersionedConfig.open({
+    sources, store: storage.config, subscribe: (listener) => storage.subscribe(listener), logger, etcd,
+    cacheFile: join(cacheDir, 'last-known-good.json'), storeTimeoutMs: initial.database.statementTimeoutMs,
+  });
 }
 
 /** The composition root: config → adapters → app. The only place that picks concrete adapters. */
 export async function composeGateway(options: ComposeOptions): Promise<Gateway> {
-  const { config } = options;
-  const logger = options.logger ?? createLogger(config.logLevel);
-  const storage = options.storage ?? openStorage(config);
-  await storage.migrate();
-  // One budget for every upstream answer being read whole, whichever provider sent it.
-  const bufferBudget = new ByteBudget(config.server.maxBufferedResponseBytes);
-  const providers = new Map<string, ProviderAdapter>(config.providers.map((p) => [p.name, createProvider(p, options.env ?? process.env, bufferBudget)]));
-  const formats = new Map<string, WireFormat>([...providers].map(([name, p]) => [name, p.format]));
-  const catalogue = new ModelCatalogue(config, formats);
-  // Model ids are caller-chosen: only configured ones get their own metric series (see GatewayMetricsOptions).
-  const metrics = new GatewayMetrics({ knownModel: knownNames(catalogue.list().flatMap((m) => [m.id, m.model])), knownProvider: (name) => providers.has(name) });
+  const { sources } = options;
+  // The file and environment alone decide the process settings (ports, store, logging): they apply until restart.
+  const initial = buildConfig({ ...fileInput(sources.file), env: sources.env, source: sources.path ?? 'defaults and environment' });
+  const logger = options.logger ?? createLogger(initial.logLevel);
+  const storage = options.storage ?? openStorage(initial);
+  try {
+    await storage.migrate();
+  } catch (err) {
+    // A shared store that is down at start is survivable: the configuration comes from the last-known-good copy.
+    logger.error({ err: err instanceof Error ? err.message : String(err) }, 'cannot migrate the store; starting without it');
+  }
+  const versions = await openVersionedConfig(sources, initial, storage, logger);
+  const config = versions.current().config;
+  const metrics = new GatewayMetrics({ knownModel: (name) => routing.current.knownModel(name), knownProvider: (name) => routing.current.providers.has(name) });
   const usage = new UsageRecorder({ store: storage.usage, gauges: metrics, logger, ...config.usage });
-  const ledger = new UsageLedger(new PriceBook(BUILT_IN_PRICES, config.pricing), [metrics.observe, usage.record]);
-  const caller = new TargetCaller({
-    providers, ledger, defaultMaxTokens: config.routing.defaultMaxTokens,
-    maxResponseBytes: new Map(config.providers.map((p) => [p.name, p.maxResponseBytes])), bufferBudget,
-    // The parser counts decoded characters, never more than the bytes they came from: no event within the byte bound is refused.
-    maxEventChars: config.server.maxStreamEventBytes, countTokens: countInputTokens,
+  const routing: LiveRouting = new LiveRouting({
+    view: versions, createProvider: (p, budget) => createProvider(p, sources.env, budget), usageListeners: [metrics.observe, usage.record],
+    builtInPrices: BUILT_IN_PRICES, bufferBudget: new ByteBudget(config.server.maxBufferedResponseBytes), countTokens: countInputTokens, logger,
   });
-  const executor = new Executor({ catalogue, caller, ledger });
   const authenticator = new KeyAuthenticator({ store: storage.keys, adminKey: config.adminKey });
+  const unsubscribeKeys = storage.subscribe((change) => { if (change.kind === 'key') authenticator.forgetId(change.id); });
   const deps: AppDeps = {
-    config, logger, storage, authenticator, keyAdmin: new KeyAdmin(storage.keys), catalogue, executor, providers, usage, metrics,
-    modelLists: new ProviderModelLists(providers.values()),
-    version: VERSION, lifecycle: new Lifecycle(),
+    config, logger, storage, authenticator, keyAdmin: new KeyAdmin(storage.keys), routing, versions, configAdmin: new ConfigAdmin(versions),
+    usage, metrics, version: VERSION, lifecycle: new Lifecycle(),
   };
   const app = await buildApp(deps);
-  return { app, deps, close: () => shutdown(app, deps) };
+  return { app, deps, close: () => { unsubscribeKeys(); return shutdown(app, deps); } };
 }
 
 /** Creates and prints the bootstrap admin key on a first start without SWITCHBOARD_ADMIN_KEY. */
@@ -126,8 +145,8 @@ async function shutdown(app: FastifyInstance, deps: AppDeps): Promise<void> {
   await deps.lifecycle.idle(deps.config.server.shutdownGraceMs + 5000);
   await deps.usage.close();
   await deps.authenticator.close();
-  deps.modelLists.close();
+  await deps.versions.close();
+  await deps.routing.close();
   await closeTokenCountPool();
-  await Promise.all([...deps.providers.values()].map((p) => p.close()));
   await deps.storage.close();
 }

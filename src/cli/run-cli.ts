@@ -1,6 +1,6 @@
 import { KeyAdmin } from '../auth/key-admin.ts';
 import { ConfigError } from '../config/config-error.ts';
-import { loadConfig, validateConfigFile } from '../config/load-config.ts';
+import { loadConfig, readConfigSources, validateConfigFile, type ConfigSources } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 
@@ -41,6 +41,11 @@ export async function runCli(args: readonly string[], flags: Flags, io: CliIo, e
   }
 }
 
+function sourcesFrom(flags: Flags, env: Env): ConfigSources {
+  const file = typeof flags.config === 'string' ? flags.config : env.SWITCHBOARD_CONFIG || undefined;
+  return readConfigSources({ file, env });
+}
+
 function configFrom(flags: Flags, env: Env): Config {
   const file = typeof flags.config === 'string' ? flags.config : env.SWITCHBOARD_CONFIG || undefined;
   return loadConfig({ file, env });
@@ -49,13 +54,13 @@ function configFrom(flags: Flags, env: Env): Config {
 async function serveCommand(flags: Flags, io: CliIo, env: Env): Promise<number> {
   // Loaded here so that `config validate` and `keys` do not load the whole gateway.
   const { composeGateway, ensureBootstrapKey, serve } = await import('../main.ts');
-  const gateway = await composeGateway({ config: configFrom(flags, env), env });
+  const gateway = await composeGateway({ sources: sourcesFrom(flags, env) });
   await ensureBootstrapKey(gateway.deps, io.out);
   await serve(gateway);
   const { server } = gateway.deps.config;
   const address = gateway.app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : server.port;
-  io.out(`Switchboard ${gateway.deps.version} listening on http://${server.host}:${port} (metrics: ${server.metricsPort === 0 ? 'off' : server.metricsPort}); providers: ${[...gateway.deps.providers.keys()].join(', ')}`);
+  io.out(`Switchboard ${gateway.deps.version} listening on http://${server.host}:${port} (metrics: ${server.metricsPort === 0 ? 'off' : server.metricsPort}); providers: ${[...gateway.deps.routing.current.providers.keys()].join(', ')}`);
   return 0;
 }
 

@@ -6,7 +6,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 type Tree = Record<string, unknown>;
 
 /** env var → config path, and whether the value is a number. */
-const OVERRIDES: ReadonlyArray<readonly [string, readonly string[], 'number' | 'string']> = [
+const OVERRIDES: ReadonlyArray<readonly [string, readonly string[], 'number' | 'string' | 'list']> = [
   ['HTTP_PORT', ['server', 'port'], 'number'],
   ['METRICS_PORT', ['server', 'metricsPort'], 'number'],
   ['METRICS_HOST', ['server', 'metricsHost'], 'string'],
@@ -16,7 +16,16 @@ const OVERRIDES: ReadonlyArray<readonly [string, readonly string[], 'number' | '
   ['LOG_LEVEL', ['logLevel'], 'string'],
   ['SWITCHBOARD_DATA_DIR', ['dataDir'], 'string'],
   ['SWITCHBOARD_ADMIN_KEY', ['adminKey'], 'string'],
+  ['DATABASE_URL', ['database', 'url'], 'string'],
+  ['SWITCHBOARD_DATABASE_SCHEMA', ['database', 'schema'], 'string'],
+  ['SWITCHBOARD_ETCD_ENDPOINTS', ['etcd', 'endpoints'], 'list'],
+  ['SWITCHBOARD_ETCD_PREFIX', ['etcd', 'prefix'], 'string'],
 ];
+
+function parseValue(value: string, kind: 'number' | 'string' | 'list'): unknown {
+  if (kind === 'list') return value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  return kind === 'number' && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+}
 
 /** Applies the overrides to a raw (unvalidated) config tree; returns env var names by dotted path. */
 export function applyEnvOverrides(raw: Tree, env: Env): Map<string, string> {
@@ -24,7 +33,7 @@ export function applyEnvOverrides(raw: Tree, env: Env): Map<string, string> {
   for (const [name, path, kind] of OVERRIDES) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    setPath(raw, path, kind === 'number' && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value);
+    setPath(raw, path, parseValue(value, kind));
     applied.set(path.join('.'), name);
   }
   return applied;

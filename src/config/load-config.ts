@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError, type ConfigIssue } from './config-error.ts';
-import { deepFreeze } from './deep-freeze.ts';
-import { applyEnvOverrides, providersFromEnv, withDefaultMock } from './env-overrides.ts';
-import { configSchema, type Config } from './schema.ts';
+import { buildConfig, fileInput } from './build-config.ts';
+import { ConfigError } from './config-error.ts';
+import type { Tree } from './merge-patch.ts';
+import type { Config } from './schema.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -16,41 +16,35 @@ export interface LoadOptions {
   readonly env?: Env;
 }
 
-/** Reads, merges (file < environment), validates and freezes the configuration. Throws ConfigError. */
+/** Where a process's configuration starts: its file (or a tree given directly) and its environment. */
+export interface ConfigSources {
+  readonly file: Tree;
+  /** The file it was read from, watched for edits; undefined for a tree given directly. */
+  readonly path: string | undefined;
+  readonly env: Env;
+}
+
+export function readConfigSources(options: LoadOptions = {}): ConfigSources {
+  const file = options.file === undefined ? structuredClone(options.raw ?? {}) : readConfigFile(options.file);
+  return { file, path: options.file, env: options.env ?? process.env };
+}
+
+/** Reads, merges (file < environment), validates and freezes the configuration of a file alone. Throws ConfigError. */
 export function loadConfig(options: LoadOptions = {}): Config {
-  const env = options.env ?? process.env;
-  const raw = options.file === undefined ? structuredClone(options.raw ?? {}) : readConfigFile(options.file);
-  const fromEnv = applyEnvOverrides(raw, env);
-  // A "providers" that is not a list is left as it is, so validation reports it instead of it being replaced.
-  if (raw.providers === undefined || raw.providers === null || Array.isArray(raw.providers)) {
-    const providers = Array.isArray(raw.providers) ? raw.providers as unknown[] : [];
-    const named = new Set(providers.map((p) => (p !== null && typeof p === 'object' ? String((p as Record<string, unknown>).name) : '')));
-    raw.providers = withDefaultMock([...providers, ...providersFromEnv(env, named)]);
-  }
-  return validate(raw, options.file ?? 'defaults and environment', fromEnv);
+  const sources = readConfigSources(options);
+  return buildConfig({ ...fileInput(sources.file), env: sources.env, source: options.file ?? 'defaults and environment' });
 }
 
-/** Parses and validates a file only, without environment or auto-configured providers. */
+/**
+ * Parses and validates a file alone: without the process's environment, the providers it would add, or the secrets
+ * it references (those are checked where they live, at start-up and at every change).
+ */
 export function validateConfigFile(file: string): Config {
-  const raw = readConfigFile(file);
-  if (raw.providers === undefined || Array.isArray(raw.providers)) raw.providers = withDefaultMock((raw.providers ?? []) as unknown[]);
-  return validate(raw, file, new Map());
+  return buildConfig({ ...fileInput(readConfigFile(file)), env: {}, source: file, checkSecrets: false });
 }
 
-function validate(raw: Record<string, unknown>, source: string, fromEnv: ReadonlyMap<string, string>): Config {
-  const result = configSchema.safeParse(raw);
-  if (!result.success) {
-    const issues: ConfigIssue[] = result.error.issues.map((issue) => {
-      const path = issue.path.join('.');
-      const envName = fromEnv.get(path);
-      return { path, message: envName === undefined ? issue.message : `${issue.message} (from ${envName})` };
-    });
-    throw new ConfigError(source, issues);
-  }
-  return deepFreeze(result.data);
-}
-
-function readConfigFile(file: string): Record<string, unknown> {
+/** The file's settings as a tree; ConfigError when it cannot be read or parsed, or is not a mapping. */
+export function readConfigFile(file: string): Tree {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -67,5 +61,5 @@ function readConfigFile(file: string): Record<string, unknown> {
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError(file, [{ path: '', message: 'the top level must be a mapping of settings' }]);
   }
-  return parsed as Record<string, unknown>;
+  return parsed as Tree;
 }

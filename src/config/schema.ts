@@ -3,6 +3,9 @@
  * (see load-config.ts) and handed to the rest of the program as plain data.
  */
 import { z } from 'zod';
+import { checkReferences } from './check-references.ts';
+import { secretRefSchema } from './secret-ref.ts';
+import { sectionSchemas } from './section-schemas.ts';
 
 const port = z.number().int().min(0).max(65535);
 const providerName = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" or "-"');
@@ -25,8 +28,8 @@ export const providerSchema = z.object({
   type: z.enum(['openai', 'anthropic', 'azure-openai', 'openai-compatible', 'mock']),
   /** Base URL: ".../v1" for OpenAI-style APIs, the host root for Anthropic, the resource endpoint for Azure. */
   baseUrl: z.url().optional(),
-  /** The credential itself. Prefer apiKeyEnv so the secret stays out of the file. */
-  apiKey: z.string().min(1).optional(),
+  /** The credential, by reference: env:NAME or file:/path (never the key itself). */
+  apiKey: secretRefSchema.optional(),
   /** Name of the environment variable that holds the credential. */
   apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
   /** Azure: the api-version query parameter. */
@@ -35,7 +38,7 @@ export const providerSchema = z.object({
   deployments: z.record(z.string(), z.string().min(1)).default({}),
   /** Models this provider serves, listed by GET /v1/models and resolvable by bare name. */
   models: z.array(z.string().min(1)).default([]),
-  /** Extra headers sent on every upstream request (e.g. OpenRouter's HTTP-Referer). */
+  /** Extra headers sent on every upstream request (e.g. OpenRouter's HTTP-Referer); credentials by reference. */
   headers: z.record(z.string(), z.string()).default({}),
   /** Milliseconds to wait for the upstream's response headers. */
   timeoutMs: z.number().int().positive().default(60_000),
@@ -106,6 +109,31 @@ export const configSchema = z.object({
   }).strict().prefault({}),
   /** USD prices per upstream model id (exact, else longest listed prefix); merged over the built-in table. */
   pricing: z.record(z.string().min(1), pricingSchema).default({}),
+  ...sectionSchemas,
+  /** The shared store for several replicas; unset: the embedded SQLite file under dataDir. */
+  database: z.object({
+    /** postgres://… (DATABASE_URL). */
+    url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+    /** PostgreSQL schema for Switchboard's tables; default "public". */
+    schema: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional(),
+    /** Bounded waits: a store that does not answer in time is treated as down. */
+    connectTimeoutMs: z.number().int().positive().default(2000),
+    statementTimeoutMs: z.number().int().positive().default(5000),
+    poolSize: z.number().int().positive().default(10),
+  }).strict().prefault({}),
+  /** etcd as a further configuration source (SWITCHBOARD_ETCD_ENDPOINTS). */
+  etcd: z.object({
+    endpoints: z.array(z.url()).default([]),
+    prefix: z.string().min(1).default('/switchboard/config/'),
+    connectTimeoutMs: z.number().int().positive().default(3000),
+  }).strict().prefault({}),
+  /** How this process follows configuration changes made elsewhere. */
+  configSync: z.object({
+    /** Apply edits of the configuration file while running. */
+    watchFile: z.boolean().default(true),
+    /** How often the store's newest version is checked, as a backstop for a lost change notification. */
+    pollIntervalMs: z.number().int().min(100).default(1000),
+  }).strict().prefault({}),
   usage: z.object({
     flushIntervalMs: z.number().int().positive().default(1000),
     batchSize: z.number().int().positive().default(100),
@@ -135,6 +163,7 @@ export const configSchema = z.object({
       ctx.addIssue({ code: 'custom', path: ['models', i, 'provider'], message: `unknown provider "${m.provider}"` });
     }
   });
+  for (const issue of checkReferences(config)) ctx.addIssue({ code: 'custom', ...issue });
 });
 
 export type Config = z.infer<typeof configSchema>;

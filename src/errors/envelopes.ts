@@ -48,5 +48,6 @@ export function errorBody(err: GatewayError, dialect: ErrorDialect, requestId: s
   if (err.param !== undefined) error.param = err.param;
   if (err.retryAfter !== undefined) error.retry_after = err.retryAfter;
   if (upstream?.code !== undefined) error.upstream_code = upstream.code;
+  if (err.issues !== undefined) error.issues = err.issues;
   return { error };
 }

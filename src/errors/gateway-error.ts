@@ -25,7 +25,15 @@ export interface GatewayErrorOptions {
   upstream?: UpstreamErrorDetail;
   /** Response headers that go out with the error (e.g. the provider's x-ratelimit-*). */
   headers?: Readonly<Record<string, string>>;
+  /** Every problem found, each with its field, when there are several (a refused configuration change). */
+  issues?: readonly ErrorIssue[];
   cause?: unknown;
+}
+
+/** One problem of a request that has several; `path` is the field in dotted form. */
+export interface ErrorIssue {
+  readonly path: string;
+  readonly message: string;
 }
 
 /** The one error type the gateway throws on purpose; everything else is SB_INTERNAL. */
@@ -37,6 +45,7 @@ export class GatewayError extends Error {
   readonly retryAfter: number | undefined;
   readonly upstream: UpstreamErrorDetail | undefined;
   readonly headers: Readonly<Record<string, string>> | undefined;
+  readonly issues: readonly ErrorIssue[] | undefined;
 
   constructor(code: ErrorCode, options: GatewayErrorOptions = {}) {
     const spec = CATALOGUE[code];
@@ -49,6 +58,7 @@ export class GatewayError extends Error {
     this.retryAfter = options.retryAfter;
     this.upstream = options.upstream;
     this.headers = options.headers;
+    this.issues = options.issues;
   }
 }
 

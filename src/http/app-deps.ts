@@ -2,27 +2,29 @@ import type { Logger } from 'pino';
 import type { KeyAdmin } from '../auth/key-admin.ts';
 import type { KeyAuthenticator } from '../auth/key-authenticator.ts';
 import type { Config } from '../config/schema.ts';
+import type { ConfigAdmin } from '../admin/config-admin.ts';
+import type { VersionedConfig } from '../config/versioned-config.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import type { ProviderAdapter } from '../providers/provider-adapter.ts';
-import type { Executor } from '../routing/executor.ts';
-import type { ModelCatalogue } from '../routing/model-catalogue.ts';
-import type { ProviderModelLists } from '../routing/provider-model-lists.ts';
+import type { LiveRouting } from '../routing/live-routing.ts';
 import type { Storage } from '../storage/ports.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { UsageRecorder } from '../usage/usage-recorder.ts';
 
 /** Everything buildApp needs, wired by main.ts (or by a test). */
 export interface AppDeps {
+  /**
+   * The configuration at start: read here only for process settings (server, usage writer, store), which take
+   * effect at the next start. Everything else is read per request from `routing.current` (or `versions`).
+   */
   readonly config: Config;
   readonly logger: Logger;
   readonly storage: Storage;
   readonly authenticator: KeyAuthenticator;
   readonly keyAdmin: KeyAdmin;
-  readonly catalogue: ModelCatalogue;
-  /** The providers' own model lists, cached, for GET /v1/models. */
-  readonly modelLists: ProviderModelLists;
-  readonly executor: Executor;
-  readonly providers: ReadonlyMap<string, ProviderAdapter>;
+  /** The routing objects (providers, catalogue, executor, model lists) of the current configuration version. */
+  readonly routing: LiveRouting;
+  readonly versions: VersionedConfig;
+  readonly configAdmin: ConfigAdmin;
   readonly usage: UsageRecorder;
   readonly metrics: GatewayMetrics;
   readonly version: string;

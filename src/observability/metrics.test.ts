@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import { makeUsageRecord } from '../../test/support/usage-record-factory.ts';
-import { loadConfig } from '../config/load-config.ts';
+import { readConfigSources } from '../config/load-config.ts';
+import { testDataDir } from '../../test/support/test-data-dir.ts';
 import type { UsageRecord } from '../domain/usage-record.ts';
 import { composeGateway } from '../main.ts';
 import { createMemoryStorage } from '../storage/memory/memory-storage.ts';
@@ -96,12 +97,12 @@ describe('GatewayMetrics label cardinality', () => {
 describe('composeGateway metrics', () => {
   it('labels configured names (catalogue names, upstream ids, provider models) and folds the rest', async () => {
     const env = { SWITCHBOARD_ADMIN_KEY: 'sb-test-admin-key-0123456789', LOG_LEVEL: 'silent' };
-    const config = loadConfig({ env, raw: {
-      server: { metricsPort: 0 },
+    const sources = readConfigSources({ env, raw: {
+      server: { metricsPort: 0 }, dataDir: testDataDir(),
       providers: [{ name: 'mock', type: 'mock', models: ['mock', 'mock-large'] }],
       models: [{ name: 'fast', provider: 'mock', model: 'mock-fast-upstream' }],
     } });
-    const gateway = await composeGateway({ config, env, storage: createMemoryStorage(), logger: pino({ level: 'silent' }) });
+    const gateway = await composeGateway({ sources, storage: createMemoryStorage(), logger: pino({ level: 'silent' }) });
     try {
       const send = async (model: string): Promise<void> => {
         const res = await gateway.app.inject({

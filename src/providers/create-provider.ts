@@ -1,4 +1,5 @@
 import type { ProviderConfig } from '../config/schema.ts';
+import { isSecretRef, resolveSecret } from '../config/secret-ref.ts';
 import type { ByteBudget } from '../upstream/byte-budget.ts';
 import { HttpProvider, joinPath } from './http-provider.ts';
 import { createMockAdapter } from './mock/mock-adapter.ts';
@@ -15,12 +16,13 @@ export const ANTHROPIC_VERSION = '2023-06-01';
 const DEFAULT_AZURE_API_VERSION = '2024-10-21';
 
 /**
- * Builds the adapter for one configured provider. Credentials come from apiKey or the apiKeyEnv variable.
+ * Builds the adapter for one configured provider. Credentials come from apiKey (a secret reference) or apiKeyEnv.
  * Azure OpenAI gets no model list: its deployments are the operator's, named in config. `budget` is the
  * process-wide bound on buffered answers, shared by every provider; without it each provider bounds only its own.
  */
 export function createProvider(config: ProviderConfig, env: Env = process.env, budget?: ByteBudget): ProviderAdapter {
-  const apiKey = config.apiKey ?? (config.apiKeyEnv === undefined ? undefined : env[config.apiKeyEnv]);
+  const apiKey = config.apiKey !== undefined ? resolveSecret(config.apiKey, env) : (config.apiKeyEnv === undefined ? undefined : env[config.apiKeyEnv]);
+  const headers = resolveHeaders(config.headers, env);
   const common = {
     name: config.name, timeoutMs: config.timeoutMs, idleTimeoutMs: config.idleTimeoutMs, connections: config.connections,
     maxResponseBytes: config.maxResponseBytes,
@@ -34,7 +36,7 @@ export function createProvider(config: ProviderConfig, env: Env = process.env, b
         ...common, kind: 'anthropic', format: 'anthropic', baseUrl, operations: ANTHROPIC_OPS,
         pathFor: fixedPaths(baseUrl, ANTHROPIC_PATHS),
         modelList: { path: joinPath(baseUrl, '/v1/models?limit=1000'), paging: 'after-id' },
-        headers: { ...config.headers, 'anthropic-version': ANTHROPIC_VERSION, ...(apiKey ? { 'x-api-key': apiKey } : {}) },
+        headers: { ...headers, 'anthropic-version': ANTHROPIC_VERSION, ...(apiKey ? { 'x-api-key': apiKey } : {}) },
       }, budget);
     }
     case 'azure-openai': {
@@ -43,7 +45,7 @@ export function createProvider(config: ProviderConfig, env: Env = process.env, b
       return new HttpProvider({
         ...common, kind: 'azure-openai', format: 'openai', baseUrl, operations: OPENAI_OPS,
         pathFor: (op, model) => joinPath(baseUrl, `/openai/deployments/${encodeURIComponent(config.deployments[model] ?? model)}${OPENAI_PATHS[op] ?? ''}?api-version=${version}`),
-        headers: { ...config.headers, ...(apiKey ? { 'api-key': apiKey } : {}) },
+        headers: { ...headers, ...(apiKey ? { 'api-key': apiKey } : {}) },
       }, budget);
     }
     default: {
@@ -52,10 +54,17 @@ export function createProvider(config: ProviderConfig, env: Env = process.env, b
         ...common, kind: config.type, format: 'openai', baseUrl, operations: OPENAI_OPS,
         pathFor: fixedPaths(baseUrl, OPENAI_PATHS),
         modelList: { path: joinPath(baseUrl, '/models'), paging: 'none' },
-        headers: { ...config.headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+        headers: { ...headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
       }, budget);
     }
   }
+}
+
+/** Header values written as env:NAME or file:/path are read now; the version validated that they can be. */
+function resolveHeaders(headers: Readonly<Record<string, string>>, env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[name] = isSecretRef(value) ? resolveSecret(value, env) ?? '' : value;
+  return out;
 }
 
 /** Paths that do not depend on the model are joined once, not per request. */

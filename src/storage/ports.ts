@@ -47,9 +47,76 @@ export interface UsageStore {
   list(query: UsageQuery): Promise<UsageRecord[]>;
 }
 
+/** A JSON object as the config store keeps it: the store never looks inside. */
+export type JsonObject = { readonly [key: string]: unknown };
+
+/** What the version list shows of a configuration version. */
+export interface ConfigVersionSummary {
+  /** 1, 2, 3 … in the order they were made; never reused. */
+  readonly version: number;
+  /** Who made it: a key id, or "file", "etcd", "import", "bootstrap". */
+  readonly author: string;
+  /** ISO-8601. */
+  readonly createdAt: string;
+  /** One line: what kind of change it was ("admin write", "file edit", "rollback to 3"…). */
+  readonly summary: string;
+}
+
+/** A stored configuration version. Its content never holds a secret in clear (config/ writes references). */
+export interface ConfigVersionRecord extends ConfigVersionSummary {
+  readonly content: JsonObject;
+  /** Before/after entries as config/ computes them, kept as given. */
+  readonly diff: readonly JsonObject[];
+}
+
+export type NewConfigVersion = Omit<ConfigVersionRecord, 'version'>;
+
+/** Thrown by ConfigStore.append when another writer got there first; re-read the head and apply the change again. */
+export class ConfigVersionConflict extends Error {
+  readonly head: number;
+  constructor(expected: number, head: number) {
+    super(`configuration version ${expected} is no longer the newest (the newest is ${head})`);
+    this.name = 'ConfigVersionConflict';
+    this.head = head;
+  }
+}
+
+export interface ConfigVersionQuery {
+  /** At most this many, newest first; default 50. */
+  readonly limit?: number;
+  /** Only versions older than this one (paging). */
+  readonly before?: number;
+}
+
+/** The numbered history of the shared configuration, appended to with optimistic concurrency. */
+export interface ConfigStore {
+  /** The newest version's number; 0 while none was written. Cheap: replicas poll it. */
+  latestVersion(): Promise<number>;
+  get(version: number): Promise<ConfigVersionRecord | undefined>;
+  list(query: ConfigVersionQuery): Promise<ConfigVersionSummary[]>;
+  /**
+   * Writes `entry` as version expectedLatest + 1, or throws ConfigVersionConflict (writing nothing) when the newest
+   * version is no longer expectedLatest; two writers never get the same number.
+   */
+  append(entry: NewConfigVersion, expectedLatest: number): Promise<ConfigVersionRecord>;
+}
+
+/** A change another holder of the same store may have to act on (a revoked key, a new configuration version). */
+export type StorageChange =
+  | { readonly kind: 'config'; readonly version: number }
+  | { readonly kind: 'key'; readonly id: string };
+
 export interface Storage {
   readonly keys: KeyStore;
   readonly usage: UsageStore;
+  readonly config: ConfigStore;
+  /**
+   * Calls the listener for every key revocation and configuration version written through this store by any
+   * process sharing it, this one included, as soon as the store can tell (PostgreSQL: LISTEN/NOTIFY; the
+   * embedded stores: this process's own writes only, other processes are found by polling). Best effort: a
+   * listener must still poll as a backstop. Returns the unsubscribe function.
+   */
+  subscribe(listener: (change: StorageChange) => void): () => void;
   /** Applies schema migrations; idempotent. */
   migrate(): Promise<void>;
   /** Cheap liveness probe for /health/detailed. */

@@ -54,10 +54,13 @@ async function closedPort(): Promise<number> {
   return address.port;
 }
 
+/** The credential the providers are built with, by reference as configuration writes it. */
+const CONTRACT_ENV = { CONTRACT_KEY: 'sk-contract' };
+
 /** An HTTP provider from a config entry (defaults filled as the loader would), against a replay server. */
 async function httpSubject(routes: readonly ReplayRoute[], config: (url: string) => Record<string, unknown>, requests: Requests, errorStatus: number, models: readonly string[] | undefined): Promise<AdapterSubject> {
   const upstream = await startReplayServer(routes);
-  const adapter = createProvider(providerSchema.parse({ apiKey: 'sk-contract', ...config(upstream.url) }));
+  const adapter = createProvider(providerSchema.parse({ apiKey: 'env:CONTRACT_KEY', ...config(upstream.url) }), CONTRACT_ENV);
   return {
     adapter, requests, errorStatus, models,
     close: async () => {
@@ -68,7 +71,7 @@ async function httpSubject(routes: readonly ReplayRoute[], config: (url: string)
 }
 
 async function unreachable(config: (url: string) => Record<string, unknown>): Promise<ReturnType<typeof createProvider>> {
-  return createProvider(providerSchema.parse({ apiKey: 'sk-contract', ...config(`http://127.0.0.1:${await closedPort()}`) }));
+  return createProvider(providerSchema.parse({ apiKey: 'env:CONTRACT_KEY', ...config(`http://127.0.0.1:${await closedPort()}`) }), CONTRACT_ENV);
 }
 
 const openaiConfig = (url: string) => ({ name: 'openai', type: 'openai', baseUrl: `${url}/v1` });

@@ -13,11 +13,15 @@ export function runStorageLifecycleContract(name: string, make: MakeStorage): vo
     it('migrates again without error and without losing data', async () => {
       const key = makeApiKeyRecord();
       const record = makeUsageRecord();
+      const version = { author: 'bootstrap', createdAt: '2025-01-01T00:00:00.000Z', summary: 'first start', content: { a: [1] }, diff: [] };
       await storage().keys.insert(key);
       await storage().usage.insertMany([record]);
+      await storage().config.append(version, 0);
       await storage().migrate();
       assert.deepEqual(await storage().keys.list(), [key]);
       assert.deepEqual(await storage().usage.list({}), [record]);
+      assert.equal(await storage().config.latestVersion(), 1);
+      assert.deepEqual(await storage().config.get(1), { ...version, version: 1 });
     });
 
     it('answers ping while open', async () => {
@@ -35,6 +39,7 @@ export function runStorageLifecycleContract(name: string, make: MakeStorage): vo
       await assert.rejects(storage().keys.count());
       await assert.rejects(storage().keys.touch([{ id: 'any', at: '2025-01-01T00:00:00.000Z' }]));
       await assert.rejects(storage().usage.list({}));
+      await assert.rejects(storage().config.latestVersion());
     });
   });
 }

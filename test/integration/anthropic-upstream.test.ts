@@ -134,7 +134,8 @@ describe('Azure OpenAI upstream (recorded traffic)', () => {
   it('calls the deployment URL with api-version and the api-key header', async () => {
     const upstream = await startReplayServer([{ method: 'POST', path: /^\/openai\/deployments\/[^/]+\/chat\/completions/, fixture: 'azure/chat-basic.json' }]);
     const gw = await startGateway({
-      config: { providers: [{ name: 'azure', type: 'azure-openai', baseUrl: upstream.url, apiKey: 'azure-secret', apiVersion: '2024-10-21', deployments: { 'gpt-4o': 'prod-gpt4o' } }] },
+      config: { providers: [{ name: 'azure', type: 'azure-openai', baseUrl: upstream.url, apiKey: 'env:AZURE_SECRET', apiVersion: '2024-10-21', deployments: { 'gpt-4o': 'prod-gpt4o' } }] },
+      env: { AZURE_SECRET: 'azure-secret' },
     });
     try {
       const oai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: ADMIN_KEY, maxRetries: 0 });

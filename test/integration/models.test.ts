@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { startReplayServer, type ReplayServer } from '../support/replay-server.ts';
-import { ADMIN_KEY, startGateway, type TestGateway } from '../support/start-gateway.ts';
+import { ADMIN_KEY, startGateway, type TestGateway, TEST_SECRETS } from '../support/start-gateway.ts';
 
-const OPENAI_KEY = 'sk-provider-secret-1234567890';
-const ANTHROPIC_KEY = 'sk-ant-provider-secret-123';
+const OPENAI_KEY = TEST_SECRETS.OPENAI_PROVIDER_KEY;
+const ANTHROPIC_KEY = TEST_SECRETS.ANTHROPIC_PROVIDER_KEY;
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
 
 async function get(gw: TestGateway, path: string, headers: Record<string, string> = admin): Promise<{ status: number; body: any }> {
@@ -32,8 +32,8 @@ describe('GET /v1/models with providers that list their models', () => {
     gw = await startGateway({
       config: {
         providers: [
-          { name: 'openai', type: 'openai', baseUrl: `${openai.url}/v1`, apiKey: OPENAI_KEY },
-          { name: 'anthropic', type: 'anthropic', baseUrl: anthropic.url, apiKey: ANTHROPIC_KEY },
+          { name: 'openai', type: 'openai', baseUrl: `${openai.url}/v1`, apiKey: 'env:OPENAI_PROVIDER_KEY' },
+          { name: 'anthropic', type: 'anthropic', baseUrl: anthropic.url, apiKey: 'env:ANTHROPIC_PROVIDER_KEY' },
           { name: 'mock', type: 'mock', models: ['mock', 'mock-large'] },
         ],
         models: [{ name: 'fast', provider: 'openai', model: 'gpt-4o-mini' }],
@@ -138,7 +138,7 @@ describe('GET /v1/models when a provider\'s list fails', () => {
 
   it('answers with the rest within the bounded first wait when the list endpoint hangs, and shuts down promptly', async () => {
     const upstream = await startReplayServer([{ method: 'GET', path: '/v1/models', behaviour: 'hang' }]);
-    const gw = await startGateway({ config: { providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: OPENAI_KEY }], models: CATALOGUE } });
+    const gw = await startGateway({ config: { providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: 'env:OPENAI_PROVIDER_KEY' }], models: CATALOGUE } });
     try {
       const started = performance.now();
       const res = await get(gw, '/v1/models');
@@ -162,7 +162,7 @@ describe('GET /v1/models when a provider\'s list fails', () => {
     const upstream = await startReplayServer([
       { method: 'GET', path: '/v1/models', fixture: 'openai/error-500.json' },
     ]);
-    const gw = await startGateway({ config: { providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: OPENAI_KEY }], models: CATALOGUE } });
+    const gw = await startGateway({ config: { providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: 'env:OPENAI_PROVIDER_KEY' }], models: CATALOGUE } });
     try {
       const started = performance.now();
       const res = await get(gw, '/v1/models');

@@ -7,10 +7,10 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { FIXTURES_DIR, startReplayServer, type ReplayServer } from '../support/replay-server.ts';
-import { ADMIN_KEY, startGateway, type TestGateway } from '../support/start-gateway.ts';
+import { ADMIN_KEY, startGateway, type TestGateway, TEST_SECRETS } from '../support/start-gateway.ts';
 import { usageFor } from '../support/usage-for.ts';
 
-const PROVIDER_KEY = 'sk-provider-secret-1234567890';
+const PROVIDER_KEY = TEST_SECRETS.OPENAI_PROVIDER_KEY;
 const fixtureBody = (name: string): unknown => (JSON.parse(readFileSync(join(FIXTURES_DIR, name), 'utf8')) as { body: unknown }).body;
 const chat = (b: Record<string, unknown>): boolean => b.stream !== true;
 const streamed = (b: Record<string, unknown>): boolean => b.stream === true;
@@ -37,7 +37,7 @@ describe('OpenAI-format upstream (recorded traffic)', () => {
       { method: 'POST', path: '/v1/chat/completions', when: (b) => streamed(b) && b.tools !== undefined, fixture: 'openai/chat-stream-tools-parallel.sse' },
       { method: 'POST', path: '/v1/embeddings', fixture: 'openai/embeddings.json' },    ]);
     gw = await startGateway({
-      config: { providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: PROVIDER_KEY, timeoutMs: 400 }] },
+      config: { providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: 'env:OPENAI_PROVIDER_KEY', timeoutMs: 400 }] },
     });
     oai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: ADMIN_KEY, maxRetries: 0 });
     ant = new Anthropic({ baseURL: gw.url, apiKey: ADMIN_KEY, maxRetries: 0 });
@@ -166,7 +166,7 @@ describe('OpenAI-format upstream (recorded traffic)', () => {
 describe('request deadline', () => {
   it('answers 504 SB_UPSTREAM_TIMEOUT when server.requestTimeoutMs passes before the provider answers', async () => {
     const upstream = await startReplayServer([{ method: 'POST', path: '/v1/chat/completions', behaviour: 'hang' }]);
-    const gw = await startGateway({ config: { server: { host: '127.0.0.1', port: 0, metricsPort: 0, requestTimeoutMs: 300 }, providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: PROVIDER_KEY }] } });
+    const gw = await startGateway({ config: { server: { host: '127.0.0.1', port: 0, metricsPort: 0, requestTimeoutMs: 300 }, providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: 'env:OPENAI_PROVIDER_KEY' }] } });
     try {
       for (const stream of [false, true]) {
         const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'x' }] }) });
@@ -186,7 +186,7 @@ describe('request deadline', () => {
 
 describe('dead upstream', () => {
   it('answers SB_UPSTREAM_UNREACHABLE when nothing listens', async () => {
-    const gw = await startGateway({ config: { providers: [{ name: 'openai', type: 'openai', baseUrl: 'http://127.0.0.1:9/v1', apiKey: PROVIDER_KEY }] } });
+    const gw = await startGateway({ config: { providers: [{ name: 'openai', type: 'openai', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'env:OPENAI_PROVIDER_KEY' }] } });
     try {
       const oai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: ADMIN_KEY, maxRetries: 0 });
       await assert.rejects(oai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }),
@@ -231,7 +231,7 @@ describe('an OpenAI-compatible vendor row (e.g. Groq) with a catalogue alias', (
 describe('an upstream that stalls mid-stream', () => {
   it('ends the stream with an SB_UPSTREAM_TIMEOUT error event after providers[].idleTimeoutMs', async () => {
     const upstream = await startReplayServer([{ method: 'POST', path: '/v1/chat/completions', fixture: 'openai/chat-stream.sse', chunkDelayMs: 2000 }]);
-    const gw = await startGateway({ config: { providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: PROVIDER_KEY, idleTimeoutMs: 300 }] } });
+    const gw = await startGateway({ config: { providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: 'env:OPENAI_PROVIDER_KEY', idleTimeoutMs: 300 }] } });
     try {
       const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'x' }] }) });
       assert.equal(res.status, 200);

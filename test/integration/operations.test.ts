@@ -32,7 +32,7 @@ describe('operations endpoints', () => {
     }
     const detailed = await get('/health/detailed');
     assert.equal(detailed.status, 200);
-    assert.deepEqual(detailed.body.checks.map((c: { name: string }) => c.name).sort(), ['providers', 'storage', 'usage_writer']);
+    assert.deepEqual(detailed.body.checks.map((c: { name: string }) => c.name).sort(), ['configuration', 'providers', 'storage', 'usage_writer']);
   });
 
   it('readiness turns 503 while shutting down', async () => {
@@ -46,13 +46,15 @@ describe('operations endpoints', () => {
     }
   });
 
-  it('a failing store shows in /health/detailed', async () => {
+  it('a failing store shows as degraded in /health/detailed, and the replica stays ready', async () => {
     const ping = gw.storage.ping;
     gw.storage.ping = async () => { throw new Error('disk gone'); };
     try {
       const res = await get('/health/detailed');
-      assert.equal(res.status, 503);
-      assert.equal(res.body.checks.find((c: { name: string }) => c.name === 'storage').status, 'failing');
+      assert.equal(res.status, 200);
+      assert.equal(res.body.status, 'degraded');
+      assert.equal(res.body.checks.find((c: { name: string }) => c.name === 'storage').status, 'degraded');
+      assert.equal((await get('/ready')).status, 200);
     } finally {
       gw.storage.ping = ping;
     }
@@ -84,9 +86,9 @@ describe('operations endpoints', () => {
     gw.storage.ping = async () => { throw new Error('SQLITE_CANTOPEN: /var/lib/secret/path/switchboard.db'); };
     try {
       const detailed = await get('/health/detailed');
-      assert.equal(detailed.status, 503);
+      assert.equal(detailed.body.status, 'degraded');
       assert.doesNotMatch(detailed.text, /SQLITE|secret|version/);
-      assert.deepEqual(detailed.body.checks.find((c: { name: string }) => c.name === 'storage'), { name: 'storage', status: 'failing' });
+      assert.deepEqual(detailed.body.checks.find((c: { name: string }) => c.name === 'storage'), { name: 'storage', status: 'degraded' });
       assert.doesNotMatch((await get('/ready')).text, /SQLITE/);
       const full = await get('/health/detailed', ADMIN_KEY);
       assert.match(full.body.checks.find((c: { name: string }) => c.name === 'storage').detail, /SQLITE_CANTOPEN/);

@@ -11,7 +11,6 @@ import { usageFor, type Rec } from '../support/usage-for.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-const PROVIDER_KEY = 'sk-provider-secret-1234567890';
 const SERVER = { host: '127.0.0.1', port: 0, metricsPort: 0 };
 
 interface ErrorBody { error: { code: string; message: string } }
@@ -57,7 +56,7 @@ describe('an upstream answer over providers[].maxResponseBytes', () => {
       { method: 'POST', path: '/v1/chat/completions', when: (b) => b.model === 'gpt-big', behaviour: 'large-json', bytes: 200 * KiB },
       { method: 'POST', path: '/v1/chat/completions', when: (b) => b.model === 'gpt-fits', behaviour: 'large-json', bytes: 60 * KiB },
     ]);
-    gw = await startGateway({ config: { providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: PROVIDER_KEY, maxResponseBytes: 64 * KiB }] } });
+    gw = await startGateway({ config: { providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: 'env:OPENAI_PROVIDER_KEY', maxResponseBytes: 64 * KiB }] } });
   });
   after(async () => { await gw.close(); await upstream.close(); });
 
@@ -96,7 +95,7 @@ describe('upstream answers over server.maxBufferedResponseBytes together', () =>
     gw = await startGateway({
       config: {
         server: { ...SERVER, maxBufferedResponseBytes: BUDGET },
-        providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: PROVIDER_KEY, maxResponseBytes: 512 * KiB }],
+        providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: 'env:OPENAI_PROVIDER_KEY', maxResponseBytes: 512 * KiB }],
       },
     });
   });
@@ -179,7 +178,7 @@ describe('an upstream stream line that never ends', () => {
     gw = await startGateway({
       config: {
         server: { ...SERVER, maxStreamEventBytes: EVENT_BOUND },
-        providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: PROVIDER_KEY }],
+        providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: 'env:OPENAI_PROVIDER_KEY' }],
       },
     });
   });

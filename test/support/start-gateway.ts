@@ -1,10 +1,17 @@
 import pino from 'pino';
-import { loadConfig } from '../../src/config/load-config.ts';
+import { readConfigSources } from '../../src/config/load-config.ts';
+import { testDataDir } from './test-data-dir.ts';
 import { composeGateway, type Gateway } from '../../src/main.ts';
 import { createMemoryStorage } from '../../src/storage/memory/memory-storage.ts';
 import type { Storage } from '../../src/storage/ports.ts';
 
 export const ADMIN_KEY = 'sb-test-admin-key-0123456789';
+
+/** Provider credentials every test gateway's environment holds; configs name them as env:OPENAI_PROVIDER_KEY etc. */
+export const TEST_SECRETS = Object.freeze({
+  OPENAI_PROVIDER_KEY: 'sk-provider-secret-1234567890',
+  ANTHROPIC_PROVIDER_KEY: 'sk-ant-provider-secret-123',
+});
 
 export interface TestGateway {
   readonly url: string;
@@ -23,10 +30,10 @@ export interface StartOptions {
 
 /** Starts a real gateway on 127.0.0.1:0 with in-memory storage and a known admin key. */
 export async function startGateway(options: StartOptions = {}): Promise<TestGateway> {
-  const env = { SWITCHBOARD_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', ...options.env };
-  const config = loadConfig({ env, file: undefined, raw: { server: { host: '127.0.0.1', port: 0, metricsPort: 0 }, ...options.config } });
+  const env = { SWITCHBOARD_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', ...TEST_SECRETS, ...options.env };
+  const sources = readConfigSources({ env, raw: { server: { host: '127.0.0.1', port: 0, metricsPort: 0 }, dataDir: testDataDir(), ...options.config } });
   const storage = options.storage ?? createMemoryStorage();
-  const gateway = await composeGateway({ config, env, storage, logger: pino({ level: 'silent' }) });
+  const gateway = await composeGateway({ sources, storage, logger: pino({ level: 'silent' }) });
   await gateway.app.listen({ host: '127.0.0.1', port: 0 });
   const address = gateway.app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;

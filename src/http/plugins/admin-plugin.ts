@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app-deps.ts';
 import { authHook } from '../auth-hook.ts';
 import { registerJsonParser } from '../json-body-parser.ts';
+import { registerConfigRoutes } from '../routes/config-routes.ts';
 import { registerKeyRoutes } from '../routes/key-routes.ts';
 import { registerUsageRoutes } from '../routes/usage-routes.ts';
 
@@ -12,5 +13,6 @@ export function adminPlugin(deps: AppDeps) {
     app.addHook('onRequest', authHook({ authenticator: deps.authenticator, lifecycle: deps.lifecycle, need: 'admin' }));
     registerKeyRoutes(app, deps.keyAdmin, deps.authenticator);
     registerUsageRoutes(app, deps.storage.usage, () => deps.usage.flush());
+    registerConfigRoutes(app, deps.versions, deps.configAdmin);
   };
 }

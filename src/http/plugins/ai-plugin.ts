@@ -10,7 +10,7 @@ export function aiPlugin(deps: AppDeps) {
   return async function ai(app: FastifyInstance): Promise<void> {
     registerJsonParser(app, { keepRaw: true });
     app.addHook('onRequest', authHook({ authenticator: deps.authenticator, lifecycle: deps.lifecycle, need: 'key' }));
-    registerAiRoutes(app, deps.executor, deps.config.server.requestTimeoutMs, deps.lifecycle);
-    registerModelsRoute(app, deps.catalogue, deps.modelLists);
+    registerAiRoutes(app, deps.routing, deps.config.server.requestTimeoutMs, deps.lifecycle);
+    registerModelsRoute(app, deps.routing);
   };
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { WireFormat } from '../../providers/provider-adapter.ts';
 import type { CallContext } from '../../domain/call-context.ts';
-import type { Executor } from '../../routing/executor.ts';
+import type { LiveRouting } from '../../routing/live-routing.ts';
 import type { Endpoint } from '../../domain/usage-record.ts';
 import { NO_HEADERS } from '../../upstream/forwarded-headers.ts';
 import type { Lifecycle } from '../lifecycle.ts';
@@ -22,16 +22,18 @@ const ROUTES: readonly AiRoute[] = [
 ];
 
 /** The inference endpoints of both dialects; each hands a CallContext to the executor and writes its Answer. */
-export function registerAiRoutes(app: FastifyInstance, executor: Executor, requestTimeoutMs: number, lifecycle: Lifecycle): void {
+export function registerAiRoutes(app: FastifyInstance, routing: LiveRouting, requestTimeoutMs: number, lifecycle: Lifecycle): void {
   for (const route of ROUTES) {
     app.post(route.url, {
       schema: { body: route.schema, tags: ['ai'] },
       config: { dialect: route.format },
-    }, (request, reply) => lifecycle.track(handle(route, executor, requestTimeoutMs, request, reply)));
+    }, (request, reply) => lifecycle.track(handle(route, routing, requestTimeoutMs, request, reply)));
   }
 }
 
-async function handle(route: AiRoute, executor: Executor, timeoutMs: number, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+async function handle(route: AiRoute, routing: LiveRouting, timeoutMs: number, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  // Read once: the request runs to its end on this version's executor, whatever is swapped in meanwhile.
+  const executor = routing.current.executor;
   // One controller per request, aborted by the caller going away or by the deadline: cheaper than
   // AbortSignal.any + AbortSignal.timeout on every request (bench: chat c=64 CPU/req).
   const controller = new AbortController();

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { mayUseModel } from '../../auth/model-permission.ts';
 import type { Principal } from '../../domain/principal.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import type { CatalogueEntry, ModelCatalogue } from '../../routing/model-catalogue.ts';
-import type { ProviderModelLists } from '../../routing/provider-model-lists.ts';
+import type { LiveRouting } from '../../routing/live-routing.ts';
+import type { CatalogueEntry } from '../../routing/model-catalogue.ts';
 
 const CREATED = Math.floor(Date.now() / 1000);
 
@@ -13,8 +13,9 @@ const CREATED = Math.floor(Date.now() / 1000);
  * (cached) lists; see ModelCatalogue.list for how each is named. Answered in Anthropic's shapes when the
  * caller sends anthropic-version (the Anthropic SDK does), otherwise in OpenAI's.
  */
-export function registerModelsRoute(app: FastifyInstance, catalogue: ModelCatalogue, modelLists: ProviderModelLists): void {
+export function registerModelsRoute(app: FastifyInstance, routing: LiveRouting): void {
   app.get('/v1/models', { config: { dialect: 'openai' }, schema: { tags: ['ai'] } }, async (request) => {
+    const { catalogue, modelLists } = routing.current;
     const fetched = await modelLists.current();
     const models = catalogue.list(fetched).filter((m) => allowed(request.principal, m));
     if (request.headers['anthropic-version'] !== undefined) {
@@ -27,6 +28,7 @@ export function registerModelsRoute(app: FastifyInstance, catalogue: ModelCatalo
   // One model by the name a caller would send, "provider/model" included (hence the wildcard).
   app.get<{ Params: { '*': string } }>('/v1/models/*', { config: { dialect: 'openai' }, schema: { tags: ['ai'] } }, async (request) => {
     const id = request.params['*'];
+    const { catalogue, modelLists } = routing.current;
     const model = catalogue.find(id, await modelLists.current());
     // A model the key may not use is as absent as one nobody serves: the answer does not tell them apart.
     if (model === undefined || !allowed(request.principal, model)) {

@@ -11,7 +11,8 @@ export function registerProbeRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get('/health', { config, schema }, async () => ({ status: 'ok' }));
   const ready = async (_req: unknown, reply: FastifyReply) => {
     const checks = await componentChecks(deps);
-    const ok = !deps.lifecycle.shuttingDown && checks.every((c) => c.status === 'ok');
+    // A degraded store does not take the replica out of service: it still serves on its last good configuration.
+    const ok = !deps.lifecycle.shuttingDown && checks.every((c) => c.status !== 'failing');
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', shutting_down: deps.lifecycle.shuttingDown, checks: checks.map(terse) });
   };
   app.get('/ready', { config, schema }, ready);
@@ -31,10 +32,12 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: AppDeps): voi
   }));
   app.get('/health/detailed', { config, schema }, async (request, reply) => {
     const checks = await componentChecks(deps);
-    const ok = checks.every((c) => c.status === 'ok');
-    const status = ok ? 'healthy' : 'unhealthy';
-    const body = isAdmin(request) ? { status, version: deps.version, uptime_s: uptime(), checks } : { status, checks: checks.map(terse) };
-    return reply.code(ok ? 200 : 503).send(body);
+    const failing = checks.some((c) => c.status === 'failing');
+    const status = failing ? 'unhealthy' : checks.some((c) => c.status === 'degraded') ? 'degraded' : 'healthy';
+    const body = isAdmin(request)
+      ? { status, version: deps.version, config_version: deps.versions.current().version, uptime_s: uptime(), checks }
+      : { status, checks: checks.map(terse) };
+    return reply.code(failing ? 503 : 200).send(body);
   });
   app.get('/status', { config, schema }, async (request) => {
     const status = deps.lifecycle.shuttingDown ? 'shutting_down' : 'ok';
@@ -42,8 +45,9 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: AppDeps): voi
     return {
       service: 'switchboard', status, version: deps.version, started_at: STARTED.toISOString(), uptime_s: uptime(),
       shutting_down: deps.lifecycle.shuttingDown, node: process.version,
-      providers: [...deps.providers.values()].map((p) => ({ name: p.name, type: p.kind, format: p.format })),
-      models: deps.catalogue.list().length, usage_queue: deps.usage.pending,
+      config_version: deps.routing.current.version,
+      providers: [...deps.routing.current.providers.values()].map((p) => ({ name: p.name, type: p.kind, format: p.format })),
+      models: deps.routing.current.catalogue.list().length, usage_queue: deps.usage.pending,
     };
   });
   app.get('/metrics', { config, schema }, async (request: FastifyRequest, reply) => {
@@ -52,21 +56,27 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: AppDeps): voi
   });
 }
 
-interface Check { readonly name: string; readonly status: 'ok' | 'failing'; readonly detail?: string }
+/** degraded: working with less (a store down, served from the last good copy); failing: cannot do its job. */
+interface Check { readonly name: string; readonly status: 'ok' | 'degraded' | 'failing'; readonly detail?: string }
 
 function terse(check: Check): Check {
   return { name: check.name, status: check.status };
 }
 
 async function componentChecks(deps: AppDeps): Promise<Check[]> {
+  // The store down is degraded, not failing: keys are checked against the cache, usage waits in memory and the
+  // configuration is the last good one; the replica keeps serving.
   const storage: Check = await deps.storage.ping().then(
     () => ({ name: 'storage', status: 'ok' as const }),
-    (err: unknown) => ({ name: 'storage', status: 'failing' as const, detail: (err as Error).message }));
+    (err: unknown) => ({ name: 'storage', status: 'degraded' as const, detail: (err as Error).message }));
+  const cfg = deps.versions.status();
+  const configuration: Check = { name: 'configuration', status: cfg.state, detail: cfg.detail };
   const queue: Check = deps.usage.pending < deps.config.usage.maxBuffered * 0.9
     ? { name: 'usage_writer', status: 'ok', detail: `${deps.usage.pending} queued` }
     : { name: 'usage_writer', status: 'failing', detail: `${deps.usage.pending} queued, buffer nearly full` };
-  const providers: Check = { name: 'providers', status: deps.providers.size > 0 ? 'ok' : 'failing', detail: [...deps.providers.keys()].join(', ') };
-  return [storage, queue, providers];
+  const live = deps.routing.current.providers;
+  const providers: Check = { name: 'providers', status: live.size > 0 ? 'ok' : 'failing', detail: [...live.keys()].join(', ') };
+  return [storage, configuration, queue, providers];
 }
 
 function uptime(): number {

@@ -21,7 +21,8 @@ function newestFirst(a: StoredKey, b: StoredKey): number {
   return b.createdAtMs - a.createdAtMs || b.seq - a.seq;
 }
 
-export function createMemoryKeyStore(assertOpen: () => void): KeyStore {
+/** onRevoke tells Storage.subscribe listeners; it runs after the revocation is stored. */
+export function createMemoryKeyStore(assertOpen: () => void, onRevoke: (id: string) => void = () => {}): KeyStore {
   const byId = new Map<string, StoredKey>();
   const idByPrefix = new Map<string, string>();
   let seq = 0;
@@ -57,6 +58,7 @@ export function createMemoryKeyStore(assertOpen: () => void): KeyStore {
       const stored = byId.get(id);
       if (!stored) return false;
       if (stored.record.revokedAt === null) stored.record = { ...stored.record, revokedAt: at };
+      onRevoke(id);
       return true;
     },
     async count() {

@@ -1,4 +1,6 @@
+import { ChangeEmitter } from '../change-emitter.ts';
 import type { Storage } from '../ports.ts';
+import { createMemoryConfigStore } from './memory-config-store.ts';
 import { createMemoryKeyStore } from './memory-key-store.ts';
 import { createMemoryUsageStore } from './memory-usage-store.ts';
 
@@ -8,8 +10,11 @@ export function createMemoryStorage(): Storage {
   const assertOpen = (): void => {
     if (closed) throw new Error('storage is closed');
   };
+  const changes = new ChangeEmitter();
   return {
-    keys: createMemoryKeyStore(assertOpen),
+    keys: createMemoryKeyStore(assertOpen, (id) => changes.emit({ kind: 'key', id })),
+    config: createMemoryConfigStore(assertOpen, (version) => changes.emit({ kind: 'config', version })),
+    subscribe: (listener) => changes.subscribe(listener),
     usage: createMemoryUsageStore(assertOpen),
     async migrate() {
       assertOpen();

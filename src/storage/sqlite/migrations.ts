@@ -51,6 +51,15 @@ export const MIGRATIONS: readonly string[] = [
   // Version 3: when a key last authenticated (KeyStore.touch); NULL on existing rows means never used.
   `ALTER TABLE api_keys ADD COLUMN last_used_at TEXT;
    ALTER TABLE api_keys ADD COLUMN last_used_at_ms INTEGER;`,
+  // Version 4: the numbered history of the shared configuration (ConfigStore); content and diff are JSON text.
+  `CREATE TABLE config_versions (
+     version    INTEGER PRIMARY KEY,
+     author     TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     summary    TEXT NOT NULL,
+     content    TEXT NOT NULL,
+     diff       TEXT NOT NULL
+   );`,
 ];
 
 const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

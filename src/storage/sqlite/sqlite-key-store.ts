@@ -1,10 +1,12 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { KeyStore } from '../ports.ts';
+import { KEY_COLUMNS, keyValues, rowToKey } from '../sql/key-columns.ts';
 import { toEpochMs } from '../to-epoch-ms.ts';
-import { INSERT_KEY_SQL, keyToParams, rowToKey, SELECT_KEYS_SQL } from './key-row.ts';
 import { runInTransaction } from './run-in-transaction.ts';
 import type { StatementCache } from './statement-cache.ts';
 
+const SELECT_KEYS_SQL = `SELECT ${KEY_COLUMNS.join(', ')} FROM api_keys`;
+const INSERT_KEY_SQL = `INSERT INTO api_keys (${KEY_COLUMNS.join(', ')}) VALUES (${KEY_COLUMNS.map(() => '?').join(', ')})`;
 const GET_SQL = `${SELECT_KEYS_SQL} WHERE id = ?`;
 const FIND_BY_PREFIX_SQL = `${SELECT_KEYS_SQL} WHERE prefix = ?`;
 // rowid breaks createdAt ties by insertion order, the same rule the memory adapter follows.
@@ -16,10 +18,11 @@ const COUNT_SQL = 'SELECT COUNT(*) AS count FROM api_keys';
 const TOUCH_SQL = `UPDATE api_keys SET last_used_at = $at, last_used_at_ms = $ms
   WHERE id = $id AND (last_used_at_ms IS NULL OR last_used_at_ms < $ms)`;
 
-export function createSqliteKeyStore(db: DatabaseSync, statements: StatementCache): KeyStore {
+/** onRevoke tells Storage.subscribe listeners; it runs after a revocation that matched a key is stored. */
+export function createSqliteKeyStore(db: DatabaseSync, statements: StatementCache, onRevoke: (id: string) => void): KeyStore {
   return {
     async insert(record) {
-      statements.get(INSERT_KEY_SQL).run(keyToParams(record));
+      statements.get(INSERT_KEY_SQL).run(...keyValues(record));
     },
     async get(id) {
       const row = statements.get(GET_SQL).get(id);
@@ -34,7 +37,9 @@ export function createSqliteKeyStore(db: DatabaseSync, statements: StatementCach
     },
     async revoke(id, at) {
       toEpochMs(at, 'revokedAt');
-      return Number(statements.get(REVOKE_SQL).run(at, id).changes) > 0;
+      const matched = Number(statements.get(REVOKE_SQL).run(at, id).changes) > 0;
+      if (matched) onRevoke(id);
+      return matched;
     },
     async count() {
       return Number(statements.get(COUNT_SQL).get()?.count ?? 0);

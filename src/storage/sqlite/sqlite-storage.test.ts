@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
-import type { Storage } from '../ports.ts';
+import { ConfigVersionConflict, type Storage } from '../ports.ts';
 import { makeApiKeyRecord } from '../../../test/support/api-key-record-factory.ts';
 import { makeUsageRecord } from '../../../test/support/usage-record-factory.ts';
 import { applyMigrations, MIGRATIONS } from './migrations.ts';
@@ -141,6 +141,56 @@ describe('insertMany transaction', () => {
       }
     }, 50);
     assert.equal(countUsageRows(path), 1);
+  });
+});
+
+describe('config append across processes', () => {
+  const version = (summary: string) => ({ author: 'test', createdAt: '2025-05-01T00:00:00.000Z', summary, content: { summary }, diff: [] });
+
+  it('checks the head in the file, so a second process on the same file gets a conflict, not a duplicate', async () => {
+    const path = freshPath();
+    await withStorage(path, async (first) => {
+      await withStorage(path, async (second) => {
+        await first.config.append(version('first'), 0);
+        await assert.rejects(second.config.append(version('second'), 0), (error: unknown) => error instanceof ConfigVersionConflict && error.head === 1);
+        assert.equal((await second.config.append(version('second'), 1)).version, 2);
+        assert.deepEqual((await first.config.list({})).map((summary) => summary.summary), ['second', 'first']);
+      });
+    });
+  });
+
+  it('waits busy_timeout for another writer, then fails without writing', async () => {
+    const path = freshPath();
+    await withStorage(path, async (storage) => {
+      const other = new DatabaseSync(path);
+      try {
+        other.exec('BEGIN IMMEDIATE');
+        await assert.rejects(storage.config.append(version('blocked'), 0), /database is locked/);
+        other.exec('ROLLBACK');
+        assert.equal(await storage.config.latestVersion(), 0);
+        assert.equal((await storage.config.append(version('after'), 0)).version, 1);
+      } finally {
+        other.close();
+      }
+    }, 50);
+  });
+
+  it('keeps config versions when the file is opened again', async () => {
+    const path = freshPath();
+    await withStorage(path, async (storage) => storage.config.append(version('kept'), 0));
+    await withStorage(path, async (storage) => assert.deepEqual(await storage.config.get(1), { ...version('kept'), version: 1 }));
+  });
+});
+
+describe('reading config rows', () => {
+  it('names the column when content is not a JSON object', async () => {
+    const path = freshPath();
+    await withStorage(path, async (storage) => storage.config.append({ author: 'a', createdAt: '2025-05-01T00:00:00.000Z', summary: 's', content: {}, diff: [] }, 0));
+    inspect(path, (db) => db.prepare(`UPDATE config_versions SET content = '[1]', diff = '[1]'`).run());
+    await withStorage(path, async (storage) => {
+      await assert.rejects(storage.config.get(1), /column content holds \[1\], expected a JSON object/);
+      assert.equal((await storage.config.list({})).length, 1, 'the list reads summaries only');
+    });
   });
 });
 

@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { ChangeEmitter } from '../change-emitter.ts';
 import type { Storage } from '../ports.ts';
 import { applyMigrations } from './migrations.ts';
+import { createSqliteConfigStore } from './sqlite-config-store.ts';
 import { createSqliteKeyStore } from './sqlite-key-store.ts';
 import { createSqliteUsageStore } from './sqlite-usage-store.ts';
 import { createStatementCache } from './statement-cache.ts';
@@ -36,17 +38,21 @@ function openDatabase(path: string, busyTimeoutMs: number): DatabaseSync {
 }
 
 /**
- * The embedded store (DESIGN §5): keys and usage in one SQLite file. Call migrate() before first use.
+ * The embedded store (DESIGN §5): keys, usage and configuration versions in one SQLite file. Call migrate() before first use.
  * node:sqlite is synchronous; that is acceptable because the usage writer batches records off the response path
  * and every statement here is a short indexed read or write.
  */
 export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   const db = openDatabase(options.path, validate(options));
   const statements = createStatementCache(db);
+  // Only this process's own writes: another process sharing the file is found by polling (ports.ts, subscribe).
+  const changes = new ChangeEmitter();
   let closed = false;
   return {
-    keys: createSqliteKeyStore(db, statements),
+    keys: createSqliteKeyStore(db, statements, (id) => changes.emit({ kind: 'key', id })),
     usage: createSqliteUsageStore(db, statements),
+    config: createSqliteConfigStore(db, statements, (version) => changes.emit({ kind: 'config', version })),
+    subscribe: (listener) => changes.subscribe(listener),
     async migrate() {
       applyMigrations(db);
     },

@@ -1,11 +1,11 @@
-/** How a UsageRecord maps to a usage_records row and back. */
-import type { SQLInputValue } from 'node:sqlite';
+/** How a UsageRecord maps to a usage_records row and back, the same in every SQL adapter. */
 import type { Endpoint, UsageKind, UsageOutcome, UsageRecord } from '../../domain/usage-record.ts';
 import { toEpochMs } from '../to-epoch-ms.ts';
-import { readNullableNumber, readNullableText, readNumber, readOneOf, readText } from './read-column.ts';
+import { readFlag, readNullableNumber, readNullableText, readNumber, readOneOf, readText } from './read-column.ts';
 import type { Row } from './read-column.ts';
+import type { SqlValue } from './sql-value.ts';
 
-const USAGE_COLUMNS = [
+export const USAGE_COLUMNS = [
   'id', 'request_id', 'kind', 'attempt', 'started_at', 'started_at_ms', 'key_id', 'endpoint', 'stream', 'provider',
   'model_requested', 'model_served', 'status', 'outcome', 'error_code', 'input_tokens', 'output_tokens',
   'cached_input_tokens', 'cache_write_tokens', 'cost_usd', 'latency_ms', 'ttft_ms',
@@ -15,20 +15,8 @@ const KINDS: Record<UsageKind, true> = { request: true, attempt: true };
 const OUTCOMES: Record<UsageOutcome, true> = { ok: true, error: true, client_aborted: true };
 const ENDPOINTS: Record<Endpoint, true> = { chat: true, embeddings: true, messages: true, count_tokens: true };
 
-export const SELECT_USAGE_SQL = `SELECT ${USAGE_COLUMNS.join(', ')} FROM usage_records`;
-/** Rows per multi-row INSERT: one statement per 100 records costs far less than 100 statements (bench: usage-insert). */
-export const INSERT_BATCH_ROWS = 100;
-const ROW_PLACEHOLDERS = `(${USAGE_COLUMNS.map(() => '?').join(', ')})`;
-
-const insertSqlByRows: string[] = [];
-
-/** An INSERT of `rows` records with positional parameters, USAGE_COLUMNS order (texts built once per size). */
-export function insertUsageSql(rows: number): string {
-  return insertSqlByRows[rows] ??= `INSERT INTO usage_records (${USAGE_COLUMNS.join(', ')}) VALUES ${Array(rows).fill(ROW_PLACEHOLDERS).join(', ')}`;
-}
-
-/** Appends one record's values to `out` in USAGE_COLUMNS order (positional binding is cheaper than named). */
-export function pushUsageValues(record: UsageRecord, out: SQLInputValue[]): void {
+/** Appends one record's values to `out` in USAGE_COLUMNS order; throws RangeError on a startedAt that is not a time. */
+export function pushUsageValues(record: UsageRecord, out: SqlValue[]): void {
   out.push(
     record.id, record.requestId, record.kind, record.attempt, record.startedAt, toEpochMs(record.startedAt, 'startedAt'),
     record.keyId, record.endpoint, record.stream ? 1 : 0, record.provider, record.modelRequested, record.modelServed,
@@ -46,7 +34,7 @@ export function rowToUsage(row: Row): UsageRecord {
     startedAt: readText(row, 'started_at'),
     keyId: readNullableText(row, 'key_id'),
     endpoint: readOneOf(row, 'endpoint', ENDPOINTS),
-    stream: readNumber(row, 'stream') === 1,
+    stream: readFlag(row, 'stream'),
     provider: readNullableText(row, 'provider'),
     modelRequested: readText(row, 'model_requested'),
     modelServed: readNullableText(row, 'model_served'),

@@ -1,12 +1,11 @@
 /**
- * Typed reads of one column of a result row. A value of the wrong type means a damaged or foreign database, so it
- * throws and names the column instead of letting a wrong type travel on. Plain functions: no per-row allocation.
+ * Typed reads of one column of a result row, shared by the SQL adapters (SQLite, PostgreSQL). A value of the wrong
+ * type means a damaged or foreign database, so it throws and names the column instead of letting a wrong type
+ * travel on. Plain functions: no per-row allocation.
  */
-import type { SQLOutputValue } from 'node:sqlite';
+export type Row = Readonly<Record<string, unknown>>;
 
-export type Row = Record<string, SQLOutputValue>;
-
-function wrongType(column: string, expected: string, value: SQLOutputValue | undefined): TypeError {
+function wrongType(column: string, expected: string, value: unknown): TypeError {
   return new TypeError(`column ${column} holds ${JSON.stringify(String(value))}, expected ${expected}`);
 }
 
@@ -28,6 +27,20 @@ export function readNumber(row: Row, column: string): number {
 
 export function readNullableNumber(row: Row, column: string): number | null {
   return row[column] === null ? null : readNumber(row, column);
+}
+
+/** A yes/no column: SQLite has no boolean type and stores 1 or 0; PostgreSQL answers a real boolean. */
+export function readFlag(row: Row, column: string): boolean {
+  const value = row[column];
+  if (typeof value === 'boolean') return value;
+  if (value === 1 || value === 0) return value === 1;
+  throw wrongType(column, 'a boolean (or 1 / 0)', value);
+}
+
+/** A JSON column: SQLite keeps it as text; pg has already parsed a PostgreSQL json column. */
+export function readJson(row: Row, column: string): unknown {
+  const value = row[column];
+  return typeof value === 'string' ? JSON.parse(value) : value;
 }
 
 function isMember<T extends string>(value: string, allowed: Readonly<Record<T, true>>): value is T {

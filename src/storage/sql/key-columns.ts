@@ -1,34 +1,29 @@
-/** How an ApiKeyRecord maps to an api_keys row and back. */
-import type { SQLInputValue } from 'node:sqlite';
+/** How an ApiKeyRecord maps to an api_keys row and back, the same in every SQL adapter. */
 import type { ApiKeyRecord, KeyRole } from '../ports.ts';
 import { toEpochMs } from '../to-epoch-ms.ts';
 import { readNullableText, readOneOf, readText } from './read-column.ts';
 import type { Row } from './read-column.ts';
+import type { SqlValue } from './sql-value.ts';
 
-const KEY_COLUMNS = [
+/**
+ * Times are kept twice: the ISO text as given (records read back exactly as written) and epoch milliseconds
+ * (*_ms), which ordering and touch compare because ISO text does not sort correctly across forms.
+ */
+export const KEY_COLUMNS = [
   'id', 'prefix', 'hash', 'name', 'role', 'models', 'created_at', 'created_at_ms', 'revoked_at', 'last_used_at', 'last_used_at_ms',
 ] as const;
-type KeyColumn = (typeof KEY_COLUMNS)[number];
 
 const KEY_ROLES: Record<KeyRole, true> = { admin: true, inference: true };
 
-export const SELECT_KEYS_SQL = `SELECT ${KEY_COLUMNS.join(', ')} FROM api_keys`;
-export const INSERT_KEY_SQL = `INSERT INTO api_keys (${KEY_COLUMNS.join(', ')}) VALUES (${KEY_COLUMNS.map((c) => `$${c}`).join(', ')})`;
-
-export function keyToParams(record: ApiKeyRecord): Record<KeyColumn, SQLInputValue> {
-  return {
-    id: record.id,
-    prefix: record.prefix,
-    hash: record.hash,
-    name: record.name,
-    role: record.role,
-    models: record.models === null ? null : JSON.stringify(record.models),
-    created_at: record.createdAt,
-    created_at_ms: toEpochMs(record.createdAt, 'createdAt'),
-    revoked_at: record.revokedAt,
-    last_used_at: record.lastUsedAt,
-    last_used_at_ms: record.lastUsedAt === null ? null : toEpochMs(record.lastUsedAt, 'lastUsedAt'),
-  };
+/** The record's values in KEY_COLUMNS order; throws RangeError on a time that is not ISO-8601, before any write. */
+export function keyValues(record: ApiKeyRecord): SqlValue[] {
+  return [
+    record.id, record.prefix, record.hash, record.name, record.role,
+    // JSON text, so that null (every model) and [] (no model) stay apart.
+    record.models === null ? null : JSON.stringify(record.models),
+    record.createdAt, toEpochMs(record.createdAt, 'createdAt'), record.revokedAt,
+    record.lastUsedAt, record.lastUsedAt === null ? null : toEpochMs(record.lastUsedAt, 'lastUsedAt'),
+  ];
 }
 
 function parseModels(json: string | null): string[] | null {

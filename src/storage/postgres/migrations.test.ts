@@ -1,0 +1,125 @@
+/** PostgreSQL migrations against the machine's real server, each test on its own schema. */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import pg from 'pg';
+import { makeApiKeyRecord } from '../../../test/support/api-key-record-factory.ts';
+import { postgresSchemas, TEST_POSTGRES_URL } from '../../../test/support/postgres-schemas.ts';
+import { applyMigrations, MIGRATIONS } from './migrations.ts';
+import { PostgresPool } from './postgres-pool.ts';
+import { createPostgresStorage } from './postgres-storage.ts';
+
+const schemas = postgresSchemas();
+const admin = new pg.Pool({ connectionString: TEST_POSTGRES_URL, max: 2 });
+const pools: PostgresPool[] = [];
+after(async () => {
+  await Promise.all(pools.map((pool) => pool.end()));
+  await schemas.dropAll();
+  await admin.end();
+});
+
+/** A raw pool on `schema` (as the storage builds it), for calling applyMigrations with other step lists. */
+function poolOn(schema: string): PostgresPool {
+  const pool = new PostgresPool({ connectionString: TEST_POSTGRES_URL, options: `-c search_path=${schema}`, max: 2 });
+  pools.push(pool);
+  return pool;
+}
+
+async function versions(schema: string): Promise<number[]> {
+  const { rows } = await admin.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
+  return rows.map((row: { version: number }) => row.version);
+}
+
+async function tableExists(schema: string, table: string): Promise<boolean> {
+  const { rows } = await admin.query('SELECT to_regclass($1) AS oid', [`${schema}.${table}`]);
+  return rows[0].oid !== null;
+}
+
+const allVersions = MIGRATIONS.map((_, index) => index + 1);
+
+describe('PostgreSQL migrations', () => {
+  it('create the missing schema, apply each step once and record it; a second run applies none', async () => {
+    const schema = schemas.fresh();
+    const pool = poolOn(schema);
+    assert.equal(await applyMigrations(pool, schema), MIGRATIONS.length);
+    assert.equal(await applyMigrations(pool, schema), 0);
+    assert.deepEqual(await versions(schema), allVersions);
+    for (const table of ['api_keys', 'usage_records', 'config_versions']) assert.ok(await tableExists(schema, table), table);
+  });
+
+  it('keep data and the version table unchanged when migrate() runs again', async () => {
+    const schema = schemas.fresh();
+    const storage = createPostgresStorage({ connectionString: TEST_POSTGRES_URL, schema });
+    try {
+      const key = makeApiKeyRecord();
+      await storage.migrate();
+      await storage.keys.insert(key);
+      await storage.migrate();
+      await storage.migrate();
+      assert.deepEqual(await storage.keys.list(), [key]);
+    } finally {
+      await storage.close();
+    }
+    assert.deepEqual(await versions(schema), allVersions);
+  });
+
+  it('serialise replicas that start at once: one applies every step, the others none, and all succeed', async () => {
+    const schema = schemas.fresh();
+    const ran = await Promise.all([poolOn(schema), poolOn(schema), poolOn(schema)].map((pool) => applyMigrations(pool, schema)));
+    assert.deepEqual([...ran].sort(), [0, 0, MIGRATIONS.length]);
+    assert.deepEqual(await versions(schema), allVersions);
+  });
+
+  it('let two storages migrate the same schema concurrently, then both work', async () => {
+    const schema = schemas.fresh();
+    const [a, b] = [createPostgresStorage({ connectionString: TEST_POSTGRES_URL, schema }), createPostgresStorage({ connectionString: TEST_POSTGRES_URL, schema })];
+    try {
+      await Promise.all([a!.migrate(), b!.migrate()]);
+      const key = makeApiKeyRecord();
+      await a!.keys.insert(key);
+      assert.deepEqual(await b!.keys.get(key.id), key);
+    } finally {
+      await Promise.all([a!.close(), b!.close()]);
+    }
+    assert.deepEqual(await versions(schema), allVersions);
+  });
+
+  it('apply only the missing steps, in order', async () => {
+    const schema = schemas.fresh();
+    const pool = poolOn(schema);
+    await applyMigrations(pool, schema);
+    const next = [...MIGRATIONS, 'CREATE TABLE extra_a (id text)', 'CREATE TABLE extra_b (a_id text)'];
+    assert.equal(await applyMigrations(pool, schema, next), 2);
+    assert.deepEqual(await versions(schema), next.map((_, index) => index + 1));
+  });
+
+  it('roll every pending step back when one fails', async () => {
+    const schema = schemas.fresh();
+    const pool = poolOn(schema);
+    await applyMigrations(pool, schema);
+    await assert.rejects(applyMigrations(pool, schema, [...MIGRATIONS, 'CREATE TABLE extra (id text)', 'CREATE TABLE broken (']), /syntax error/);
+    assert.deepEqual(await versions(schema), allVersions);
+    assert.equal(await tableExists(schema, 'extra'), false);
+    assert.equal(await applyMigrations(pool, schema), 0, 'the pool still works after the rollback');
+  });
+
+  it('roll the new schema itself back when the first run fails', async () => {
+    const schema = schemas.fresh();
+    await assert.rejects(applyMigrations(poolOn(schema), schema, ['CREATE TABLE broken (']));
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    assert.equal(rowCount, 0);
+  });
+
+  it('refuse a database migrated by a newer Switchboard', async () => {
+    const schema = schemas.fresh();
+    const storage = createPostgresStorage({ connectionString: TEST_POSTGRES_URL, schema });
+    try {
+      await storage.migrate();
+      await admin.query(`INSERT INTO ${schema}.schema_migrations (version) VALUES ($1)`, [MIGRATIONS.length + 1]);
+      const refusal = new RegExp(`schema is at version ${MIGRATIONS.length + 1}, newer than this Switchboard knows \\(${MIGRATIONS.length}\\)`);
+      await assert.rejects(storage.migrate(), refusal);
+    } finally {
+      await storage.close();
+    }
+    assert.deepEqual(await versions(schema), [...allVersions, MIGRATIONS.length + 1], 'the refusal changed nothing');
+  });
+});

@@ -1,0 +1,109 @@
+import type { PostgresPool, SqlClient } from './postgres-pool.ts';
+
+/**
+ * The PostgreSQL schema, one step per entry; version N is entry N-1. Append only: never edit or reorder a released
+ * entry, because databases in the field record which versions they already ran.
+ *
+ * The tables mirror SQLite's (src/storage/sqlite/migrations.ts) so both decode rows with the same code
+ * (src/storage/sql/): times as the ISO text given plus epoch milliseconds (*_ms, bigint) for ordering and filters,
+ * models as JSON text (null and [] stay apart). `seq` stands in for SQLite's rowid: it breaks time ties by
+ * insertion order. Configuration content is `json`, not `jsonb`, so it reads back exactly as written, key order
+ * included.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE api_keys (
+     seq             bigint GENERATED ALWAYS AS IDENTITY,
+     id              text PRIMARY KEY,
+     prefix          text NOT NULL UNIQUE,
+     hash            text NOT NULL,
+     name            text NOT NULL,
+     role            text NOT NULL,
+     models          text,
+     created_at      text NOT NULL,
+     created_at_ms   bigint NOT NULL,
+     revoked_at      text,
+     last_used_at    text,
+     last_used_at_ms bigint
+   );
+   CREATE INDEX api_keys_created_at ON api_keys (created_at_ms DESC, seq DESC);`,
+  `CREATE TABLE usage_records (
+     seq                 bigint GENERATED ALWAYS AS IDENTITY,
+     id                  text PRIMARY KEY,
+     request_id          text NOT NULL,
+     kind                text NOT NULL,
+     attempt             integer NOT NULL,
+     started_at          text NOT NULL,
+     started_at_ms       bigint NOT NULL,
+     key_id              text,
+     endpoint            text NOT NULL,
+     stream              boolean NOT NULL,
+     provider            text,
+     model_requested     text NOT NULL,
+     model_served        text,
+     status              integer NOT NULL,
+     outcome             text NOT NULL,
+     error_code          text,
+     input_tokens        bigint NOT NULL,
+     output_tokens       bigint NOT NULL,
+     cached_input_tokens bigint NOT NULL,
+     cache_write_tokens  bigint NOT NULL,
+     cost_usd            double precision NOT NULL,
+     latency_ms          double precision NOT NULL,
+     ttft_ms             double precision
+   );
+   CREATE INDEX usage_records_request_id ON usage_records (request_id);
+   CREATE INDEX usage_records_key_id ON usage_records (key_id, started_at_ms DESC, seq DESC);
+   CREATE INDEX usage_records_started_at ON usage_records (started_at_ms DESC, seq DESC);`,
+  `CREATE TABLE config_versions (
+     version    bigint PRIMARY KEY,
+     author     text NOT NULL,
+     created_at text NOT NULL,
+     summary    text NOT NULL,
+     content    json NOT NULL,
+     diff       json NOT NULL
+   );`,
+];
+
+const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version    integer PRIMARY KEY,
+  applied_at timestamptz NOT NULL DEFAULT now()
+)`;
+
+// Two keys: a fixed one for "Switchboard migrations" and the schema's hash, so replicas of one deployment
+// serialise while deployments in other schemas of the same database do not wait for each other.
+const LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('switchboard.migrations'), hashtext($1))";
+
+async function currentVersion(client: SqlClient): Promise<number> {
+  const { rows } = await client.query('SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations');
+  return Number(rows[0]?.version ?? 0);
+}
+
+/** Creates the schema unless it exists (checking first: CREATE SCHEMA needs a privilege a later run may lack). */
+async function ensureSchema(client: SqlClient, schema: string): Promise<void> {
+  const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+  // The name is a validated lowercase identifier (postgres-storage.ts), so it needs no quoting.
+  if (rowCount === 0) await client.query(`CREATE SCHEMA ${schema}`);
+}
+
+/**
+ * Runs the migrations this database has not seen yet, all in one transaction under an advisory lock: replicas
+ * starting at once serialise (the second finds nothing to do), and a failing step leaves the schema as it was.
+ * `schema`, when given, is created if missing; every connection already has it as search_path. Returns how many ran.
+ */
+export async function applyMigrations(pool: PostgresPool, schema: string | undefined, migrations: readonly string[] = MIGRATIONS): Promise<number> {
+  return pool.transaction(async (client) => {
+    await client.query(LOCK_SQL, [schema ?? '']);
+    if (schema !== undefined) await ensureSchema(client, schema);
+    await client.query(TRACKING_TABLE);
+    const current = await currentVersion(client);
+    if (current > migrations.length) {
+      throw new Error(`the database schema is at version ${current}, newer than this Switchboard knows (${migrations.length}); run a newer Switchboard`);
+    }
+    const pending = migrations.slice(current);
+    for (const [index, sql] of pending.entries()) {
+      await client.query(sql);
+      await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [current + index + 1]);
+    }
+    return pending.length;
+  });
+}
