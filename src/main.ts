@@ -54,15 +54,15 @@ export function openStorage(config: Config): Storage {
 }
 
 /** The versioned configuration over `storage`, following the file, the store's notifications and etcd. */
-export async function openVersionedConfig(sources: ConfigSources, initial: Config, storage: Storage, logger: Logger): Promise<VersionedConfig> {
+export async function openVersionedConfig(sources: ConfigSources, initial: Config, storage: Storage, logger: Logger, options: { readonly follow?: boolean } = {}): Promise<VersionedConfig> {
   const cacheDir = join(initial.dataDir, 'config');
-  const etcd = initial.etcd.endpoints.length === 0 ? undefined : new EtcdLayerSource({
+  const etcd = initial.etcd.endpoints.length === 0 || options.follow === false ? undefined : new EtcdLayerSource({
     endpoints: initial.etcd.endpoints, prefix: initial.etcd.prefix, connectTimeoutMs: initial.etcd.connectTimeoutMs,
     cacheFile: join(cacheDir, 'etcd-last-known-good.json'), logger,
   });
   return VersionedConfig.open({
     sources, store: storage.config, subscribe: (listener) => storage.subscribe(listener), logger, etcd,
-    cacheFile: join(cacheDir, 'last-known-good.json'), storeTimeoutMs: initial.database.statementTimeoutMs,
+    cacheFile: join(cacheDir, 'last-known-good.json'), storeTimeoutMs: initial.database.statementTimeoutMs, ...options,
   });
 }
 

@@ -1,6 +1,9 @@
+import pino from 'pino';
+import { asConfigGatewayError, ConfigAdmin } from '../admin/config-admin.ts';
 import { KeyAdmin } from '../auth/key-admin.ts';
 import { ConfigError } from '../config/config-error.ts';
-import { loadConfig, readConfigSources, validateConfigFile, type ConfigSources } from '../config/load-config.ts';
+import { loadConfig, readConfigFile, readConfigSources, validateConfigFile, type ConfigSources } from '../config/load-config.ts';
+import { isTree } from '../config/merge-patch.ts';
 import type { Config } from '../config/schema.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 
@@ -16,12 +19,17 @@ export const USAGE = `usage: switchboard <command>
 
   serve [--config FILE]              start the gateway (the default command)
   config validate FILE               check a configuration file without starting
+  config export                      print the current configuration version as JSON (secrets as references)
+  config import FILE [--dry-run]     apply a JSON or YAML file of sections ({ "config": {…} } or the sections)
+  config versions [--limit N] [--json]  list the stored versions, newest first
+  config rollback N                  make version N's admin changes current again, as a new version
   keys create --name NAME [--role admin|inference] [--models m1,m2] [--json]
   keys list [--json]
   keys revoke ID_OR_PREFIX
   migrate                            create or update the database schema
 
-The configuration file also comes from SWITCHBOARD_CONFIG; environment variables override it.
+The configuration file also comes from SWITCHBOARD_CONFIG; environment variables override it. The config,
+keys and migrate commands work on the store the gateway uses: DATABASE_URL when set, else SQLite under dataDir.
 See docs/configuration.md.`;
 
 /** Runs one CLI command; returns the process exit code. `env` stands in for process.env (tests pass their own). */
@@ -31,6 +39,7 @@ export async function runCli(args: readonly string[], flags: Flags, io: CliIo, e
   try {
     if (command === 'serve') return await serveCommand(flags, io, env);
     if (command === 'config' && sub === 'validate' && arg !== undefined) return validateCommand(arg, io);
+    if (command === 'config' && isConfigCommand(sub, arg)) return await configCommand(sub, arg, flags, io, env);
     if (command === 'keys' && sub !== undefined) return await keysCommand(sub, arg, flags, io, env);
     if (command === 'migrate') return await withStorage(flags, env, async () => { io.out('database schema is up to date'); });
     io.err(USAGE);
@@ -67,6 +76,50 @@ async function serveCommand(flags: Flags, io: CliIo, env: Env): Promise<number> 
 function validateCommand(file: string, io: CliIo): number {
   const config = validateConfigFile(file);
   return print(io, `${file}: valid (${config.providers.length} providers, ${config.models.length} models)`, 0);
+}
+
+function isConfigCommand(sub: string | undefined, arg: string | undefined): sub is string {
+  return sub === 'export' || sub === 'versions' || (sub === 'import' && arg !== undefined) || (sub === 'rollback' && arg !== undefined && /^\d+$/.test(arg));
+}
+
+async function configCommand(sub: string, arg: string | undefined, flags: Flags, io: CliIo, env: Env): Promise<number> {
+  const config = configFrom(flags, env);
+  const { openStorage, openVersionedConfig } = await import('../main.ts');
+  const storage = openStorage(config);
+  const logger = pino({ level: 'silent' });
+  try {
+    await storage.migrate();
+    const versions = await openVersionedConfig(sourcesFrom(flags, env), config, storage, logger, { follow: false });
+    const admin = new ConfigAdmin(versions);
+    try {
+      if (sub === 'export') {
+        io.out(JSON.stringify(admin.export(), null, 2));
+      } else if (sub === 'import' && arg !== undefined) {
+        const tree = readConfigFile(arg);
+        const sections = isTree(tree.config) ? tree.config : tree;
+        const result = await admin.import(sections, 'cli', flags['dry-run'] === true);
+        io.out(JSON.stringify({ version: result.version, applied: result.applied, dry_run: flags['dry-run'] === true, changes: result.changes }, null, 2));
+      } else if (sub === 'versions') {
+        const limit = typeof flags.limit === 'string' ? Number(flags.limit) : 50;
+        const list = await versions.versions({ limit: Number.isInteger(limit) && limit > 0 ? limit : 50 });
+        io.out(flags.json === true ? JSON.stringify(list) : list.map((v) => `${String(v.version).padStart(5)}  ${v.createdAt}  ${v.author.padEnd(12)}  ${v.summary}`).join('\n') || 'no versions');
+      } else {
+        const result = await admin.rollback(Number(arg), 'cli');
+        io.out(`version ${result.version} is current (${result.changes.length} settings changed)`);
+      }
+      return 0;
+    } finally {
+      await versions.close();
+    }
+  } catch (err) {
+    const converted = asConfigGatewayError(err);
+    if (converted instanceof GatewayError && converted.issues !== undefined) {
+      return print(io, `${converted.message}\n${converted.issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`).join('\n')}`, 1, true);
+    }
+    throw converted;
+  } finally {
+    await storage.close();
+  }
 }
 
 async function keysCommand(sub: string, arg: string | undefined, flags: Flags, io: CliIo, env: Env): Promise<number> {

@@ -30,6 +30,11 @@ export interface VersionedConfigOptions {
   readonly etcd?: LayerSource | undefined;
   /** Longest wait for one store call before the store counts as down. Default 3000. */
   readonly storeTimeoutMs?: number;
+  /**
+   * false for tools (the CLI): serve the store's newest version as it is, without bringing this process's file
+   * or etcd into it and without following changes. Default true.
+   */
+  readonly follow?: boolean;
 }
 
 /** Who makes a change and what kind it is, for the version history. */
@@ -91,7 +96,8 @@ export class VersionedConfig implements ConfigView {
   /** Reads the store (or the last-known-good copy while it is down) and starts following changes. Throws ConfigError. */
   static async open(options: VersionedConfigOptions): Promise<VersionedConfig> {
     const view = new VersionedConfig(options);
-    await view.#start();
+    if (options.follow === false) await view.#serial(() => view.#loadHead());
+    else await view.#start();
     return view;
   }
 
@@ -174,6 +180,14 @@ export class VersionedConfig implements ConfigView {
     this.#unsubscribe = this.#o.subscribe((change) => {
       if (change.kind === 'config' && change.version > this.#snapshot.version) void this.#serial(() => this.#refresh());
     });
+  }
+
+  /** The newest stored version as it is (tools); the file alone, as version 0, while none exists. */
+  async #loadHead(): Promise<void> {
+    const head = await this.#head();
+    if (head === undefined) return;
+    const layers = layersOf(head);
+    this.#install(head.version, layers, this.#build(layers, `version ${head.version}`));
   }
 
   /** Brings this process's file and etcd layers into the newest stored version, or starts the history. */

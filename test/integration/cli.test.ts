@@ -276,3 +276,51 @@ describe('the real entry point (src/cli/main.ts)', () => {
     );
   });
 });
+
+describe('switchboard config export | import | versions | rollback', () => {
+  it('imports a file (dry run first), lists the versions, exports and rolls back, on the embedded store', async () => {
+    const { env } = dataEnv();
+    const empty = await cli(['config', 'export'], {}, env);
+    assert.equal(empty.code, 0, empty.err);
+    assert.equal(JSON.parse(empty.out).version, 0, 'nothing stored yet: the file and environment alone');
+    const sections = file('import.yaml', [
+      'config:',
+      '  pricing:',
+      '    my-model: { inputPerMTok: 1, outputPerMTok: 2 }',
+      '  workspaceConfigs:',
+      '    ws-1: { budgetLimits: { daily: 5 } }',
+    ].join('\n'));
+    const dry = await cli(['config', 'import', sections], { 'dry-run': true }, env);
+    assert.equal(dry.code, 0, dry.err);
+    assert.equal(JSON.parse(dry.out).applied, false);
+    assert.ok(JSON.parse(dry.out).changes.length > 0);
+    const done = await cli(['config', 'import', sections], {}, env);
+    assert.equal(done.code, 0, done.err);
+    assert.equal(JSON.parse(done.out).version, 1);
+    const exported = JSON.parse((await cli(['config', 'export'], {}, env)).out);
+    assert.equal(exported.version, 1);
+    assert.equal(exported.config.workspaces['ws-1'].budgetLimits.daily, 5);
+    const second = file('second.json', JSON.stringify({ routing: { defaultMaxTokens: 77 } }));
+    assert.equal((await cli(['config', 'import', second], {}, env)).code, 0);
+    const list = await cli(['config', 'versions'], { json: true }, env);
+    assert.deepEqual(JSON.parse(list.out).map((v: { version: number; author: string }) => [v.version, v.author]), [[2, 'cli'], [1, 'cli']]);
+    const back = await cli(['config', 'rollback', '1'], {}, env);
+    assert.equal(back.code, 0, back.err);
+    assert.match(back.out, /version 3 is current/);
+    assert.equal(JSON.parse((await cli(['config', 'export'], {}, env)).out).config.routing.defaultMaxTokens, 4096);
+  });
+
+  it('refuses an invalid import with every problem listed, exit code 1, nothing applied', async () => {
+    const { env } = dataEnv();
+    const bad = file('bad.json', JSON.stringify({ config: { routing: { defaultMaxTokens: -1 }, colour: 'x' } }));
+    const res = await cli(['config', 'import', bad], {}, env);
+    assert.equal(res.code, 1);
+    assert.match(res.err, /colour/);
+    const bad2 = file('bad2.json', JSON.stringify({ config: { routing: { defaultMaxTokens: -1 }, models: [{ name: 'm', provider: 'ghost' }] } }));
+    const res2 = await cli(['config', 'import', bad2], {}, env);
+    assert.equal(res2.code, 1);
+    assert.match(res2.err, /routing\.defaultMaxTokens/);
+    assert.equal(JSON.parse((await cli(['config', 'versions'], { json: true }, env)).out).length, 0);
+    assert.equal((await cli(['config', 'rollback', '9'], {}, env)).code, 1);
+  });
+});
