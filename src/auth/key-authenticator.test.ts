@@ -177,6 +177,20 @@ describe('KeyAuthenticator', () => {
       await rejectsWith(auth.authenticate(created.key), 'SB_AUTH_REVOKED_KEY');
     });
 
+    it('keeps accepting a key it checked before while the store is down, and refuses unknown ones with 503', async () => {
+      mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+      const created = await admin.create({ name: 'app', role: 'inference' });
+      const other = await admin.create({ name: 'other', role: 'inference' });
+      let down = false;
+      const store = { ...storage.keys, findByPrefix: (prefix: string) => (down ? Promise.reject(new Error('ECONNREFUSED')) : storage.keys.findByPrefix(prefix)) };
+      const auth = new KeyAuthenticator({ store });
+      await auth.authenticate(created.key);
+      down = true;
+      mock.timers.tick(10_000);
+      assert.equal((await auth.authenticate(created.key)).keyId, created.id);
+      await assert.rejects(auth.authenticate(other.key), { code: 'SB_AUTH_STORE_UNAVAILABLE', status: 503 });
+    });
+
     it('forgets a key by id at once when the store reports it revoked', async () => {
       mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
       const created = await admin.create({ name: 'app', role: 'inference' });

@@ -165,7 +165,15 @@ export class KeyAuthenticator {
     const now = Date.now();
     const cached = this.#lookups.get(prefix);
     if (cached !== undefined && cached.until > now) return cached;
-    const record = await this.#store.findByPrefix(prefix);
+    let record: ApiKeyRecord | undefined;
+    try {
+      record = await this.#store.findByPrefix(prefix);
+    } catch (err) {
+      // The store is down: a key this process verified before keeps working on what was known of it (a revocation
+      // made meanwhile is seen when the store is back); a key never seen cannot be checked and fails.
+      if (cached !== undefined) return cached;
+      throw new GatewayError('SB_AUTH_STORE_UNAVAILABLE', { cause: err });
+    }
     const entry: LookupEntry = { record, principal: record && toPrincipal(record), until: now + this.#ttl };
     setBounded(this.#lookups, this.#maxEntries, prefix, entry);
     return entry;

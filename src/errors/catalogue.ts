@@ -15,6 +15,7 @@ export const CATALOGUE = {
   SB_AUTH_MISSING_KEY: { status: 401, retryable: false, message: 'No API key was sent. Send it as "Authorization: Bearer <key>" or "x-api-key: <key>".' },
   SB_AUTH_INVALID_KEY: { status: 401, retryable: false, message: 'The API key is not valid. Check that it was copied whole; keys are shown only once, so create a new one if it is lost.' },
   SB_AUTH_REVOKED_KEY: { status: 401, retryable: false, message: 'The API key was revoked. Ask an administrator for a new key.' },
+  SB_AUTH_STORE_UNAVAILABLE: { status: 503, retryable: true, message: 'The key store cannot be reached to check this key; keys this replica checked before keep working. Try again shortly.' },
   SB_AUTH_FORBIDDEN: { status: 403, retryable: false, message: 'This key may not use this route. Admin routes need an admin key.' },
   SB_INVALID_JSON: { status: 400, retryable: false, message: 'The request body is not valid JSON.' },
   SB_INVALID_UTF8: { status: 400, retryable: false, message: 'The request body is not valid UTF-8.' },
