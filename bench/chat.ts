@@ -11,6 +11,7 @@ import { num } from './format.ts';
 import { installCleanup, stopAllChildren, wasInterrupted } from './managed-child.ts';
 import { measureJsonCell } from './measure-json.ts';
 import { measureStreamCell } from './measure-stream.ts';
+import { measureSwapCell } from './measure-swaps.ts';
 import { detectPinning, pinSelf } from './pinning.ts';
 import { treeMemoryMb } from './proc-stats.ts';
 import { renderReport } from './render-report.ts';
@@ -95,6 +96,17 @@ async function streamPhase(run: Run): Promise<void> {
   }
 }
 
+async function swapPhase(run: Run): Promise<void> {
+  const target = run.targets.find((t) => t.name === 'switchboard');
+  const c = run.config.jsonLevels.at(-1) ?? 64;
+  if (target === undefined || !stillUp(run, target)) return;
+  const swap = await measureSwapCell(target, c, run.config, run.pinning, run.noise);
+  if (!stillUp(run, target)) return;
+  run.data.swapCell = swap;
+  const r = swap.cell.window.result;
+  progress(`swaps c=${c} switchboard: ${swap.swaps} versions, ${num(swap.cell.cpuUsPerRequest)} µs/req, non-2xx ${r.non2xx}, errors ${r.errors}, failed swaps ${swap.swapFailures}`);
+}
+
 async function startAll(config: BenchConfig, pinning: Pinning): Promise<{ helpers: Target[]; sb: SwitchboardStart }> {
   const mock = await startMock(pinning, config.readyTimeoutMs);
   const upstreamBase = mock.url.replace(/\/chat\/completions$/, '');
@@ -125,13 +137,14 @@ async function main(): Promise<void> {
   const { helpers, sb } = await startAll(config, pinning);
   const targets = sb.ok ? [...helpers, sb.target] : helpers;
   const data: RunData = {
-    stamp: stampOf(new Date()), config, pinning, environment: [], jsonCells: [], streamCells: [], wallS: 0, quietWaitedS: 0,
+    stamp: stampOf(new Date()), config, pinning, environment: [], jsonCells: [], streamCells: [], swapCell: null, wallS: 0, quietWaitedS: 0,
     idleRssMb: Object.fromEntries(targets.map((t) => [t.name, treeMemoryMb(t.child.pid).rss])),
     switchboard: { available: sb.ok, reason: sb.ok ? null : sb.reason, notes: [] },
   };
   const run: Run = { config, pinning, noise: { maxCores: config.noisyCores, retriesLeft: config.maxRetries, quietWaitS: { left: config.quietWaitS } }, data, targets };
   await jsonPhase(run);
   await streamPhase(run);
+  await swapPhase(run);
   if (sb.ok && sb.target.child.exitCode === null) data.switchboard.notes = await switchboardChecks(sb.metricsUrl, sb.dataDir);
   await stopAllChildren();
   data.environment = environmentInfo(repoRoot, loadAtStart);

@@ -96,7 +96,17 @@ function errorVerdict(d: RunData): Verdict {
   return { check, measured, limit: '0', status, note: 'any failure makes the other figures suspect' };
 }
 
+function swapVerdict(d: RunData): Verdict {
+  const check = 'Failed requests while the configuration changes every 100 ms';
+  const s = d.swapCell;
+  if (s === null) return { check, measured: '–', limit: '0', status: 'n/a', note: 'not measured' };
+  const bad = s.cell.window.result.non2xx + s.cell.window.result.errors + s.swapFailures;
+  const plain = json(d, 'switchboard', s.cell.c)?.cpuUsPerRequest;
+  const cost = plain && s.cell.cpuUsPerRequest ? ` CPU ${num(s.cell.cpuUsPerRequest)} vs ${num(plain)} µs/req without swaps (${ratio(s.cell.cpuUsPerRequest / plain)}).` : '';
+  return { check, measured: String(bad), limit: '0', status: pass(bad === 0), note: `${s.swaps} versions swapped in at c=${s.cell.c}, ${s.swapFailures} admin writes failed.${cost}` };
+}
+
 export function judgeTargets(d: RunData): Verdict[] {
   const top = d.config.jsonLevels.at(-1) ?? 64;
-  return [cpuVerdict(d, top), cpuVerdict(d, 1), latencyVerdict(d), firstByteVerdict(d), rssVerdict(d), errorVerdict(d)];
+  return [cpuVerdict(d, top), cpuVerdict(d, 1), latencyVerdict(d), firstByteVerdict(d), rssVerdict(d), errorVerdict(d), swapVerdict(d)];
 }

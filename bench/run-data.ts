@@ -1,6 +1,7 @@
 // Everything one run measured, as plain data: built by chat.ts, read by the verdicts and the report.
 import type { BenchConfig } from './bench-config.ts';
 import type { JsonCell } from './measure-json.ts';
+import type { SwapCell } from './measure-swaps.ts';
 import type { StreamCell } from './measure-stream.ts';
 import type { Pinning } from './pinning.ts';
 import type { TargetName } from './target.ts';
@@ -21,6 +22,8 @@ export interface RunData {
   idleRssMb: Partial<Record<TargetName, number>>;
   jsonCells: JsonCell[];
   streamCells: StreamCell[];
+  /** Switchboard under load while its configuration changes every 100 ms; null when not measured. */
+  swapCell: SwapCell | null;
   wallS: number;
   /** seconds spent waiting for other processes to go quiet before cells */
   quietWaitedS: number;
