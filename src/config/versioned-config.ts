@@ -246,6 +246,7 @@ export class VersionedConfig implements ConfigView {
       if (record === undefined) return;
       const layers = layersOf(record);
       this.#install(record.version, layers, this.#build(layers, `version ${record.version}`));
+      this.#o.logger.info({ version: record.version, author: record.author }, `configuration version ${record.version} is live (${record.summary}, made elsewhere)`);
     } catch (err) {
       if (err instanceof ConfigError) this.#refuse(err);
       else this.#storeDown(err);
