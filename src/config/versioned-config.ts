@@ -201,7 +201,15 @@ export class VersionedConfig implements ConfigView {
     }
     const author = head === undefined || !sameJson(next.file, base?.file) ? 'file' : 'etcd';
     const summary = head === undefined ? 'first version' : `${author} changed`;
-    await this.#apply(() => next, { author, summary }, false);
+    try {
+      await this.#apply(() => next, { author, summary }, false);
+    } catch (err) {
+      // etcd holding something invalid must not stop a process from starting (or catching up): leave its new content
+      // out, as a watched change would be. An invalid file still fails the start: it is this process's own.
+      if (!(err instanceof ConfigError) || sameJson(next.etcd, base?.etcd ?? {})) throw err;
+      this.#o.logger.error({ issues: err.issues }, 'etcd content refused; serving without it');
+      await this.#apply(() => ({ ...next, etcd: base?.etcd ?? {} }), { author, summary }, false);
+    }
   }
 
   async #apply(edit: LayerEdit, meta: ChangeMeta, dryRun: boolean): Promise<ApplyResult> {

@@ -7,9 +7,10 @@ const LATEST_SQL = 'SELECT COALESCE(MAX(version), 0) AS version FROM config_vers
 const GET_SQL = `SELECT ${CONFIG_COLUMNS.join(', ')} FROM config_versions WHERE version = $1`;
 const LIST_SQL = `SELECT ${CONFIG_SUMMARY_COLUMNS.join(', ')} FROM config_versions
   WHERE version < $1 ORDER BY version DESC LIMIT $2`;
-// EXCLUSIVE blocks every other writer of the table (and the next append's own LOCK) until commit, but not readers.
-// Under READ COMMITTED the following SELECT takes a fresh snapshot, so it sees the latest committed version.
-const LOCK_SQL = 'LOCK TABLE config_versions IN EXCLUSIVE MODE';
+// Appenders to this schema's history queue here until the holder commits; readers never wait. An advisory lock
+// rather than LOCK TABLE, which autovacuum's lock would delay. Under READ COMMITTED the following SELECT takes a
+// fresh snapshot, so it sees the version the previous holder committed.
+const LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('switchboard.config'), hashtext(current_schema()))";
 // The notification is queued inside the transaction and delivered only if it commits.
 const INSERT_SQL = `WITH inserted AS (
     INSERT INTO config_versions (${CONFIG_COLUMNS.join(', ')})

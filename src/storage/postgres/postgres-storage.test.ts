@@ -105,10 +105,10 @@ describe('bounded waits', () => {
     const url = (): string => `postgres://postgres@127.0.0.1:${(server.address() as { port: number }).port}/test`;
 
     it('rejects ping, reads and migrate within connectTimeoutMs', async () => {
-      const storage = open({ connectionString: url(), connectTimeoutMs: 300 });
+      const storage = open({ connectionString: url(), connectTimeoutMs: 200 });
       for (const work of [() => storage.ping(), () => storage.config.latestVersion(), () => storage.migrate()]) {
         const elapsed = await rejectionTime(work());
-        assert.ok(elapsed >= 250 && elapsed < 1500, `rejected after ${elapsed.toFixed(0)} ms`);
+        assert.ok(elapsed >= 150 && elapsed < 1500, `rejected after ${elapsed.toFixed(0)} ms`);
       }
       await storage.close();
     });
@@ -117,7 +117,7 @@ describe('bounded waits', () => {
       const storage = open({ connectionString: url(), connectTimeoutMs: 100 });
       const changes: StorageChange[] = [];
       storage.subscribe((change) => changes.push(change));
-      await sleep(400); // the first attempt times out and a retry is scheduled, without an unhandled error
+      await sleep(300); // the first attempt times out and a retry is scheduled, without an unhandled error
       await storage.close();
       assert.deepEqual(changes, []);
     });

@@ -11,7 +11,10 @@ import { PostgresPool } from './postgres-pool.ts';
 import { createPostgresUsageStore } from './postgres-usage-store.ts';
 
 export interface PostgresStorageOptions {
-  /** postgres://user:password@host:port/database (DATABASE_URL). */
+  /**
+   * postgres://user:password@host:port/database (DATABASE_URL). Parameters in it (?options=, ?statement_timeout=,
+   * ?application_name=) take precedence over the settings below (pg's rule), so leave those out of the URL.
+   */
   readonly connectionString: string;
   /**
    * Keep every table in this schema: each connection gets it as search_path, and migrate() creates it if missing.
