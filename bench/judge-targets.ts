@@ -101,8 +101,8 @@ function swapVerdict(d: RunData): Verdict {
   const s = d.swapCell;
   if (s === null) return { check, measured: '–', limit: '0', status: 'n/a', note: 'not measured' };
   const bad = s.cell.window.result.non2xx + s.cell.window.result.errors + s.swapFailures;
-  const plain = json(d, 'switchboard', s.cell.c)?.cpuUsPerRequest;
-  const cost = plain && s.cell.cpuUsPerRequest ? ` CPU ${num(s.cell.cpuUsPerRequest)} vs ${num(plain)} µs/req without swaps (${ratio(s.cell.cpuUsPerRequest / plain)}).` : '';
+  const plain = s.control.cpuUsPerRequest;
+  const cost = plain && s.cell.cpuUsPerRequest ? ` CPU ${num(s.cell.cpuUsPerRequest)} vs ${num(plain)} µs/req in the same cell just before, without swaps (${ratio(s.cell.cpuUsPerRequest / plain)}).` : '';
   return { check, measured: String(bad), limit: '0', status: pass(bad === 0), note: `${s.swaps} versions swapped in at c=${s.cell.c}, ${s.swapFailures} admin writes failed.${cost}` };
 }
 

@@ -10,6 +10,8 @@ import type { Pinning } from './pinning.ts';
 import type { Target } from './target.ts';
 
 export interface SwapCell {
+  /** The same cell without swaps, measured just before: the run's state (database size, heap) is the same. */
+  readonly control: JsonCell;
   readonly cell: JsonCell;
   /** Versions made during the cell. */
   readonly swaps: number;
@@ -21,6 +23,7 @@ export interface SwapCell {
 const INTERVAL_MS = 100;
 
 export async function measureSwapCell(target: Target, c: number, config: BenchConfig, pinning: Pinning, noise: NoisePolicy): Promise<SwapCell> {
+  const control = await measureJsonCell(target, c, config, pinning, noise);
   const url = `${new URL(target.url).origin}/api/config`;
   const headers = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
   let stop = false;
@@ -42,7 +45,7 @@ export async function measureSwapCell(target: Target, c: number, config: BenchCo
     }
   })();
   try {
-    return { cell: await measureJsonCell(target, c, config, pinning, noise), swaps, swapFailures, intervalMs: INTERVAL_MS };
+    return { control, cell: await measureJsonCell(target, c, config, pinning, noise), swaps, swapFailures, intervalMs: INTERVAL_MS };
   } finally {
     stop = true;
     await writer;

@@ -77,7 +77,7 @@ export function renderReport(d: RunData): string {
     table(streamHead, d.streamCells.map((cell) => streamRow(cell, d.streamCells))), '',
     '## Configuration swaps under load', '',
     d.swapCell === null ? 'Not measured.' : `Switchboard at c=${d.swapCell.cell.c} while the harness changed its configuration through \`PATCH /api/config\` every ${d.swapCell.intervalMs} ms: ${d.swapCell.swaps} versions swapped in under load.`, '',
-    d.swapCell === null ? '' : table(jsonHead, [jsonRow(d.swapCell.cell, d.jsonCells)]), '',
+    d.swapCell === null ? '' : table(['phase', ...jsonHead], [['without swaps', ...jsonRow(d.swapCell.control, d.jsonCells)], ['swap every 100 ms', ...jsonRow(d.swapCell.cell, d.jsonCells)]]), '',
     '## Targets', '',
     table(['check', 'measured', 'target', 'result', 'note'], verdicts.map((v) => [v.check, v.measured, v.limit, v.status, v.note])), '',
     `Result: ${count('PASS')} PASS, ${count('FAIL')} FAIL, ${count('n/a')} n/a.`, '',
