@@ -1,7 +1,7 @@
 import type { ApplyResult, VersionedConfig } from '../config/versioned-config.ts';
 import { ConfigError, type ConfigIssue } from '../config/config-error.ts';
 import { isSharedSection, sharedPart, SHARED_SECTIONS } from '../config/config-sections.ts';
-import { isTree, mergeLayers, mergePatch, patchTo, type Tree } from '../config/merge-patch.ts';
+import { isTree, mergePatch, patchTo, type Tree } from '../config/merge-patch.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 
 /** Seed 002's export names the workspace section workspaceConfigs; both are accepted on import. */
@@ -43,9 +43,8 @@ export class ConfigAdmin {
   async import(config: unknown, author: string, dryRun = false): Promise<ApplyResult> {
     const sections = sectionsOf(config, 'import');
     return this.#config.apply((layers) => {
-      const lower = mergeLayers([layers.file]);
       const admin: Tree = { ...layers.admin };
-      for (const [name, value] of Object.entries(sections)) admin[name] = patchTo(lower[name], value);
+      for (const [name, value] of Object.entries(sections)) admin[name] = patchTo(layers.file[name], value);
       return { ...layers, admin };
     }, { author, summary: 'import' }, { dryRun });
   }

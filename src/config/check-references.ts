@@ -43,9 +43,9 @@ export function checkReferences(config: ReferenceView): ReferenceIssue[] {
   for (const [ws, settings] of Object.entries(config.workspaces)) {
     settings.modelRestrictions?.forEach((m, j) => model(m, ['workspaces', ws, 'modelRestrictions', j]));
   }
-  unique(config.routingRules.map((r) => r.id), 'routingRules', issues);
-  unique(config.experiments.map((e) => e.id), 'experiments', issues);
-  unique(config.voicePools.pods.map((p) => p.name), 'voicePools', issues, 'pods', 'name');
+  unique(config.routingRules.map((r) => r.id), (i) => ['routingRules', i, 'id'], issues);
+  unique(config.experiments.map((e) => e.id), (i) => ['experiments', i, 'id'], issues);
+  unique(config.voicePools.pods.map((p) => p.name), (i) => ['voicePools', 'pods', i, 'name'], issues);
   for (const name of Object.keys(config.services)) {
     if (RESERVED_SERVICE_NAMES.has(name)) issues.push({ path: ['services', name], message: `"${name}" is reserved for the voice and operations routes under /api/v1/` });
   }
@@ -70,11 +70,11 @@ function routableNames(config: ReferenceView): (name: string) => boolean {
   };
 }
 
-function unique(ids: ReadonlyArray<string | undefined>, section: string, issues: ReferenceIssue[], ...inner: string[]): void {
+function unique(ids: ReadonlyArray<string | undefined>, pathOf: (index: number) => Path, issues: ReferenceIssue[]): void {
   const seen = new Set<string>();
   ids.forEach((value, i) => {
     if (value === undefined) return;
-    if (seen.has(value)) issues.push({ path: inner.length > 0 ? [section, inner[0] as string, i, ...inner.slice(1)] : [section, i, 'id'], message: `duplicate "${value}"` });
+    if (seen.has(value)) issues.push({ path: pathOf(i), message: `duplicate "${value}"` });
     seen.add(value);
   });
 }

@@ -102,6 +102,18 @@ describe('VersionedConfig', () => {
     await until(() => b.config.current().version === 2, 'the poll to find version 2', 1000);
   });
 
+  it('keeps its version when a newer one cannot be used here (a secret missing), and says so once', async () => {
+    const storage = createMemoryStorage();
+    const a = await open(storage, { env: { TEAM_KEY: 'sk-team' } });
+    const b = await open(storage);
+    await a.admin.patch({ providers: [...BASE.providers, { name: 'openai', type: 'openai', apiKey: 'env:TEAM_KEY' }] }, 'k');
+    await until(() => b.lines.some((l) => /cannot be used by this process/.test(String(l.msg))), 'the refusal to be logged', 1000);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    assert.equal(b.config.current().version, 1);
+    assert.equal(b.lines.filter((l) => /cannot be used by this process/.test(String(l.msg))).length, 1, 'not again at every poll');
+    assert.match(JSON.stringify(b.lines.find((l) => /cannot be used/.test(String(l.msg)))?.issues), /providers\.1\.apiKey/);
+  });
+
   it('refuses an invalid change whole, listing every problem with its path, and keeps serving', async () => {
     const storage = createMemoryStorage();
     const a = await open(storage);

@@ -220,7 +220,9 @@ export class VersionedConfig implements ConfigView {
       const latest = head?.version ?? 0;
       if (head !== undefined && sameJson(next, base)) return { version: latest, applied: false, changes: [] };
       const config = this.#build(next, meta.author === 'file' ? (this.#o.sources.path ?? 'file') : meta.author);
-      const changes = diffConfig(sharedPart(this.#tryBuild(base) ?? this.#snapshot.config), sharedPart(config));
+      // The base is usually the version being served: its configuration is built already.
+      const before = latest === this.#snapshot.version ? this.#snapshot.config : this.#tryBuild(base) ?? this.#snapshot.config;
+      const changes = diffConfig(sharedPart(before), sharedPart(config));
       if (dryRun) return { version: latest, applied: false, changes };
       // An admin change that changes nothing effective (an export imported back) makes no version; a source's
       // new layer is stored even so, so the stored layers stay what the file and etcd really say.
@@ -253,7 +255,17 @@ export class VersionedConfig implements ConfigView {
       const record = await this.#store(() => this.#o.store.get(latest));
       if (record === undefined) return;
       const layers = layersOf(record);
-      this.#install(record.version, layers, this.#build(layers, `version ${record.version}`));
+      let config: Config;
+      try {
+        config = this.#build(layers, `version ${record.version}`);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        // Logged once: the next polls skip this version until a newer one is stored.
+        this.#refused = record.version;
+        this.#refuse(err);
+        return;
+      }
+      this.#install(record.version, layers, config);
       this.#o.logger.info({ version: record.version, author: record.author }, `configuration version ${record.version} is live (${record.summary}, made elsewhere)`);
     } catch (err) {
       if (err instanceof ConfigError) this.#refuse(err);
