@@ -11,7 +11,7 @@ export interface ReferenceIssue {
 /** The parts of a parsed configuration that other parts refer to, or that must be references themselves. */
 interface ReferenceView {
   readonly providers: ReadonlyArray<{ readonly name: string; readonly models: readonly string[]; readonly headers: Readonly<Record<string, string>> }>;
-  readonly models: ReadonlyArray<{ readonly name: string; readonly aliases: readonly string[] }>;
+  readonly models: ReadonlyArray<{ readonly name: string; readonly aliases: readonly string[]; readonly fallbacks: readonly string[] }>;
   readonly routing: { readonly prefixes: Readonly<Record<string, string>> };
   readonly routingRules: ReadonlyArray<{ readonly id?: string | undefined; readonly targetModels: ReadonlyArray<{ readonly modelId: string }> }>;
   readonly experiments: ReadonlyArray<{ readonly id: string; readonly variants: ReadonlyArray<{ readonly modelId: string }> }>;
@@ -33,6 +33,7 @@ export function checkReferences(config: ReferenceView): ReferenceIssue[] {
   const model = (name: string, path: Path): void => {
     if (!routable(name)) issues.push({ path, message: `unknown model "${name}": name a models entry or alias, a model a provider lists, or "provider/model"` });
   };
+  config.models.forEach((m, i) => m.fallbacks.forEach((f, j) => model(f, ['models', i, 'fallbacks', j])));
   config.routingRules.forEach((rule, i) => rule.targetModels.forEach((t, j) => model(t.modelId, ['routingRules', i, 'targetModels', j, 'modelId'])));
   config.experiments.forEach((e, i) => e.variants.forEach((v, j) => model(v.modelId, ['experiments', i, 'variants', j, 'modelId'])));
   config.overrides.forEach((o, i) => model(o.modelId, ['overrides', i, 'modelId']));

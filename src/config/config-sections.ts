@@ -2,11 +2,11 @@ import { isTree, type Tree } from './merge-patch.ts';
 
 /**
  * The sections every replica shares: stored with each configuration version, changed through the admin API,
- * imports and etcd. Everything else (server, logLevel, dataDir, adminKey, usage, database, etcd) belongs to one
+ * imports and etcd. Everything else (server, logLevel, dataDir, adminKey, usage, database, etcd, redis) belongs to one
  * process: it comes from its file and environment only and takes effect at the next start.
  */
 export const SHARED_SECTIONS = [
-  'providers', 'models', 'routing', 'pricing', 'routingRules', 'experiments', 'overrides', 'agentPreferences',
+  'providers', 'models', 'routing', 'pricing', 'resilience', 'routingRules', 'experiments', 'overrides', 'agentPreferences',
   'workspaces', 'services', 'voicePools',
 ] as const;
 

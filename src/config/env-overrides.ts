@@ -20,6 +20,8 @@ const OVERRIDES: ReadonlyArray<readonly [string, readonly string[], 'number' | '
   ['SWITCHBOARD_DATABASE_SCHEMA', ['database', 'schema'], 'string'],
   ['SWITCHBOARD_ETCD_ENDPOINTS', ['etcd', 'endpoints'], 'list'],
   ['SWITCHBOARD_ETCD_PREFIX', ['etcd', 'prefix'], 'string'],
+  ['REDIS_URL', ['redis', 'url'], 'string'],
+  ['SWITCHBOARD_REDIS_PREFIX', ['redis', 'keyPrefix'], 'string'],
 ];
 
 function parseValue(value: string, kind: 'number' | 'string' | 'list'): unknown {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { checkReferences } from './check-references.ts';
+import { providerResilienceFields, redisSchema, resilienceSchema } from './resilience-schemas.ts';
 import { secretRefSchema } from './secret-ref.ts';
 import { sectionSchemas } from './section-schemas.ts';
 
@@ -53,6 +54,7 @@ export const providerSchema = z.object({
   maxResponseBytes: z.number().int().positive().default(64 * 1024 * 1024),
   /** Request parameters (top-level names as callers send them) to drop instead of refusing; see docs/configuration.md. */
   dropParams: dropParamNames,
+  ...providerResilienceFields,
 }).strict();
 
 export const modelSchema = z.object({
@@ -68,6 +70,10 @@ export const modelSchema = z.object({
   dropParams: dropParamNames,
   /** Whether the upstream model reasons (thinking / reasoning_effort); unset: judged from its id. */
   reasoning: z.boolean().optional(),
+  /** Largest prompt plus answer the model takes, in tokens: a "context length exceeded" falls back only to a larger one. */
+  contextWindow: z.number().int().positive().optional(),
+  /** Models tried in this order when this one fails with a retryable error (names, aliases or "provider/model"). */
+  fallbacks: z.array(z.string().min(1).max(400)).default([]),
 }).strict();
 
 export const configSchema = z.object({
@@ -109,7 +115,10 @@ export const configSchema = z.object({
   }).strict().prefault({}),
   /** USD prices per upstream model id (exact, else longest listed prefix); merged over the built-in table. */
   pricing: z.record(z.string().min(1), pricingSchema).default({}),
+  /** Retries, fallbacks, breakers and outlier ejection (docs/configuration.md#resilience). */
+  resilience: resilienceSchema,
   ...sectionSchemas,
+  redis: redisSchema,
   /** The shared store for several replicas; unset: the embedded SQLite file under dataDir. */
   database: z.object({
     /** postgres://… (DATABASE_URL). */
@@ -149,6 +158,9 @@ export const configSchema = z.object({
       ctx.addIssue({ code: 'custom', path: ['providers', i, 'baseUrl'], message: `baseUrl is required for type ${p.type}` });
     }
     // An answer the shared budget can never hold would fail as a (retryable) overload every time.
+    if (p.mode === 'proxy' && p.proxy === undefined) ctx.addIssue({ code: 'custom', path: ['providers', i, 'proxy'], message: 'mode "proxy" needs proxy.baseUrl' });
+    if (p.mode === 'embedded' && p.embedded === undefined) ctx.addIssue({ code: 'custom', path: ['providers', i, 'embedded'], message: 'mode "embedded" needs embedded.command or embedded.image' });
+    if (p.mode !== 'direct' && p.type === 'mock') ctx.addIssue({ code: 'custom', path: ['providers', i, 'mode'], message: 'the mock provider answers in process: its mode is direct' });
     if (p.maxResponseBytes > config.server.maxBufferedResponseBytes) {
       ctx.addIssue({ code: 'custom', path: ['providers', i, 'maxResponseBytes'], message: `larger than server.maxBufferedResponseBytes (${config.server.maxBufferedResponseBytes})` });
     }
