@@ -26,12 +26,15 @@ export const ALLOWED_AREAS: Readonly<Record<string, readonly string[]>> = {
   storage: ['domain', 'errors'],
   upstream: BASE,
   providers: ['upstream', ...BASE],
+  // The proxy and embedded modes wrap providers' adapters; the sidecar supervisor logs through observability's logger.
+  modes: ['providers', 'upstream', 'observability', ...BASE],
   usage: ['storage', ...BASE],
   observability: ['usage', 'storage', ...BASE],
   auth: ['storage', 'observability', ...BASE],
-  routing: ['auth', 'providers', 'upstream', 'usage', 'observability', 'storage', ...BASE],
-  admin: ['auth', 'routing', 'usage', 'storage', ...BASE],
-  http: ['admin', 'auth', 'routing', 'providers', 'upstream', 'usage', 'observability', 'storage', 'version.ts', ...BASE],
+  health: ['upstream', 'observability', ...BASE],
+  routing: ['auth', 'providers', 'health', 'upstream', 'usage', 'observability', 'storage', ...BASE],
+  admin: ['auth', 'routing', 'health', 'providers', 'usage', 'storage', ...BASE],
+  http: ['admin', 'auth', 'routing', 'health', 'providers', 'upstream', 'usage', 'observability', 'storage', 'version.ts', ...BASE],
   'app.ts': ['http', 'observability', ...BASE],
   'version.ts': [],
   // The composition root and the CLI (which asks main.ts for its adapters) may import anything.

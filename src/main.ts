@@ -18,6 +18,12 @@ import { startMetricsServer } from './observability/metrics-server.ts';
 import { createProvider } from './providers/create-provider.ts';
 import { closeTokenCountPool, countInputTokens } from './providers/formats/token-count-pool.ts';
 import { LiveRouting } from './routing/live-routing.ts';
+import { RetryBudget } from './routing/retry-budget.ts';
+import { ActiveProber } from './health/active-prober.ts';
+import { MemoryHealthRegistry } from './health/memory-health-registry.ts';
+import { RedisHealthRegistry } from './health/redis-health-registry.ts';
+import { createModeAdapter } from './modes/create-mode-adapter.ts';
+import { reapStaleSidecars } from './modes/sidecar.ts';
 import type { Storage } from './storage/ports.ts';
 import { createPostgresStorage } from './storage/postgres/postgres-storage.ts';
 import { createSqliteStorage } from './storage/sqlite/sqlite-storage.ts';
@@ -83,18 +89,50 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
   const config = versions.current().config;
   const metrics = new GatewayMetrics({ knownModel: (name) => routing.current.knownModel(name), knownProvider: (name) => routing.current.providers.has(name) });
   const usage = new UsageRecorder({ store: storage.usage, gauges: metrics, logger, ...config.usage });
+  const health = openHealthRegistry(initial, config, logger);
+  const prober = new ActiveProber({ registry: health, logger });
+  const unwatchHealth = metrics.watchHealth(health);
+  const unlogHealth = health.onTransition((t) => logger.warn({ endpoint: t.id, kind: t.kind, from: t.from, to: t.to, reason: t.reason }, 'endpoint health changed'));
+  // Sidecars left running by a process that was killed (kill -9, OOM) are stopped before new ones start.
+  const runDir = join(initial.dataDir, 'sidecars');
+  await reapStaleSidecars(runDir, logger);
+  const modeDeps = { env: sources.env, runDir, logger };
   const routing: LiveRouting = new LiveRouting({
-    view: versions, createProvider: (p, budget) => createProvider(p, sources.env, budget), usageListeners: [metrics.observe, usage.record],
+    view: versions, usageListeners: [metrics.observe, usage.record], env: sources.env,
+    createProvider: (p, budget) => createModeAdapter(p, { ...modeDeps, http: (c, baseUrl) => createProvider(baseUrl === undefined ? c : { ...c, baseUrl }, sources.env, budget) }),
     builtInPrices: BUILT_IN_PRICES, bufferBudget: new ByteBudget(config.server.maxBufferedResponseBytes), countTokens: countInputTokens, logger,
+    health, budget: new RetryBudget(config.resilience.retryBudget), prober,
   });
   const authenticator = new KeyAuthenticator({ store: storage.keys, adminKey: config.adminKey });
   const unsubscribeKeys = storage.subscribe((change) => { if (change.kind === 'key') authenticator.forgetId(change.id); });
   const deps: AppDeps = {
     config, logger, storage, authenticator, keyAdmin: new KeyAdmin(storage.keys), routing, versions, configAdmin: new ConfigAdmin(versions),
-    usage, metrics, version: VERSION, lifecycle: new Lifecycle(),
+    usage, metrics, version: VERSION, lifecycle: new Lifecycle(), health, sharedHealth: health.backend === 'redis',
   };
   const app = await buildApp(deps);
-  return { app, deps, close: () => { unsubscribeKeys(); return shutdown(app, deps); } };
+  const close = async (): Promise<void> => {
+    unsubscribeKeys();
+    await shutdown(app, deps);
+    unwatchHealth();
+    unlogHealth();
+    await prober.close();
+    await health.close();
+  };
+  return { app, deps, close };
+}
+
+/**
+ * Circuit state shared by every replica in Redis (REDIS_URL), or this process's own. Either way it lives as
+ * long as the process: a new configuration version changes its settings, never its state.
+ */
+function openHealthRegistry(process: Config, shared: Config, logger: Logger): MemoryHealthRegistry | RedisHealthRegistry {
+  const { resilience } = shared;
+  const settings = { breaker: resilience.breaker, ejection: resilience.ejection, latencyAlpha: resilience.latencyAlpha };
+  const redis = process.redis;
+  if (redis.url === undefined) return new MemoryHealthRegistry({ settings });
+  return new RedisHealthRegistry({
+    url: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeoutMs, connectTimeoutMs: redis.connectTimeoutMs, settings, logger,
+  });
 }
 
 /** Creates and prints the bootstrap admin key on a first start without SWITCHBOARD_ADMIN_KEY. */

@@ -64,7 +64,7 @@ describe('loadConfig defaults', () => {
     assert.equal(config.providers.length, 1);
     assert.deepEqual(provider(config, 'mock'), {
       name: 'mock', type: 'mock', models: ['mock', 'mock-large'], deployments: {}, headers: {},
-      timeoutMs: 60_000, idleTimeoutMs: 120_000, connections: 128, maxResponseBytes: 64 * 1024 * 1024, dropParams: [],
+      timeoutMs: 60_000, idleTimeoutMs: 120_000, connections: 128, maxResponseBytes: 64 * 1024 * 1024, dropParams: [], mode: 'direct',
     });
   });
 
@@ -73,7 +73,7 @@ describe('loadConfig defaults', () => {
     const groq = provider(loadConfig({ file, env: {} }), 'groq');
     assert.deepEqual(groq, {
       name: 'groq', type: 'openai-compatible', baseUrl: 'https://api.groq.com/openai/v1', deployments: {}, models: [],
-      headers: {}, timeoutMs: 60_000, idleTimeoutMs: 120_000, connections: 128, maxResponseBytes: 64 * 1024 * 1024, dropParams: [],
+      headers: {}, timeoutMs: 60_000, idleTimeoutMs: 120_000, connections: 128, maxResponseBytes: 64 * 1024 * 1024, dropParams: [], mode: 'direct',
     });
   });
 
@@ -112,7 +112,7 @@ describe('loadConfig files', () => {
     assert.equal(config.server.accessLog, true);
     assert.equal(config.logLevel, 'debug');
     assert.deepEqual(provider(config, 'ollama')?.models, ['llama3.2']);
-    assert.deepEqual(config.models, [{ name: 'fast', aliases: ['quick'], provider: 'ollama', model: 'llama3.2', dropParams: [] }]);
+    assert.deepEqual(config.models, [{ name: 'fast', aliases: ['quick'], provider: 'ollama', model: 'llama3.2', dropParams: [], fallbacks: [] }]);
     assert.deepEqual(config.pricing, { 'llama3.2': { inputPerMTok: 0.1, outputPerMTok: 0.2 } });
     assert.deepEqual(config.usage, { flushIntervalMs: 1000, batchSize: 50, maxBuffered: 100_000 });
     assert.deepEqual(config.providers.map((p) => p.name), ['ollama']);

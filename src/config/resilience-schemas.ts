@@ -82,7 +82,7 @@ export const providerResilienceFields = {
 
 export const resilienceSchema = z.object({
   /** Retries of the same target after a retryable failure, before falling back to the next one. */
-  retries: z.number().int().min(0).max(10).default(2),
+  retries: z.number().int().min(0).max(10).default(1),
   /** Exponential backoff with full jitter: a random wait in [0, min(max, base × 2^n)). */
   backoffBaseMs: positiveMs.default(100),
   backoffMaxMs: positiveMs.default(2_000),

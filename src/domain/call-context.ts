@@ -19,6 +19,8 @@ export interface CallContext {
   readonly forwardHeaders: Readonly<Record<string, string>>;
   /** performance.now() when the request arrived. */
   readonly startedAt: number;
+  /** performance.now() by which the whole request must be over (server.requestTimeoutMs); retries never wait past it. */
+  readonly deadlineAt: number;
   /** Wall-clock start, epoch milliseconds (made into ISO-8601 only when a record is written). */
   readonly startedMs: number;
   /** Aborted when the caller disconnects or the request deadline passes. */

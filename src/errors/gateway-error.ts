@@ -8,6 +8,8 @@ export interface UpstreamErrorDetail {
   readonly code: string | undefined;
   /** The provider's error type (e.g. "invalid_request_error", "overloaded_error"), when it sent one. */
   readonly type: string | undefined;
+  /** The prompt did not fit the model's context window: only a model with a larger one can serve it. */
+  readonly contextLengthExceeded?: boolean;
 }
 
 export interface GatewayErrorOptions {
@@ -60,6 +62,18 @@ export class GatewayError extends Error {
     this.headers = options.headers;
     this.issues = options.issues;
   }
+}
+
+/** The same error with more response headers (the executor adds x-switchboard-attempts and -target). */
+export function withHeaders(err: GatewayError, headers: Readonly<Record<string, string>>): GatewayError {
+  const copy = new GatewayError(err.code, {
+    message: err.message, status: err.status, retryable: err.retryable, headers: { ...err.headers, ...headers },
+    ...(err.param === undefined ? {} : { param: err.param }), ...(err.retryAfter === undefined ? {} : { retryAfter: err.retryAfter }),
+    ...(err.upstream === undefined ? {} : { upstream: err.upstream }), ...(err.issues === undefined ? {} : { issues: err.issues }),
+    ...(err.cause === undefined ? {} : { cause: err.cause }),
+  });
+  copy.stack = err.stack;
+  return copy;
 }
 
 export function isGatewayError(value: unknown): value is GatewayError {

@@ -8,13 +8,8 @@
  * synchronous and allocation-light in both: the Redis one decides from a local copy that it keeps in step.
  */
 
-/** Where an endpoint belongs: ejection never takes more than a share of one pool out of service. */
-export interface EndpointRef {
-  /** Stable id, unique across pools (e.g. "provider:openai", "service:billing:10.0.0.7:8080"). */
-  readonly id: string;
-  /** The pool it is one of (e.g. "providers", "service:billing"). */
-  readonly pool: string;
-}
+import type { EndpointRef } from '../domain/endpoint-ref.ts';
+export type { EndpointRef };
 
 /**
  * How one admitted attempt ended, as health sees it. `failure`: a 5xx or an overload, a timeout, a refused or

@@ -8,6 +8,7 @@ import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { LiveRouting } from '../routing/live-routing.ts';
 import type { Storage } from '../storage/ports.ts';
 import type { Lifecycle } from './lifecycle.ts';
+import type { HealthRegistry } from '../health/health-registry.ts';
 import type { UsageRecorder } from '../usage/usage-recorder.ts';
 
 /** Everything buildApp needs, wired by main.ts (or by a test). */
@@ -28,6 +29,10 @@ export interface AppDeps {
   readonly usage: UsageRecorder;
   readonly metrics: GatewayMetrics;
   readonly version: string;
+  /** Breakers, ejection, probes and latency of every endpoint (memory, or Redis shared by every replica). */
+  readonly health: HealthRegistry;
+  /** Whether `health` is shared by every replica (Redis). */
+  readonly sharedHealth: boolean;
   /** Flipped by the shutdown sequence so /ready turns 503 before the listener closes. */
   readonly lifecycle: Lifecycle;
 }

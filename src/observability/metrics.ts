@@ -41,6 +41,14 @@ export function firstNamesSeen(limit: number): KnownName {
   };
 }
 
+/** What metrics read of the health registry (src/health/health-registry.ts). */
+export interface HealthView {
+  list(): ReadonlyArray<{ readonly id: string; readonly breaker: 'closed' | 'open' | 'half_open'; readonly available: boolean }>;
+  onTransition(listener: (t: { readonly id: string; readonly kind: string; readonly to: string }) => void): () => void;
+}
+
+const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
+
 /** "0".."599" made once: HTTP statuses (0: no response) as label values, without a string per record. */
 const STATUS_LABELS: readonly string[] = Array.from({ length: 600 }, (_, status) => String(status));
 
@@ -58,6 +66,7 @@ export class GatewayMetrics implements UsageWriterGauges {
   readonly usageWriteErrors: Counter;
   readonly #knownModel: KnownName;
   readonly #knownProvider: KnownName;
+  readonly #retries: DeferredCounter<'provider'>;
 
   constructor(options: GatewayMetricsOptions = {}) {
     this.#knownModel = options.knownModel ?? firstNamesSeen(DEFAULT_KNOWN_NAMES);
@@ -74,7 +83,8 @@ export class GatewayMetrics implements UsageWriterGauges {
     this.usageQueue = new Gauge({ name: 'switchboard_usage_queue_depth', help: 'Usage records waiting to be written.', registers });
     this.usageDropped = new Counter({ name: 'switchboard_usage_dropped_total', help: 'Usage records dropped because the buffer was full while the store failed.', registers });
     this.usageWriteErrors = new Counter({ name: 'switchboard_usage_write_errors_total', help: 'Failed writes of usage batches (they are retried).', registers });
-    this.#overflowCounter([this.#requests, this.#attempts, this.#tokens, this.#cost]);
+    this.#retries = new DeferredCounter(this.registry, 'switchboard_retries_total', 'Attempts after a request\'s first (retries of the same target and fallbacks), by the provider they went to.', ['provider']);
+    this.#overflowCounter([this.#requests, this.#attempts, this.#tokens, this.#cost, this.#retries]);
   }
 
   queueDepth(depth: number): void {
@@ -96,6 +106,7 @@ export class GatewayMetrics implements UsageWriterGauges {
     const status = STATUS_LABELS[r.status] ?? OTHER;
     if (r.kind === 'attempt') {
       this.#attempts.add([provider, status, r.outcome]);
+      if (r.attempt > 1) this.#retries.add([provider]);
       this.#tokens.add([provider, model, 'input'], r.inputTokens);
       this.#tokens.add([provider, model, 'output'], r.outputTokens);
       if (r.cachedInputTokens > 0) this.#tokens.add([provider, model, 'cached_input'], r.cachedInputTokens);
@@ -107,6 +118,34 @@ export class GatewayMetrics implements UsageWriterGauges {
     this.#duration.observe({ endpoint: r.endpoint, provider }, r.latencyMs / 1000);
     if (r.stream && r.ttftMs !== null) this.#ttft.observe({ endpoint: r.endpoint, provider }, r.ttftMs / 1000);
   };
+
+  /**
+   * Endpoint health as metrics: the state gauges are read from the registry at each scrape (so a replica shows
+   * transitions other replicas made too), transitions are counted by the replica that made them. Endpoint ids
+   * come from configuration, so their number is bounded.
+   */
+  watchHealth(health: HealthView): () => void {
+    const registers = [this.registry];
+    new Gauge<'endpoint'>({
+      name: 'switchboard_circuit_state', help: 'Circuit breaker state per endpoint: 0 closed, 1 half-open, 2 open.', labelNames: ['endpoint'], registers,
+      collect() {
+        this.reset();
+        for (const e of health.list()) this.set({ endpoint: e.id }, BREAKER_VALUE[e.breaker]);
+      },
+    });
+    new Gauge<'endpoint'>({
+      name: 'switchboard_endpoint_available', help: 'Whether an endpoint takes traffic now (breaker, ejection and active probes): 1 yes, 0 no.', labelNames: ['endpoint'], registers,
+      collect() {
+        this.reset();
+        for (const e of health.list()) this.set({ endpoint: e.id }, e.available ? 1 : 0);
+      },
+    });
+    const transitions = new Counter<'endpoint' | 'kind' | 'to'>({
+      name: 'switchboard_health_transitions_total', help: 'Health state changes made by this replica: breaker (closed, open, half_open), ejection (ejected, returned), probe (healthy, unhealthy).',
+      labelNames: ['endpoint', 'kind', 'to'], registers,
+    });
+    return health.onTransition((t) => transitions.inc({ endpoint: t.id, kind: t.kind, to: t.to }));
+  }
 
   /**
    * switchboard_metric_series_overflow_total{metric}: increments a DeferredCounter put in its overflow series.

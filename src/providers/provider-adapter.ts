@@ -51,4 +51,14 @@ export interface ProviderAdapter {
    */
   listModels(signal: AbortSignal): Promise<readonly string[] | undefined>;
   close(): Promise<void>;
+  /** How the adapter reaches its upstream now, when that is more than a base URL (embedded mode: its sidecar). */
+  modeStatus?(): ModeStatus;
+}
+
+/** Plain data for /api/health/overview: where traffic goes and, for a sidecar, its lifecycle. */
+export interface ModeStatus {
+  readonly mode: 'direct' | 'proxy' | 'embedded';
+  /** Where requests go now: the sidecar, the provider's own API (fallback), or nowhere (SB_SIDECAR_UNAVAILABLE). */
+  readonly route: 'sidecar' | 'direct' | 'unavailable' | 'proxy';
+  readonly sidecar?: Readonly<Record<string, unknown>>;
 }

@@ -7,6 +7,9 @@ export interface JsonAnswer {
   readonly body: string | Buffer;
   /** Upstream response headers the caller may see (upstream/forwarded-headers.ts). */
   readonly headers: Readonly<Record<string, string>>;
+  /** "provider/model" that answered, and how many attempts the request took (x-switchboard-target, -attempts). */
+  readonly target: string;
+  readonly attempts: number;
   /** Called once the answer was handed to the connection: writes its usage records. */
   readonly settle: () => void;
 }
@@ -15,6 +18,8 @@ export interface JsonAnswer {
 export interface StreamAnswer {
   readonly kind: 'stream';
   readonly headers: Readonly<Record<string, string>>;
+  readonly target: string;
+  readonly attempts: number;
   /** Writes the event stream into `sink` and resolves when it ended (normally, with an error event, or aborted). */
   pipeTo(sink: Writable): Promise<void>;
 }

@@ -1,30 +1,47 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { assertModelAllowed } from '../auth/model-permission.ts';
+import type { ResilienceConfig } from '../config/resilience-schemas.ts';
 import { ZERO_USAGE } from '../domain/token-usage.ts';
-import { GatewayError } from '../errors/gateway-error.ts';
+import { GatewayError, withHeaders } from '../errors/gateway-error.ts';
+import type { HealthRegistry } from '../health/health-registry.ts';
 import { abortReason } from '../upstream/classify-upstream-error.ts';
 import type { UsageLedger } from '../usage/usage-ledger.ts';
 import type { Answer } from './answer.ts';
+import { retryDelay } from './backoff.ts';
 import type { CallContext } from '../domain/call-context.ts';
 import type { ModelCatalogue } from './model-catalogue.ts';
+import { noHealthyTarget } from './no-healthy-target.ts';
 import type { Plan, Target } from '../domain/plan.ts';
+import type { RetryBudget } from './retry-budget.ts';
 import type { AttemptResult, RequestSettler, TargetCaller } from './target-call.ts';
 
 export interface ExecutorDeps {
   readonly catalogue: ModelCatalogue;
   readonly caller: TargetCaller;
   readonly ledger: UsageLedger;
+  /** Breakers, ejection and probes; undefined when resilience.healthTracking is off (every target is tried). */
+  readonly health: HealthRegistry | undefined;
+  readonly budget: RetryBudget;
+  readonly resilience: ResilienceConfig;
+  /** Jitter source; tests pass a fixed one. */
+  readonly random?: () => number;
 }
 
 /**
- * Runs a Plan: the only retry loop. Tries the plan's targets in order while the last failure is retryable
- * (the error's own flag, set where it was made), nothing has reached the caller and the caller is still
- * there; records what the caller got as the request's usage record.
+ * Runs a Plan: the only retry loop. Each target in order: skipped while health says it is out of service;
+ * otherwise tried, and after a retryable failure (the error's own flag, set where it was made) retried with
+ * backoff while its retries, its retry budget and the deadline allow, then the next target is tried. A
+ * "context length exceeded" skips to the next target with a larger context window. Nothing is retried once
+ * a byte reached the caller (a started answer never comes back here as an error) or once the caller left.
+ * Every attempt has its own usage record (the caller makes it); the request's record says what the caller got.
  */
 export class Executor implements RequestSettler {
   readonly #deps: ExecutorDeps;
+  readonly #random: () => number;
 
   constructor(deps: ExecutorDeps) {
     this.#deps = deps;
+    this.#random = deps.random ?? Math.random;
   }
 
   /** The plan for a caller's model, after checking the caller may use it. */
@@ -40,18 +57,40 @@ export class Executor implements RequestSettler {
     try {
       plan = this.plan(ctx);
     } catch (err) {
-      throw this.#failed(ctx, null, asGatewayError(err, ctx));
+      throw this.#failed(ctx, null, asGatewayError(err, ctx), 0);
     }
+    const { health, budget } = this.#deps;
     let error: GatewayError | undefined;
-    for (let i = 0; i < plan.targets.length; i++) {
-      try {
-        return await this.#deps.caller.call(ctx, plan.targets[i] as Target, i + 1, this);
-      } catch (err) {
-        error = asGatewayError(err, ctx);
-        if (!error.retryable || ctx.signal.aborted) break;
+    let last: Target | null = null;
+    let attempts = 0;
+    /** Set by a "context length exceeded": only targets with a larger window are worth trying. */
+    let needsWindow = 0;
+    let skipped: Target[] | undefined;
+    for (const target of plan.targets) {
+      if (needsWindow > 0 && (target.contextWindow ?? 0) <= needsWindow) continue;
+      if (health !== undefined && !health.admit(target.endpoint)) {
+        (skipped ??= []).push(target);
+        continue;
+      }
+      budget.request(target.endpoint.id);
+      for (let retry = 0; ; retry++) {
+        last = target;
+        try {
+          return await this.#deps.caller.call(ctx, target, ++attempts, this);
+        } catch (err) {
+          error = asGatewayError(err, ctx);
+        }
+        if (ctx.signal.aborted || (!error.retryable && error.upstream?.contextLengthExceeded !== true)) throw this.#failed(ctx, target, error, attempts);
+        if (error.upstream?.contextLengthExceeded === true) {
+          needsWindow = target.contextWindow ?? Number.MAX_SAFE_INTEGER;
+          break;
+        }
+        if (!(await this.#retrySameTarget(ctx, target, retry, error))) break;
       }
     }
-    throw this.#failed(ctx, plan.targets.at(-1) ?? null, error ?? new GatewayError('SB_INTERNAL', { message: 'The routing plan had no target.' }));
+    // Nothing was tried: every target was out of service (or none had a large enough window).
+    error ??= noHealthyTarget(skipped ?? [], health);
+    throw this.#failed(ctx, last ?? plan.targets.at(-1) ?? null, error, attempts);
   }
 
   /** A successful attempt's answer was delivered: the request's record follows the attempt's. */
@@ -61,9 +100,29 @@ export class Executor implements RequestSettler {
     this.#record(ctx, target, result.status, result.outcome, result.errorCode, result, ttftMs);
   }
 
-  #failed(ctx: CallContext, target: Target | null, err: GatewayError): GatewayError {
+  /**
+   * Whether to send the same target the request again: retries left, a wait that fits the deadline (Retry-After
+   * honoured), the target's retry budget, and health still admitting it once the wait is over.
+   */
+  async #retrySameTarget(ctx: CallContext, target: Target, retry: number, error: GatewayError): Promise<boolean> {
+    if (retry >= target.retries) return false;
+    const delay = retryDelay(retry, error.retryAfter, ctx.deadlineAt - performance.now(), this.#deps.resilience, this.#random);
+    if (delay === undefined || !this.#deps.budget.tryRetry(target.endpoint.id)) return false;
+    if (delay >= 1) {
+      try {
+        await sleep(delay, undefined, { signal: ctx.signal });
+      } catch {
+        return false;
+      }
+    }
+    return !ctx.signal.aborted && (this.#deps.health === undefined || this.#deps.health.admit(target.endpoint));
+  }
+
+  #failed(ctx: CallContext, target: Target | null, err: GatewayError, attempts: number): GatewayError {
     this.#record(ctx, target, err.status, err.code === 'SB_CLIENT_DISCONNECTED' ? 'client_aborted' : 'error', err.code, undefined, null);
-    return err;
+    const headers: Record<string, string> = { 'x-switchboard-attempts': String(attempts) };
+    if (target !== null && attempts > 0) headers['x-switchboard-target'] = target.label;
+    return withHeaders(err, headers);
   }
 
   #record(ctx: CallContext, target: Target | null, status: number, outcome: AttemptResult['outcome'], errorCode: string | null, result: AttemptResult | undefined, ttftMs: number | null): void {

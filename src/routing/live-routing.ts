@@ -10,6 +10,9 @@ import { Executor } from './executor.ts';
 import { ModelCatalogue } from './model-catalogue.ts';
 import { ProviderModelLists } from './provider-model-lists.ts';
 import { TargetCaller } from './target-call.ts';
+import type { HealthRegistry } from '../health/health-registry.ts';
+import type { RetryBudget } from './retry-budget.ts';
+import { probeTargets, type ProbeScheduler } from './probe-targets.ts';
 
 /** Everything a request needs that follows from one configuration version, built once per version. */
 export interface RoutingState {
@@ -33,6 +36,14 @@ export interface LiveRoutingOptions {
   readonly bufferBudget: ByteBudget;
   readonly countTokens: (body: Readonly<Record<string, unknown>>, signal: AbortSignal) => Promise<number>;
   readonly logger: Logger;
+  /** Breakers, ejection and probe verdicts: one registry for the life of the process, whatever the version. */
+  readonly health: HealthRegistry;
+  /** Retry budgets per target, kept across versions too. */
+  readonly budget: RetryBudget;
+  /** Runs the providers' active health checks; told each version's list. */
+  readonly prober?: ProbeScheduler;
+  /** For the credentials of health checks (headers written as env:NAME or file:/path). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** How long a provider a new version no longer has keeps its connections for requests still using it. Default 60 000. */
   readonly retireAfterMs?: number;
 }
@@ -104,15 +115,24 @@ export class LiveRouting {
     const formats = new Map<string, WireFormat>([...providers].map(([name, p]) => [name, p.format]));
     const catalogue = new ModelCatalogue(config, formats);
     const ledger = new UsageLedger(new PriceBook(this.#o.builtInPrices, config.pricing), this.#o.usageListeners);
+    const { health, budget } = this.#o;
+    const { resilience } = config;
+    health.configure({ breaker: resilience.breaker, ejection: resilience.ejection, latencyAlpha: resilience.latencyAlpha });
+    budget.configure(resilience.retryBudget);
+    const endpoints = new Set(catalogue.endpointIds());
+    health.retain(endpoints);
+    budget.retain(endpoints);
+    this.#o.prober?.update(probeTargets(config, this.#o.env ?? process.env));
+    const tracked = resilience.healthTracking ? health : undefined;
     const caller = new TargetCaller({
-      providers, ledger, defaultMaxTokens: config.routing.defaultMaxTokens,
+      providers, ledger, health: tracked, defaultMaxTokens: config.routing.defaultMaxTokens,
       maxResponseBytes: new Map(config.providers.map((p) => [p.name, p.maxResponseBytes])), bufferBudget: this.#o.bufferBudget,
       // The parser counts decoded characters, never more than the bytes they came from: no event within the byte bound is refused.
       maxEventChars: config.server.maxStreamEventBytes, countTokens: this.#o.countTokens,
     });
     const names = new Set(catalogue.list().flatMap((m) => [m.id, m.model]));
     return {
-      version: snapshot.version, config, providers, catalogue, executor: new Executor({ catalogue, caller, ledger }),
+      version: snapshot.version, config, providers, catalogue, executor: new Executor({ catalogue, caller, ledger, health: tracked, budget, resilience }),
       // The fetched lists are kept while the providers are the same ones: a new version need not fetch them again.
       modelLists: !changed && previous !== undefined ? previous.modelLists : new ProviderModelLists(providers.values()),
       knownModel: (name) => names.has(name),

@@ -1,9 +1,12 @@
 import type { Config, ModelConfig } from '../config/schema.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { WireFormat } from '../providers/provider-adapter.ts';
+import type { EndpointRef } from '../domain/endpoint-ref.ts';
 import type { Plan, Target } from '../domain/plan.ts';
 
 const NO_PARAMS: ReadonlySet<string> = new Set();
+/** Every AI provider is one endpoint of one pool: ejection never takes more than its share of them out. */
+export const PROVIDER_POOL = 'providers';
 const NO_LISTS: ReadonlyMap<string, readonly string[]> = new Map();
 
 /** A model as listed by GET /v1/models. */
@@ -26,8 +29,16 @@ export class ModelCatalogue {
   readonly #listed = new Map<string, Target>();
   readonly #prefixes: ReadonlyArray<readonly [string, string]>;
   readonly #memo = new Map<string, Plan>();
+  readonly #defaultRetries: number;
   /** Each provider's dropParams as one set, shared by all its targets. */
   readonly #dropParams = new Map<string, ReadonlySet<string>>();
+  /** Each provider's retries and health endpoint, shared by all its targets. */
+  readonly #retries = new Map<string, number>();
+  readonly #endpoints = new Map<string, EndpointRef>();
+  /** proxy.modelPrefix of providers in proxy mode. */
+  readonly #wirePrefix = new Map<string, string>();
+  /** Catalogue name or alias → the models entry's fallbacks, in order. */
+  readonly #fallbacks = new Map<string, readonly string[]>();
   /** Per provider, in config order, the models its config lists: `models`, then Azure `deployments` names. */
   readonly #configured: ReadonlyArray<readonly [string, readonly string[]]>;
   /** Per provider, every upstream id config says it serves: the above and the upstream ids of `models` entries. */
@@ -35,10 +46,19 @@ export class ModelCatalogue {
 
   constructor(config: Config, formats: ReadonlyMap<string, WireFormat>) {
     this.#formats = formats;
-    for (const p of config.providers) if (p.dropParams.length > 0) this.#dropParams.set(p.name, new Set(p.dropParams));
+    for (const p of config.providers) {
+      if (p.dropParams.length > 0) this.#dropParams.set(p.name, new Set(p.dropParams));
+      this.#retries.set(p.name, p.retries ?? p.proxy?.retries ?? config.resilience.retries);
+      this.#endpoints.set(p.name, Object.freeze({ id: `provider:${p.name}`, pool: PROVIDER_POOL }));
+      if (p.mode === 'proxy' && p.proxy !== undefined && p.proxy.modelPrefix !== '') this.#wirePrefix.set(p.name, p.proxy.modelPrefix);
+    }
+    this.#defaultRetries = config.resilience.retries;
     for (const m of config.models) {
       const target = this.#target(m.provider, m.model ?? m.name, m.pricing, m);
-      for (const name of [m.name, ...m.aliases]) this.#named.set(name, target);
+      for (const name of [m.name, ...m.aliases]) {
+        this.#named.set(name, target);
+        if (m.fallbacks.length > 0) this.#fallbacks.set(name, m.fallbacks);
+      }
     }
     for (const p of config.providers) {
       for (const model of p.models) if (!this.#listed.has(model)) this.#listed.set(model, this.#target(p.name, model, undefined));
@@ -49,6 +69,11 @@ export class ModelCatalogue {
     this.#configured = config.providers.map((p) => [p.name, [...new Set([...p.models, ...Object.keys(p.deployments)])]] as const);
     for (const [provider, models] of this.#configured) this.#known.set(provider, new Set(models));
     for (const t of this.#named.values()) this.#known.get(t.provider)?.add(t.model);
+  }
+
+  /** The health endpoint id of every configured provider. */
+  endpointIds(): string[] {
+    return [...this.#endpoints.values()].map((e) => e.id);
   }
 
   /** Throws SB_MODEL_NOT_FOUND (param "model") when nothing serves the name. */
@@ -111,21 +136,47 @@ export class ModelCatalogue {
       return this.#plan(requested, this.#target(requested.slice(0, slash), requested.slice(slash + 1), this.#named.get(requested.slice(slash + 1))?.pricing), 'provider-prefix');
     }
     const named = this.#named.get(requested);
-    if (named !== undefined) return this.#plan(requested, named, 'catalogue');
+    if (named !== undefined) return this.#plan(requested, named, 'catalogue', this.#fallbackTargets(requested, named));
     const listed = this.#listed.get(requested);
     if (listed !== undefined) return this.#plan(requested, listed, 'provider-models');
     const prefix = this.#prefixes.find(([p]) => requested.startsWith(p));
     return prefix === undefined ? undefined : this.#plan(requested, this.#target(prefix[1], requested, undefined), 'name-prefix');
   }
 
-  #plan(modelRequested: string, target: Target, reason: Plan['reason']): Plan {
-    return Object.freeze({ modelRequested, targets: Object.freeze([target]), reason });
+  #plan(modelRequested: string, target: Target, reason: Plan['reason'], fallbacks: readonly Target[] = []): Plan {
+    return Object.freeze({ modelRequested, targets: Object.freeze([target, ...fallbacks]), reason });
+  }
+
+  /** A models entry's fallbacks as targets, each resolved on its own (its own fallbacks not followed), no target twice. */
+  #fallbackTargets(name: string, first: Target): Target[] {
+    const out: Target[] = [];
+    const seen = new Set([first.label]);
+    for (const ref of this.#fallbacks.get(name) ?? []) {
+      const target = ref === name ? undefined : this.#resolveOne(ref);
+      if (target === undefined || seen.has(target.label)) continue;
+      seen.add(target.label);
+      out.push(target);
+    }
+    return out;
+  }
+
+  /** The first target a name resolves to, without fallbacks. */
+  #resolveOne(requested: string): Target | undefined {
+    const slash = requested.indexOf('/');
+    if (slash > 0 && this.#formats.has(requested.slice(0, slash)) && slash < requested.length - 1) {
+      return this.#target(requested.slice(0, slash), requested.slice(slash + 1), this.#named.get(requested.slice(slash + 1))?.pricing);
+    }
+    return this.#named.get(requested) ?? this.#listed.get(requested) ?? this.#resolve(requested)?.targets[0];
   }
 
   /** `entry`: the models entry behind the target; its dropParams add to its provider's, its reasoning wins. */
   #target(provider: string, model: string, pricing: Target['pricing'], entry?: ModelConfig): Target {
     const base = this.#dropParams.get(provider) ?? NO_PARAMS;
     const dropParams = entry === undefined || entry.dropParams.length === 0 ? base : new Set([...base, ...entry.dropParams]);
-    return Object.freeze({ provider, model, format: this.#formats.get(provider) ?? 'openai', pricing, dropParams, reasoning: entry?.reasoning });
+    return Object.freeze({
+      provider, model, wireModel: `${this.#wirePrefix.get(provider) ?? ''}${model}`, format: this.#formats.get(provider) ?? 'openai', pricing, dropParams, reasoning: entry?.reasoning,
+      label: `${provider}/${model}`, contextWindow: entry?.contextWindow, retries: this.#retries.get(provider) ?? this.#defaultRetries,
+      endpoint: this.#endpoints.get(provider) ?? Object.freeze({ id: `provider:${provider}`, pool: PROVIDER_POOL }),
+    });
   }
 }

@@ -19,6 +19,8 @@ import type { UsageLedger } from '../usage/usage-ledger.ts';
 import type { Answer } from './answer.ts';
 import type { CallContext } from '../domain/call-context.ts';
 import type { Target } from '../domain/plan.ts';
+import type { HealthRegistry } from '../health/health-registry.ts';
+import { attemptVerdict } from './attempt-verdict.ts';
 
 /** How one attempt ended, for its usage record and the request's. */
 export interface AttemptResult {
@@ -52,6 +54,8 @@ export interface TargetCallerDeps {
   readonly maxEventChars: number;
   /** Local token counting for count_tokens on non-Anthropic models (off the event loop when large). */
   readonly countTokens: (body: Readonly<Record<string, unknown>>, signal: AbortSignal) => Promise<number>;
+  /** Told how every attempt the executor admitted ended; undefined when health tracking is off. */
+  readonly health: HealthRegistry | undefined;
 }
 
 /** An upstream error body is read only for its message: a small bound is plenty. */
@@ -69,11 +73,27 @@ export class TargetCaller {
     this.#deps = deps;
   }
 
+  /**
+   * The executor admitted `target` with the health registry: every way out of here reports the attempt to it
+   * once, through its usage record, or as neutral when nothing was sent upstream.
+   */
   async call(ctx: CallContext, target: Target, attempt: number, settler: RequestSettler): Promise<Answer> {
     const adapter = this.#deps.providers.get(target.provider);
-    if (adapter === undefined) throw new GatewayError('SB_MODEL_NOT_FOUND', { param: 'model', message: `Provider "${target.provider}" is not configured.` });
-    if (ctx.endpoint === 'count_tokens' && adapter.format !== 'anthropic') return this.#countLocally(ctx, target, settler);
-    const call = buildUpstreamCall(ctx, target, this.#deps.defaultMaxTokens);
+    if (adapter === undefined) {
+      this.#deps.health?.report(target.endpoint, 'neutral', 0);
+      throw new GatewayError('SB_PROVIDER_NOT_FOUND', { param: 'model', message: `Provider "${target.provider}" is not configured.` });
+    }
+    if (ctx.endpoint === 'count_tokens' && adapter.format !== 'anthropic') {
+      this.#deps.health?.report(target.endpoint, 'neutral', 0);
+      return this.#countLocally(ctx, target, attempt, settler);
+    }
+    let call: UpstreamCall;
+    try {
+      call = buildUpstreamCall(ctx, target, this.#deps.defaultMaxTokens);
+    } catch (err) {
+      this.#deps.health?.report(target.endpoint, 'neutral', 0);
+      throw err;
+    }
     const started = performance.now();
     const startedMs = Date.now();
     let response: UpstreamResponse;
@@ -115,13 +135,13 @@ export class TargetCaller {
       this.#record(ctx, target, attempt, startedMs, started, result);
       settler.settled(ctx, target, result);
     };
-    return { kind: 'json', status: 200, body: answer, headers: forwardedHeaders(response.headers), settle };
+    return { kind: 'json', status: 200, body: answer, headers: forwardedHeaders(response.headers), target: target.label, attempts: attempt, settle };
   }
 
   #streamAnswer(ctx: CallContext, target: Target, call: UpstreamCall, response: UpstreamResponse, attempt: number, startedMs: number, started: number, settler: RequestSettler): Answer {
     return {
       kind: 'stream',
-      headers: forwardedHeaders(response.headers),
+      headers: forwardedHeaders(response.headers), target: target.label, attempts: attempt,
       pipeTo: async (sink) => {
         const source = Buffer.isBuffer(response.body) ? Readable.from([response.body]) : response.body;
         const relayed = await relayStream(source, sink, {
@@ -136,13 +156,13 @@ export class TargetCaller {
     };
   }
 
-  async #countLocally(ctx: CallContext, target: Target, settler: RequestSettler): Promise<Answer> {
+  async #countLocally(ctx: CallContext, target: Target, attempt: number, settler: RequestSettler): Promise<Answer> {
     const started = performance.now();
     const inputTokens = await this.#deps.countTokens(ctx.body, ctx.signal);
     const result: AttemptResult = { status: 200, outcome: 'ok', errorCode: null, usage: ZERO_USAGE, ttftMs: null, startedAt: started };
     // Nothing was sent upstream, so there is no attempt record; the request's record is made at once.
     settler.settled(ctx, target, result);
-    return { kind: 'json', status: 200, body: JSON.stringify({ input_tokens: inputTokens }), headers: NO_HEADERS, settle: noop };
+    return { kind: 'json', status: 200, body: JSON.stringify({ input_tokens: inputTokens }), headers: NO_HEADERS, target: target.label, attempts: attempt, settle: noop };
   }
 
   async #upstreamError(ctx: CallContext, target: Target, response: UpstreamResponse): Promise<GatewayError> {
@@ -168,10 +188,13 @@ export class TargetCaller {
   }
 
   #record(ctx: CallContext, target: Target, attempt: number, startedMs: number, started: number, r: AttemptResult): void {
+    const latencyMs = performance.now() - started;
+    // Time to the first byte is the endpoint's latency for balancing; a whole answer's length depends on the request.
+    this.#deps.health?.report(target.endpoint, attemptVerdict(r.status, r.outcome, r.errorCode), r.ttftMs ?? latencyMs);
     this.#deps.ledger.record({
       kind: 'attempt', attempt, requestId: ctx.requestId, keyId: ctx.principal.keyId, endpoint: ctx.endpoint, stream: ctx.stream,
       modelRequested: ctx.model, provider: target.provider, modelServed: target.model, pricing: target.pricing, startedMs,
-      latencyMs: performance.now() - started, status: r.status, outcome: r.outcome, errorCode: r.errorCode, usage: r.usage, ttftMs: r.ttftMs,
+      latencyMs, status: r.status, outcome: r.outcome, errorCode: r.errorCode, usage: r.usage, ttftMs: r.ttftMs,
     });
   }
 }

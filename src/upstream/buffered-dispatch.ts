@@ -101,6 +101,7 @@ class BufferingHandler implements Dispatcher.DispatchHandler {
 
   #tooLarge(): GatewayError {
     const where = this.#limitName === undefined ? '' : ` (${this.#limitName})`;
-    return new GatewayError('SB_UPSTREAM_BAD_RESPONSE', { message: `The provider sent a body larger than ${this.#maxBytes} bytes${where}.` });
+    // The same request would get the same answer: not worth a retry.
+    return new GatewayError('SB_UPSTREAM_BAD_RESPONSE', { retryable: false, message: `The provider sent a body larger than ${this.#maxBytes} bytes${where}.` });
   }
 }

@@ -5,7 +5,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { startReplayServer, type ReplayServer } from '../support/replay-server.ts';
-import { ADMIN_KEY, startGateway, type TestGateway } from '../support/start-gateway.ts';
+import { ADMIN_KEY, startGateway, type TestGateway, SINGLE_ATTEMPT } from '../support/start-gateway.ts';
 import { usageFor } from '../support/usage-for.ts';
 
 const PROVIDER_KEY = 'sk-ant-provider-secret-123';
@@ -32,7 +32,7 @@ describe('Anthropic upstream (recorded traffic)', () => {
       { method: 'POST', path: '/v1/messages', when: (b) => plain(b) && hasTools(b), fixture: 'anthropic/messages-tools-parallel.json' },
       { method: 'POST', path: '/v1/messages', when: plain, fixture: 'anthropic/messages-basic.json' },
     ]);
-    gw = await startGateway({ env: { ANTHROPIC_API_KEY: PROVIDER_KEY, ANTHROPIC_BASE_URL: upstream.url } });
+    gw = await startGateway({ env: { ANTHROPIC_API_KEY: PROVIDER_KEY, ANTHROPIC_BASE_URL: upstream.url }, config: { resilience: SINGLE_ATTEMPT } });
     oai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: ADMIN_KEY, maxRetries: 0 });
     ant = new Anthropic({ baseURL: gw.url, apiKey: ADMIN_KEY, maxRetries: 0 });
   });

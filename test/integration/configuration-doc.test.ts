@@ -73,7 +73,7 @@ describe('docs/configuration.md settings', () => {
     const overridden = [...rows.values()].filter((row) => row.envVar !== undefined && row.path !== 'providers');
     assert.ok(overridden.length >= 8);
     for (const row of overridden) {
-      const candidates = ['1234', 'debug', '127.0.0.1', 'an-admin-key-0123456789', 'postgres://127.0.0.1:5432/switchboard', 'http://127.0.0.1:2379', 'switchboard_prod', '/prefix/'];
+      const candidates = ['1234', 'debug', '127.0.0.1', 'an-admin-key-0123456789', 'postgres://127.0.0.1:5432/switchboard', 'http://127.0.0.1:2379', 'switchboard_prod', '/prefix/', 'redis://127.0.0.1:6379/2'];
       const applied = candidates.some((candidate) => {
         try {
           const value = valueAt(loadConfig({ env: { [row.envVar!]: candidate } }), row.path);

@@ -41,10 +41,17 @@ describe('layering rules', () => {
 
   it('point lower layers away from features', async () => {
     const code = "import { Executor } from '../routing/executor.ts';\nexport { Executor };\n";
-    for (const area of ['providers', 'upstream', 'usage', 'observability', 'domain']) {
+    for (const area of ['providers', 'modes', 'upstream', 'usage', 'observability', 'domain']) {
       assert.equal((await layeringMessages(`src/${area}/x.ts`, code)).length, 1, area);
     }
     assert.deepEqual(await layeringMessages('src/http/x.ts', code), []);
+  });
+
+  it('let modes wrap the provider seam but never pick a concrete provider', async () => {
+    const seam = "import type { ProviderAdapter } from '../providers/provider-adapter.ts';\nexport type P = ProviderAdapter;\n";
+    assert.deepEqual(await layeringMessages('src/modes/embedded-provider.ts', seam), []);
+    const concrete = "import { HttpProvider } from '../providers/http-provider.ts';\nexport { HttpProvider };\n";
+    assert.match((await layeringMessages('src/modes/embedded-provider.ts', concrete)).join(), /concrete adapter/);
   });
 
   it('exempt tests, which wire real adapters on purpose', async () => {

@@ -7,7 +7,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { FIXTURES_DIR, startReplayServer, type ReplayServer } from '../support/replay-server.ts';
-import { ADMIN_KEY, startGateway, type TestGateway, TEST_SECRETS } from '../support/start-gateway.ts';
+import { ADMIN_KEY, startGateway, type TestGateway, TEST_SECRETS, SINGLE_ATTEMPT } from '../support/start-gateway.ts';
 import { usageFor } from '../support/usage-for.ts';
 
 const PROVIDER_KEY = TEST_SECRETS.OPENAI_PROVIDER_KEY;
@@ -37,7 +37,7 @@ describe('OpenAI-format upstream (recorded traffic)', () => {
       { method: 'POST', path: '/v1/chat/completions', when: (b) => streamed(b) && b.tools !== undefined, fixture: 'openai/chat-stream-tools-parallel.sse' },
       { method: 'POST', path: '/v1/embeddings', fixture: 'openai/embeddings.json' },    ]);
     gw = await startGateway({
-      config: { providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: 'env:OPENAI_PROVIDER_KEY', timeoutMs: 400 }] },
+      config: { providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: 'env:OPENAI_PROVIDER_KEY', timeoutMs: 400 }], resilience: SINGLE_ATTEMPT },
     });
     oai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: ADMIN_KEY, maxRetries: 0 });
     ant = new Anthropic({ baseURL: gw.url, apiKey: ADMIN_KEY, maxRetries: 0 });

@@ -32,7 +32,7 @@ describe('operations endpoints', () => {
     }
     const detailed = await get('/health/detailed');
     assert.equal(detailed.status, 200);
-    assert.deepEqual(detailed.body.checks.map((c: { name: string }) => c.name).sort(), ['configuration', 'providers', 'storage', 'usage_writer']);
+    assert.deepEqual(detailed.body.checks.map((c: { name: string }) => c.name).sort(), ['configuration', 'endpoints', 'providers', 'storage', 'usage_writer']);
   });
 
   it('readiness turns 503 while shutting down', async () => {

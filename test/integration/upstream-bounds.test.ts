@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { largeJsonBody, startReplayServer, type EndlessLineReport, type ReplayServer } from '../support/replay-server.ts';
-import { ADMIN_KEY, startGateway, type TestGateway } from '../support/start-gateway.ts';
+import { ADMIN_KEY, startGateway, type TestGateway, SINGLE_ATTEMPT } from '../support/start-gateway.ts';
 import { usageFor, type Rec } from '../support/usage-for.ts';
 
 const KiB = 1024;
@@ -56,7 +56,7 @@ describe('an upstream answer over providers[].maxResponseBytes', () => {
       { method: 'POST', path: '/v1/chat/completions', when: (b) => b.model === 'gpt-big', behaviour: 'large-json', bytes: 200 * KiB },
       { method: 'POST', path: '/v1/chat/completions', when: (b) => b.model === 'gpt-fits', behaviour: 'large-json', bytes: 60 * KiB },
     ]);
-    gw = await startGateway({ config: { providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: 'env:OPENAI_PROVIDER_KEY', maxResponseBytes: 64 * KiB }] } });
+    gw = await startGateway({ config: { providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: 'env:OPENAI_PROVIDER_KEY', maxResponseBytes: 64 * KiB }], resilience: SINGLE_ATTEMPT } });
   });
   after(async () => { await gw.close(); await upstream.close(); });
 
@@ -95,7 +95,7 @@ describe('upstream answers over server.maxBufferedResponseBytes together', () =>
     gw = await startGateway({
       config: {
         server: { ...SERVER, maxBufferedResponseBytes: BUDGET },
-        providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: 'env:OPENAI_PROVIDER_KEY', maxResponseBytes: 512 * KiB }],
+        providers: [{ name: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: 'env:OPENAI_PROVIDER_KEY', maxResponseBytes: 512 * KiB }], resilience: SINGLE_ATTEMPT,
       },
     });
   });

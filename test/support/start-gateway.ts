@@ -13,6 +13,12 @@ export const TEST_SECRETS = Object.freeze({
   ANTHROPIC_PROVIDER_KEY: 'sk-ant-provider-secret-123',
 });
 
+/**
+ * resilience settings for suites that test how one attempt's failure is classified and answered: no retry of the
+ * same target, no breaker opening after the suite's deliberate failures.
+ */
+export const SINGLE_ATTEMPT = Object.freeze({ retries: 0, healthTracking: false });
+
 export interface TestGateway {
   readonly url: string;
   readonly gateway: Gateway;

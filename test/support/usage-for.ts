@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { ADMIN_KEY, type TestGateway } from './start-gateway.ts';
 
 /** A usage record as GET /api/usage returns it (the fields tests look at). */
-export interface Rec { kind: string; outcome: string; outputTokens: number; inputTokens: number; requestId: string; status: number; errorCode: string | null; provider: string | null }
+export interface Rec { kind: string; attempt: number; outcome: string; outputTokens: number; inputTokens: number; requestId: string; status: number; errorCode: string | null; provider: string | null }
 
 /** Flushes the gateway's usage queue and reads the records of one request through the admin API. */
 export async function usageFor(gw: TestGateway, requestId: string): Promise<Rec[]> {

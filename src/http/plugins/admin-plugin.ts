@@ -3,6 +3,7 @@ import type { AppDeps } from '../app-deps.ts';
 import { authHook } from '../auth-hook.ts';
 import { registerJsonParser } from '../json-body-parser.ts';
 import { registerConfigRoutes } from '../routes/config-routes.ts';
+import { registerHealthRoutes } from '../routes/health-routes.ts';
 import { registerKeyRoutes } from '../routes/key-routes.ts';
 import { registerUsageRoutes } from '../routes/usage-routes.ts';
 
@@ -14,5 +15,6 @@ export function adminPlugin(deps: AppDeps) {
     registerKeyRoutes(app, deps.keyAdmin, deps.authenticator);
     registerUsageRoutes(app, deps.storage.usage, () => deps.usage.flush());
     registerConfigRoutes(app, deps.versions, deps.configAdmin);
+    registerHealthRoutes(app, deps);
   };
 }

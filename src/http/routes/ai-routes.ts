@@ -42,9 +42,10 @@ async function handle(route: AiRoute, routing: LiveRouting, timeoutMs: number, r
     clearTimeout(deadline);
     if (!reply.raw.writableFinished) controller.abort(new GatewayError('SB_CLIENT_DISCONNECTED'));
   });
-  const ctx = callContext(route, request, controller.signal);
+  const ctx = callContext(route, request, controller.signal, timeoutMs);
   const answer = await executor.execute(ctx);
   if (answer.headers !== NO_HEADERS) reply.headers(answer.headers);
+  reply.header('x-switchboard-target', answer.target).header('x-switchboard-attempts', answer.attempts);
   if (answer.kind === 'json') {
     reply.code(answer.status).header('content-type', 'application/json').send(answer.body);
     answer.settle();
@@ -62,10 +63,11 @@ function abortOnDeadline(controller: AbortController): void {
   controller.abort(new GatewayError('SB_UPSTREAM_TIMEOUT', { message: 'The request deadline passed (server.requestTimeoutMs).' }));
 }
 
-function callContext(route: AiRoute, request: FastifyRequest, signal: AbortSignal): CallContext {
+function callContext(route: AiRoute, request: FastifyRequest, signal: AbortSignal, timeoutMs: number): CallContext {
   const body = request.body as Record<string, unknown>;
   const principal = request.principal;
   if (principal === undefined || request.rawBody === undefined) throw new GatewayError('SB_INTERNAL');
+  const now = performance.now();
   const forwardHeaders: Record<string, string> = {};
   for (const name of FORWARDED) {
     const value = request.headers[name];
@@ -74,6 +76,6 @@ function callContext(route: AiRoute, request: FastifyRequest, signal: AbortSigna
   return {
     requestId: request.id, principal, endpoint: route.endpoint, callerFormat: route.format, body, raw: request.rawBody,
     model: body.model as string, stream: body.stream === true, forwardHeaders,
-    startedAt: performance.now(), startedMs: Date.now(), signal,
+    startedAt: now, deadlineAt: now + timeoutMs, startedMs: Date.now(), signal,
   };
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../app-deps.ts';
 import { isAdmin, requireAdmin } from '../auth-hook.ts';
+import { healthOverview, type EndpointOverview } from '../../admin/health-overview.ts';
 
 const STARTED = new Date();
 const config = { dialect: 'generic' } as const;
@@ -35,7 +36,10 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: AppDeps): voi
     const failing = checks.some((c) => c.status === 'failing');
     const status = failing ? 'unhealthy' : checks.some((c) => c.status === 'degraded') ? 'degraded' : 'healthy';
     const body = isAdmin(request)
-      ? { status, version: deps.version, config_version: deps.versions.current().version, uptime_s: uptime(), checks }
+      ? {
+          status, version: deps.version, config_version: deps.versions.current().version, uptime_s: uptime(), checks,
+          endpoints: healthOverview(deps.routing.current.config, deps.routing.current.providers, deps.health, deps.sharedHealth).endpoints,
+        }
       : { status, checks: checks.map(terse) };
     return reply.code(failing ? 503 : 200).send(body);
   });
@@ -76,7 +80,24 @@ async function componentChecks(deps: AppDeps): Promise<Check[]> {
     : { name: 'usage_writer', status: 'failing', detail: `${deps.usage.pending} queued, buffer nearly full` };
   const live = deps.routing.current.providers;
   const providers: Check = { name: 'providers', status: live.size > 0 ? 'ok' : 'failing', detail: [...live.keys()].join(', ') };
-  return [storage, configuration, queue, providers];
+  return [storage, configuration, queue, providers, endpointCheck(deps)];
+}
+
+/**
+ * Providers out of service (breaker open, ejected, probes failing, sidecar down) degrade the replica but never
+ * fail it: every replica would see the same, and taking them all out of service helps no one.
+ */
+function endpointCheck(deps: AppDeps): Check {
+  const overview = healthOverview(deps.routing.current.config, deps.routing.current.providers, deps.health, deps.sharedHealth);
+  const out = overview.endpoints.filter((e) => !e.available).map((e) => `${e.provider}: ${describeUnavailable(e)}`);
+  return { name: 'endpoints', status: out.length === 0 ? 'ok' : 'degraded', detail: out.length === 0 ? `${overview.summary.endpoints} available` : out.join('; ') };
+}
+
+function describeUnavailable(e: EndpointOverview): string {
+  if (e.route === 'unavailable') return `sidecar ${String(e.sidecar?.state ?? 'not ready')}`;
+  if (e.breaker !== 'closed') return `circuit breaker ${e.breaker}`;
+  if (e.ejectedUntil !== null) return 'ejected';
+  return 'failing its health check';
 }
 
 function uptime(): number {

@@ -8,11 +8,12 @@ import type { Target } from '../../domain/plan.ts';
 import type { WireFormat } from '../provider-adapter.ts';
 import { JSON_TOOL_NAME } from './openai-to-anthropic-request.ts';
 import { buildUpstreamCall } from './upstream-call.ts';
+import { testTarget } from '../../../test/support/target-factory.ts';
 
 const NONE: ReadonlySet<string> = new Set();
 
 function target(format: WireFormat, model: string, dropParams: ReadonlySet<string> = NONE, reasoning?: boolean): Target {
-  return { provider: format === 'openai' ? 'openai' : 'anthropic', model, format, pricing: undefined, dropParams, reasoning };
+  return testTarget({ provider: format === 'openai' ? 'openai' : 'anthropic', model, format, dropParams, reasoning });
 }
 
 /** A chat call as the HTTP layer builds it: the parsed body and the same bytes. */

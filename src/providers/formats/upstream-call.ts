@@ -39,7 +39,7 @@ export function buildUpstreamCall(ctx: CallContext, target: Target, defaultMaxTo
   if (ctx.callerFormat === target.format) return sameFormat(ctx, target, target.format === 'openai' ? 'chat' : 'messages');
   if (ctx.callerFormat === 'openai') {
     const options = { defaultMaxTokens, dropParams: target.dropParams, reasoning: target.reasoning, provider: target.provider };
-    const translated = openaiToAnthropicRequest(ctx.body as OpenAIChatRequest, target.model, options);
+    const translated = openaiToAnthropicRequest(ctx.body as OpenAIChatRequest, target.wireModel, options);
     // A dropped response_format means no emulation tool was added, so none must be unwrapped on the way back.
     const jsonToolName = target.dropParams.has('response_format') ? undefined : jsonToolNameFor(ctx.body);
     return {
@@ -48,7 +48,7 @@ export function buildUpstreamCall(ctx: CallContext, target: Target, defaultMaxTo
     };
   }
   const options = { dropParams: target.dropParams, reasoning: target.reasoning, provider: target.provider };
-  const translated = anthropicToOpenAIRequest(ctx.body as AnthropicMessagesRequest, target.model, options);
+  const translated = anthropicToOpenAIRequest(ctx.body as AnthropicMessagesRequest, target.wireModel, options);
   return { operation: 'chat', body: JSON.stringify(translated), translation: 'openai-to-anthropic', dropUsageChunk: false, includeUsage: true, jsonToolName: undefined };
 }
 
@@ -59,12 +59,12 @@ export function buildUpstreamCall(ctx: CallContext, target: Target, defaultMaxTo
 function sameFormat(ctx: CallContext, target: Target, operation: Operation): UpstreamCall {
   const dropUsageChunk = ctx.stream && operation === 'chat' && !wantsUsage(ctx);
   const dropsParams = hasListedParam(ctx.body, target.dropParams);
-  const body = dropUsageChunk || dropsParams || ctx.model !== target.model ? rewritten(ctx, target, dropsParams, dropUsageChunk) : ctx.raw;
+  const body = dropUsageChunk || dropsParams || ctx.model !== target.wireModel ? rewritten(ctx, target, dropsParams, dropUsageChunk) : ctx.raw;
   return { operation, body, translation: 'none', dropUsageChunk, includeUsage: !dropUsageChunk, jsonToolName: undefined };
 }
 
 function rewritten(ctx: CallContext, target: Target, dropsParams: boolean, forceUsage: boolean): string {
-  const body: JsonObject = { ...(dropsParams ? withoutListed(ctx.body, target.dropParams) : ctx.body), model: target.model };
+  const body: JsonObject = { ...(dropsParams ? withoutListed(ctx.body, target.dropParams) : ctx.body), model: target.wireModel };
   // The gateway needs usage to record the call; the chunk is taken out again on the way back.
   if (forceUsage) body.stream_options = { ...asRecord(ctx.body.stream_options), include_usage: true };
   return JSON.stringify(body);

@@ -78,13 +78,27 @@ describe('upstreamError', () => {
     assert.equal(err.status, 400);
     assert.equal(err.param, 'messages');
     assert.equal(err.retryable, false);
-    assert.deepEqual(err.upstream, { dialect: 'openai', code: 'context_length_exceeded', type: 'invalid_request_error' });
+    assert.deepEqual(err.upstream, { dialect: 'openai', code: 'context_length_exceeded', type: 'invalid_request_error', contextLengthExceeded: true });
     assert.deepEqual(err.headers, { 'x-ratelimit-remaining-requests': '99', 'x-upstream-request-id': 'req_up' });
   });
 
   it('is retryable for 408, 429 and 5xx only, and honours retry-after', () => {
     assert.deepEqual([400, 404, 408, 429, 500, 503].map((s) => upstreamError(s, '', 'p', 'openai', {}).retryable), [false, false, true, true, true, true]);
     assert.equal(upstreamError(429, '', 'p', 'openai', { 'retry-after': '7' }).retryAfter, 7);
+    assert.equal(upstreamError(429, '', 'p', 'openai', { 'retry-after-ms': '250', 'retry-after': '7' }).retryAfter, 0.25, 'OpenAI\'s finer header first');
+    const inTwoSeconds = new Date(Date.now() + 2500).toUTCString();
+    const fromDate = upstreamError(503, '', 'p', 'openai', { 'retry-after': inTwoSeconds }).retryAfter ?? 0;
+    assert.ok(fromDate > 0.5 && fromDate <= 2.5, `an HTTP date: ${fromDate}`);
+    assert.equal(upstreamError(503, '', 'p', 'openai', { 'retry-after': 'soon' }).retryAfter, undefined);
+  });
+
+  it('marks "context length exceeded" in every dialect, and nothing else', () => {
+    const anthropic = JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210345 tokens > 200000 maximum' } });
+    const vllm = JSON.stringify({ detail: "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens." });
+    assert.equal(upstreamError(400, anthropic, 'a', 'anthropic', {}).upstream?.contextLengthExceeded, true);
+    assert.equal(upstreamError(400, vllm, 'v', 'openai', {}).upstream?.contextLengthExceeded, true);
+    assert.equal(upstreamError(400, '{"error":{"message":"temperature must be below 2"}}', 'o', 'openai', {}).upstream?.contextLengthExceeded, false);
+    assert.equal(upstreamError(500, vllm, 'v', 'openai', {}).upstream?.contextLengthExceeded, false, 'only a refusal of the request');
   });
 
   it('reports a refused provider credential as the operator\'s problem, never as the caller\'s 401', () => {

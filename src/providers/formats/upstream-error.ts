@@ -60,9 +60,9 @@ function errorFields(body: unknown): ErrorFields {
  */
 export function upstreamError(status: number, bodyText: string, provider: string, dialect: 'openai' | 'anthropic', responseHeaders: UpstreamHeaders): GatewayError {
   const parsed = parseUpstreamError(status, bodyText);
-  const retryAfter = Number(responseHeaders['retry-after']);
-  const upstream = { dialect, code: parsed.code, type: parsed.type };
-  const common = { upstream, headers: forwardedHeaders(responseHeaders), ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfter } : {}) };
+  const retryAfter = retryAfterSeconds(responseHeaders);
+  const upstream = { dialect, code: parsed.code, type: parsed.type, contextLengthExceeded: isContextLengthExceeded(status, parsed) };
+  const common = { upstream, headers: forwardedHeaders(responseHeaders), ...(retryAfter === undefined ? {} : { retryAfter }) };
   if (status === 401 || status === 403) {
     return new GatewayError('SB_UPSTREAM_AUTH_FAILED', {
       ...common, message: `Provider "${provider}" refused the gateway's credential (HTTP ${status}: ${parsed.message}). Your key is fine: an operator must fix providers[].apiKey or apiKeyEnv for "${provider}".`,
@@ -72,6 +72,31 @@ export function upstreamError(status: number, bodyText: string, provider: string
     ...common, status: parsed.status, retryable: parsed.status === 408 || parsed.status === 429 || parsed.status >= 500,
     message: `Provider "${provider}" answered ${status}: ${parsed.message}`, ...(parsed.param === undefined ? {} : { param: parsed.param }),
   });
+}
+
+/**
+ * Whether a provider refused the prompt as longer than the model's context window. OpenAI (and most compatible
+ * servers) say so with code context_length_exceeded; Anthropic with a 400 "prompt is too long: N tokens > M
+ * maximum"; vLLM and others only in the message ("maximum context length is N tokens").
+ */
+const CONTEXT_MESSAGE = /context[ _-]?(length|window)|prompt is too long|maximum context|too many (input )?tokens/i;
+
+function isContextLengthExceeded(status: number, parsed: UpstreamErrorInfo): boolean {
+  if (parsed.code === 'context_length_exceeded') return true;
+  return (status === 400 || status === 413 || status === 422) && CONTEXT_MESSAGE.test(parsed.message);
+}
+
+/**
+ * The wait an upstream asks for: OpenAI's retry-after-ms first (finer), then Retry-After as seconds or as an
+ * HTTP date. Undefined when there is none, or it is not a positive wait.
+ */
+export function retryAfterSeconds(headers: UpstreamHeaders): number | undefined {
+  const ms = Number(headers['retry-after-ms']);
+  if (Number.isFinite(ms) && ms > 0) return ms / 1000;
+  const raw = headers['retry-after'];
+  if (typeof raw !== 'string' || raw.trim() === '') return undefined;
+  const seconds = /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : (Date.parse(raw) - Date.now()) / 1000;
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
 }
 
 export function redactSecrets(text: string): string {

@@ -1,0 +1,7 @@
+/** Where an endpoint belongs: ejection never takes more than a share of one pool out of service. */
+export interface EndpointRef {
+  /** Stable id, unique across pools (e.g. "provider:openai", "service:billing:10.0.0.7:8080"). */
+  readonly id: string;
+  /** The pool it is one of (e.g. "providers", "service:billing"). */
+  readonly pool: string;
+}

@@ -1,0 +1,24 @@
+import type { Config } from '../config/schema.ts';
+import { isSecretRef, resolveSecret } from '../config/secret-ref.ts';
+import type { ProbeTarget } from '../health/active-prober.ts';
+export type { ProbeTarget };
+import { PROVIDER_POOL } from './model-catalogue.ts';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** What LiveRouting needs of the prober: each version's list of checks. */
+export interface ProbeScheduler {
+  update(targets: readonly ProbeTarget[]): void;
+}
+
+/** The active health checks a configuration asks for: providers[].healthCheck. */
+export function probeTargets(config: Config, env: Env): ProbeTarget[] {
+  return config.providers.flatMap((p) => {
+    const check = p.healthCheck;
+    if (check === undefined) return [];
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(check.headers)) headers[name] = isSecretRef(value) ? resolveSecret(value, env) ?? '' : value;
+    const { intervalMs, timeoutMs, healthyThreshold, unhealthyThreshold } = check;
+    return [{ endpoint: { id: `provider:${p.name}`, pool: PROVIDER_POOL }, url: check.url, headers, settings: { intervalMs, timeoutMs, healthyThreshold, unhealthyThreshold } }];
+  });
+}
