@@ -382,7 +382,7 @@ export function runHealthRegistryContract(name: string, make: MakeHealthRegistry
 
     it('shares a breaker with another replica within a bounded time', async (t) => {
       await withRegistry({}, async (f) => {
-        const { registry, second } = f;
+        const { second } = f;
         if (second === undefined) return t.skip('one replica only');
         const fromSecond: HealthTransition[] = [];
         second.onTransition((tr) => fromSecond.push(tr));
