@@ -5,6 +5,8 @@ export interface TcpProxy {
   readonly port: number;
   /** Destroys every open connection and refuses new ones until restore(). */
   cut(): void;
+  /** Keeps connections open but forwards nothing either way until restore(): a store that hangs. */
+  stall(): void;
   restore(): void;
   close(): Promise<void>;
 }
@@ -12,6 +14,7 @@ export interface TcpProxy {
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let open = true;
+  let stalled = false;
   const server: Server = createServer((client) => {
     if (!open) {
       client.destroy();
@@ -23,7 +26,11 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       s.on('close', () => sockets.delete(s));
       s.on('error', () => { client.destroy(); upstream.destroy(); });
     }
-    client.pipe(upstream).pipe(client);
+    // Forwarded chunk by chunk (not piped) so that stall() can swallow them.
+    client.on('data', (chunk: Buffer) => { if (!stalled) upstream.write(chunk); });
+    upstream.on('data', (chunk: Buffer) => { if (!stalled) client.write(chunk); });
+    client.on('end', () => upstream.end());
+    upstream.on('end', () => client.end());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -32,7 +39,8 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   return {
     port,
     cut() { open = false; destroyAll(); },
-    restore() { open = true; },
+    stall() { stalled = true; },
+    restore() { open = true; stalled = false; },
     close: () => new Promise<void>((resolve) => { destroyAll(); server.close(() => resolve()); }),
   };
 }
