@@ -2,7 +2,7 @@
 // back to the local copies, and close() is prompt. The shared behaviour is in test/contract/health-registry*.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
@@ -76,6 +76,33 @@ function assertLocalBreaker(registry: RedisHealthRegistry): void {
   assert.equal(registry.admit(A), false);
   assert.equal(registry.status(A).breaker, 'open');
   assert.deepEqual(seen.map((t) => `${t.from}->${t.to}`), ['closed->open']);
+}
+
+/** A TCP forwarder to Redis whose answers can be held back by `delayMs`, standing in for a Redis that is slow. */
+async function startSlowProxy(targetPort: number): Promise<{ port: number; delayMs: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(targetPort, '127.0.0.1');
+    let last = 0;
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => { client.destroy(); upstream.destroy(); });
+    }
+    client.pipe(upstream);
+    // Answers keep their order: each one waits for the one before it.
+    upstream.on('data', (chunk: Buffer) => {
+      last = Math.max(last, performance.now() + proxy.delayMs);
+      setTimeout(() => { if (!client.destroyed) client.write(chunk); }, last - performance.now());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const proxy = {
+    port: (server.address() as AddressInfo).port,
+    delayMs: 0,
+    close: () => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }),
+  };
+  return proxy;
 }
 
 async function deleteKeys(prefix: string): Promise<void> {
@@ -172,6 +199,34 @@ describe('RedisHealthRegistry without Redis', () => {
       await until(() => !direct.admit(A), 'the other replica to see the breaker open', 2_000);
     } finally {
       await Promise.all([registry.close(), direct.close()]);
+      await proxy.close();
+      await deleteKeys(PREFIX);
+    }
+  });
+
+  it('decides locally while a connected Redis is too slow, and shares again once it answers in time', async () => {
+    const proxy = await startSlowProxy(REDIS_PORT);
+    const { logger, lines } = capturedLogger();
+    const registry = registryAt(proxy.port, logger);
+    try {
+      assert.equal(await registry.waitUntilConnected(2_000), true);
+      registry.admit(A);
+      await registry.flush();
+      proxy.delayMs = 400; // commandTimeoutMs is 200
+      registry.report(A, 'success', 10);
+      const started = performance.now();
+      for (let i = 0; i < 100; i++) registry.admit(A);
+      assert.ok(performance.now() - started < 50, 'the hot path does not wait');
+      await until(() => !registry.connected, 'three timeouts in a row to count as Redis gone', 3_000);
+      assert.deepEqual(warnings(lines), ['health: Redis does not answer in time; deciding from local circuit state until it does']);
+      assertLocalBreaker(registry);
+      proxy.delayMs = 0;
+      await until(() => registry.connected, 'a ping at a refresh to bring it back', 3_000);
+      assert.deepEqual(infos(lines), ['health: Redis is reachable again; circuit state is shared again']);
+      // Nothing decided while alone is written back: the shared circuit (closed) wins again.
+      await until(() => registry.status(A).breaker === 'closed', 'the local copy to follow the shared state');
+    } finally {
+      await registry.close();
       await proxy.close();
       await deleteKeys(PREFIX);
     }

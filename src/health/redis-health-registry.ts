@@ -56,6 +56,11 @@ interface Entry {
 
 const RECONNECT_FIRST_MS = 100;
 const RECONNECT_LAST_MS = 2000;
+/**
+ * Commands that fail in a row (timeouts, mostly) before a connected but slow Redis counts as gone: the registry
+ * then decides locally, as without Redis, and a PING at each refresh brings it back.
+ */
+const FAILURES_BEFORE_LOCAL = 3;
 
 function positive(value: number | undefined, fallback: number, name: string): number {
   const resolved = value ?? fallback;
@@ -81,8 +86,9 @@ function positive(value: number | undefined, fallback: number, name: string): nu
  *
  * Redis slow or down: commands fail fast (no offline queue, commandTimeout), nothing reaches the hot path,
  * and the registry runs on its local copies like the memory one (transitions emitted here, claimProbe always
- * true). One warning when Redis goes, one info when it is back; then the shared state is read again and
- * nothing decided meanwhile is written back (it would be stale).
+ * true). Down is a closed connection, or FAILURES_BEFORE_LOCAL commands failing in a row (a Redis too slow
+ * to be of use). One warning when Redis goes, one info when it is back; then the shared state is read again
+ * and nothing decided meanwhile is written back (it would be stale).
  */
 export class RedisHealthRegistry implements HealthRegistry {
   readonly backend = 'redis' as const;
@@ -107,6 +113,9 @@ export class RedisHealthRegistry implements HealthRegistry {
   #shared = false;
   /** Whether the loss of Redis was logged (reset when it is back): one warning per outage. */
   #lost = false;
+  /** Redis commands failed in a row; see FAILURES_BEFORE_LOCAL. */
+  #failures = 0;
+  #pinging = false;
   #closed = false;
 
   constructor(options: RedisHealthRegistryOptions) {
@@ -139,7 +148,7 @@ export class RedisHealthRegistry implements HealthRegistry {
     });
     this.#watchConnections();
     const flush = setInterval(() => this.#tick(), this.#flushIntervalMs);
-    const refresh = setInterval(() => { for (const e of this.#entries.values()) this.#markStale(e); }, positive(options.refreshIntervalMs, 1000, 'refreshIntervalMs'));
+    const refresh = setInterval(() => this.#refresh(), positive(options.refreshIntervalMs, 1000, 'refreshIntervalMs'));
     this.#timers = [flush, refresh];
     for (const t of this.#timers) t.unref();
   }
@@ -260,7 +269,7 @@ export class RedisHealthRegistry implements HealthRegistry {
     return this.#serial(async () => {
       await this.#flushDirty();
       await this.#rereadStale();
-    }).catch((err: unknown) => this.#log.debug({ err }, 'health: flush failed'));
+    }).catch((err: unknown) => this.#failed(err, 'health: re-reading shared state failed'));
   }
 
   async close(): Promise<void> {
@@ -271,6 +280,7 @@ export class RedisHealthRegistry implements HealthRegistry {
     if (this.#shared) await this.flush();
     await this.#chain;
     this.#fanout.clear();
+    this.#shared = false;
     await Promise.all([quit(this.#redis), quit(this.#subscriber)]);
   }
 
@@ -346,6 +356,7 @@ export class RedisHealthRegistry implements HealthRegistry {
         return true;
       });
       resetBatch(batch);
+      this.#failures = 0;
       if (!e.removed) this.#adopt(e, result.circuit);
       this.#emit(result.transitions);
     } catch (err) {
@@ -359,7 +370,7 @@ export class RedisHealthRegistry implements HealthRegistry {
         this.#dirty.add(e);
       }
       resetBatch(e.spare);
-      this.#log.debug({ err, endpoint: e.ref.id }, 'health: writing verdicts to Redis failed');
+      this.#failed(err, 'health: writing verdicts to Redis failed', e.ref.id);
     }
   }
 
@@ -369,6 +380,7 @@ export class RedisHealthRegistry implements HealthRegistry {
     this.#stale.clear();
     for (const e of entries) e.stale = false;
     const circuits = await this.#store.read(entries.map((e) => e.ref));
+    this.#failures = 0;
     const now = this.#clock();
     entries.forEach((e, i) => {
       if (!e.removed) this.#adopt(e, circuits[i] ?? newCircuit(e.ref, this.#settings, now));
@@ -387,6 +399,7 @@ export class RedisHealthRegistry implements HealthRegistry {
         granted = gateAt(c, this.#settings, now, sink) === 'half_open' && takeHalfOpenSlot(c, this.#settings, now);
         return granted || sink.length > 0;
       });
+      this.#failures = 0;
       if (e.removed) return;
       this.#adopt(e, result.circuit);
       if (granted) {
@@ -396,7 +409,7 @@ export class RedisHealthRegistry implements HealthRegistry {
       this.#emit(result.transitions);
     }).catch((err: unknown) => {
       granted = false;
-      this.#log.debug({ err, endpoint: e.ref.id }, 'health: half-open claim failed');
+      this.#failed(err, 'health: half-open claim failed', e.ref.id);
     }).finally(() => {
       e.claiming = false;
       // No slot free: do not ask Redis again on every request; a granted slot may be followed by the next claim.
@@ -437,23 +450,43 @@ export class RedisHealthRegistry implements HealthRegistry {
     });
   }
 
+  /** A Redis command failed: logged at debug; FAILURES_BEFORE_LOCAL in a row and the registry decides locally. */
+  #failed(err: unknown, what: string, endpoint?: string): void {
+    this.#log.debug({ err, endpoint }, what);
+    // Losing races to other replicas says nothing about Redis.
+    if (err instanceof SharedWriteError && err.conflict) return;
+    if (++this.#failures >= FAILURES_BEFORE_LOCAL && this.#shared) this.#down('health: Redis does not answer in time; deciding from local circuit state until it does');
+  }
+
+  /** Every refreshIntervalMs: re-read every endpoint (a lost notice), or see whether a slow Redis answers again. */
+  #refresh(): void {
+    if (this.#shared) {
+      for (const e of this.#entries.values()) this.#markStale(e);
+      return;
+    }
+    if (this.#pinging || this.#closed || this.#redis.status !== 'ready') return;
+    this.#pinging = true;
+    this.#redis.ping().then(() => this.#up(), () => undefined).finally(() => { this.#pinging = false; });
+  }
+
   #up(): void {
     if (this.#closed || this.#shared) return;
     this.#forgetUnshared();
+    this.#failures = 0;
     this.#shared = true;
     if (this.#lost) this.#log.info('health: Redis is reachable again; circuit state is shared again');
     this.#lost = false;
     for (const e of this.#entries.values()) this.#markStale(e);
   }
 
-  #down(): void {
+  #down(why?: string): void {
     if (this.#closed) return;
     const was = this.#shared;
     this.#shared = false;
     this.#forgetUnshared();
     if (this.#lost) return;
     this.#lost = true;
-    this.#log.warn(was ? 'health: lost Redis; deciding from local circuit state until it is back' : 'health: cannot reach Redis; deciding from local circuit state until it is reachable');
+    this.#log.warn(why ?? (was ? 'health: lost Redis; deciding from local circuit state until it is back' : 'health: cannot reach Redis; deciding from local circuit state until it is reachable'));
   }
 
   /** Verdicts buffered for Redis are already in the local copies; once the link broke, writing them later would be stale. */

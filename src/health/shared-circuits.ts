@@ -15,13 +15,18 @@ export interface SharedResult {
   readonly transitions: readonly HealthTransition[];
 }
 
-/** A write that did not happen: `maybeWritten` when EXEC itself failed (a timeout: Redis may have applied it). */
+/**
+ * A write that did not happen. `maybeWritten`: EXEC itself failed (a timeout: Redis may have applied it).
+ * `conflict`: other replicas kept winning the race; Redis itself is fine.
+ */
 export class SharedWriteError extends Error {
   readonly maybeWritten: boolean;
-  constructor(message: string, maybeWritten: boolean, cause?: unknown) {
-    super(message, { cause });
+  readonly conflict: boolean;
+  constructor(message: string, o: { maybeWritten?: boolean; conflict?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: o.cause });
     this.name = 'SharedWriteError';
-    this.maybeWritten = maybeWritten;
+    this.maybeWritten = o.maybeWritten ?? false;
+    this.conflict = o.conflict ?? false;
   }
 }
 
@@ -83,7 +88,7 @@ export class SharedCircuits {
       const result = await this.#attempt(ref, step);
       if (result !== undefined) return result;
     }
-    throw new SharedWriteError(`health: ${MAX_ATTEMPTS} conflicting writes of ${ref.id} in a row`, false);
+    throw new SharedWriteError(`health: ${MAX_ATTEMPTS} conflicting writes of ${ref.id} in a row`, { conflict: true });
   }
 
   /** The shared circuits of these endpoints (null: none yet), in one round trip. */
@@ -133,7 +138,7 @@ export class SharedCircuits {
       if (err !== null) throw err;
       raw = value;
     } catch (err) {
-      throw new SharedWriteError(`health: cannot read ${ref.id}`, false, err);
+      throw new SharedWriteError(`health: cannot read ${ref.id}`, { cause: err });
     }
     const found = decodeCircuit(typeof raw === 'string' ? raw : null, ref) ?? this.#o.fresh(ref);
     let { circuit, sink, write } = run(found, step, true);
@@ -151,7 +156,7 @@ export class SharedCircuits {
     try {
       replies = await tx.exec();
     } catch (err) {
-      throw new SharedWriteError(`health: writing ${ref.id} failed`, true, err);
+      throw new SharedWriteError(`health: writing ${ref.id} failed`, { maybeWritten: true, cause: err });
     }
     return replies === null ? undefined : { circuit, transitions: sink };
   }
@@ -172,7 +177,7 @@ export class SharedCircuits {
       }).length;
       return ejectionAllowed(ejected, members.length + 1, this.#o.maxEjectionPercent());
     } catch (err) {
-      throw new SharedWriteError(`health: cannot read the pool of ${ref.id}`, false, err);
+      throw new SharedWriteError(`health: cannot read the pool of ${ref.id}`, { cause: err });
     }
   }
 }

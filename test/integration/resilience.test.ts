@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startGateway, ADMIN_KEY, type TestGateway } from '../support/start-gateway.ts';
 import { startReplayServer, type ReplayRoute, type ReplayServer } from '../support/replay-server.ts';
+import { until } from '../support/until.ts';
 import { usageFor } from '../support/usage-for.ts';
 
 const CHAT = { model: 'primary', messages: [{ role: 'user', content: 'Hello' }] };
@@ -201,6 +202,45 @@ describe('circuit breaker in the request path', () => {
     } finally {
       await gateway.close();
       await upstream.close();
+    }
+  });
+});
+
+describe('active health checks', () => {
+  it('take a provider out of service after failed probes and back after good ones', async () => {
+    const primary = await startReplayServer([
+      { method: 'GET', path: '/health', fixture: 'openai/error-500.json', times: 3 },
+      { method: 'GET', path: '/health', fixture: 'openai/models.json' },
+      ok,
+    ]);
+    const backup = await startReplayServer([ok]);
+    const gateway = await startGateway({
+      config: {
+        providers: [
+          { name: 'p', type: 'openai', baseUrl: `${primary.url}/v1`, apiKey: 'env:OPENAI_PROVIDER_KEY', healthCheck: { url: `${primary.url}/health`, intervalMs: 100, timeoutMs: 500, unhealthyThreshold: 2, healthyThreshold: 2 } },
+          { name: 'b', type: 'openai', baseUrl: `${backup.url}/v1`, apiKey: 'env:OPENAI_PROVIDER_KEY' },
+        ],
+        models: [{ name: 'primary', provider: 'p', model: 'gpt-4o-mini', fallbacks: ['backup'] }, { name: 'backup', provider: 'b', model: 'gpt-4o-mini' }],
+      },
+    });
+    const probe = async (): Promise<{ healthy: boolean; lastError: string | null } | null> => {
+      const res = await fetch(`${gateway.url}/api/health/overview`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      const body = await res.json() as { endpoints: Array<{ provider: string; probe: { healthy: boolean; lastError: string | null } | null }> };
+      return body.endpoints.find((e) => e.provider === 'p')?.probe ?? null;
+    };
+    try {
+      await until(async () => (await probe())?.healthy === false, 'unhealthy after two failed probes', 5000);
+      assert.match((await probe())?.lastError ?? '', /500/);
+      const res = await chat(gateway.url);
+      assert.equal(res.headers.get('x-switchboard-target'), 'b/gpt-4o-mini');
+      assert.equal(res.headers.get('x-switchboard-attempts'), '1', 'not even tried');
+      await until(async () => (await probe())?.healthy === true, 'healthy again after two good probes', 5000);
+      const back = await chat(gateway.url);
+      assert.equal(back.headers.get('x-switchboard-target'), 'p/gpt-4o-mini');
+    } finally {
+      await gateway.close();
+      await primary.close();
+      await backup.close();
     }
   });
 });
