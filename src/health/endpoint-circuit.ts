@@ -89,7 +89,7 @@ export function takeHalfOpenSlot(c: EndpointCircuit, settings: HealthSettings, n
   if (c.halfOpenLeaseUntil !== null && now >= c.halfOpenLeaseUntil) c.halfOpenInFlight = 0;
   if (c.halfOpenInFlight >= settings.breaker.halfOpenRequests) return false;
   c.halfOpenInFlight++;
-  // As long as the breaker stays open: a probe request slower than that may let a second one in, no worse.
+  // A slot is held for openMs at most: a probe request slower than that lets one more in, which is harmless.
   c.halfOpenLeaseUntil = now + settings.breaker.openMs;
   return true;
 }
