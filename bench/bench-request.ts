@@ -13,7 +13,13 @@ const chat = {
   temperature: 0,
 };
 
-export const CHAT_BODY = JSON.stringify(chat);
+export const CHAT_BODY = chatBodyFor(chat.model);
 export const STREAM_BODY = JSON.stringify({ ...chat, stream: true });
+
+/** CHAT_BODY asking for another model: the same bytes otherwise, so only the routing differs. */
+export function chatBodyFor(model: string): string {
+  return JSON.stringify({ ...chat, model });
+}
+
 /** The mock and the bare proxy ignore the key; Switchboard checks it, as it would in production. */
 export const REQUEST_HEADERS: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` };

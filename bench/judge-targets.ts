@@ -3,10 +3,11 @@
 import { delta, num, ratio } from './format.ts';
 import type { JsonCell } from './measure-json.ts';
 import type { StreamCell } from './measure-stream.ts';
+import { resilienceFigures } from './resilience-figures.ts';
 import type { RunData } from './run-data.ts';
 import type { TargetName } from './target.ts';
 
-export const LIMITS = { cpuRatio: 2, cpuRatioAim: 1.5, addedP50Ms: 0.3, firstByteMs: 1, rssMb: 200 } as const;
+export const LIMITS = { cpuRatio: 2, cpuRatioAim: 1.5, addedP50Ms: 0.3, firstByteMs: 1, rssMb: 200, healthTrackingUs: 3, fallbackP50Ms: 0.5 } as const;
 
 export type Status = 'PASS' | 'FAIL' | 'n/a';
 
@@ -35,6 +36,17 @@ function voided(check: string, limit: string, cell: JsonCell | undefined): Verdi
   if (share <= MAX_FAILED_SHARE) return null;
   return { check, measured: '–', limit, status: 'n/a', note: `void: ${(100 * share).toFixed(1)} % of switchboard's requests failed` };
 }
+
+/** The first of several cells that voids a check. */
+function voidedAny(check: string, limit: string, cells: readonly JsonCell[]): Verdict | null {
+  for (const cell of cells) {
+    const isVoid = voided(check, limit, cell);
+    if (isVoid) return isVoid;
+  }
+  return null;
+}
+
+const failedCount = (cells: readonly JsonCell[]): number => cells.reduce((n, x) => n + x.window.result.non2xx + x.window.result.errors, 0);
 
 function cpuVerdict(d: RunData, c: number): Verdict {
   const check = `CPU per request ÷ bare proxy, c=${c}`;
@@ -106,7 +118,39 @@ function swapVerdict(d: RunData): Verdict {
   return { check, measured: String(bad), limit: '0', status: pass(bad === 0), note: `${s.swaps} versions swapped in at c=${s.cell.c}, ${s.swapFailures} admin writes failed.${cost}` };
 }
 
+function healthTrackingVerdict(d: RunData, c: number): Verdict {
+  const check = `CPU per request added by health tracking (breakers, ejection), c=${c}`;
+  const limit = `< ${LIMITS.healthTrackingUs} µs`;
+  const r = d.resilience;
+  if (r === null) return { check, measured: '–', limit, status: 'n/a', note: 'not measured' };
+  const cells = r.healthTracking.map((t) => t.cell);
+  const isVoid = voidedAny(check, limit, cells);
+  if (isVoid) return isVoid;
+  const f = resilienceFigures(r);
+  if (f.cpuAdded === null) return { check, measured: '–', limit, status: 'n/a', note: r.problems[0] ?? 'not measured' };
+  const side = (on: boolean): string => r.healthTracking.filter((t) => t.healthTracking === on).map((t) => num(t.cell.cpuUsPerRequest)).join(' and ');
+  const failed = failedCount(cells);
+  const note = `on ${num(f.cpuOn)} vs off ${num(f.cpuOff)} µs/req: means of cells measured off, on, off, on (off ${side(false)}; on ${side(true)})${failed > 0 ? `; ${failed} failed requests` : ''}`;
+  return { check, measured: `${delta(f.cpuAdded)} µs`, limit, status: pass(f.cpuAdded < LIMITS.healthTrackingUs), note };
+}
+
+function fallbackVerdict(d: RunData): Verdict {
+  const check = 'Added p50 of a fallback past an open breaker, c=1 (vs the plain model)';
+  const limit = `< ${LIMITS.fallbackP50Ms} ms`;
+  const r = d.resilience;
+  if (r === null) return { check, measured: '–', limit, status: 'n/a', note: 'not measured' };
+  if (r.fallback === null) return { check, measured: '–', limit, status: 'n/a', note: r.problems.find((p) => p.startsWith('fallback')) ?? 'not measured' };
+  const cells = [r.fallback.plain, r.fallback.fallback];
+  const isVoid = voidedAny(check, limit, cells);
+  if (isVoid) return isVoid;
+  const f = resilienceFigures(r);
+  if (f.p50Added === null) return { check, measured: '–', limit, status: 'n/a', note: 'no 2xx answers' };
+  const failed = failedCount(cells);
+  const note = `p50 ${num(f.p50Fallback)} vs ${num(f.p50Plain)} ms, p99 ${num(f.p99Fallback)} vs ${num(f.p99Plain)} ms; CPU ${num(r.fallback.fallback.cpuUsPerRequest)} vs ${num(r.fallback.plain.cpuUsPerRequest)} µs/req${failed > 0 ? `; ${failed} failed requests` : ''}`;
+  return { check, measured: `${delta(f.p50Added)} ms`, limit, status: pass(f.p50Added < LIMITS.fallbackP50Ms), note };
+}
+
 export function judgeTargets(d: RunData): Verdict[] {
   const top = d.config.jsonLevels.at(-1) ?? 64;
-  return [cpuVerdict(d, top), cpuVerdict(d, 1), latencyVerdict(d), firstByteVerdict(d), rssVerdict(d), errorVerdict(d), swapVerdict(d)];
+  return [cpuVerdict(d, top), cpuVerdict(d, 1), latencyVerdict(d), firstByteVerdict(d), rssVerdict(d), errorVerdict(d), swapVerdict(d), healthTrackingVerdict(d, top), fallbackVerdict(d)];
 }

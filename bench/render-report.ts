@@ -1,8 +1,11 @@
 // The markdown report of one run: setup, one table per phase, the targets, and what to distrust.
 import { delta, num, ratio, table } from './format.ts';
 import { judgeTargets } from './judge-targets.ts';
+import { DEAD_PROVIDER, FALLBACK_BREAKER, FALLBACK_MODEL, FALLBACK_TARGET } from './measure-resilience.ts';
 import type { JsonCell } from './measure-json.ts';
+import type { ResilienceCells } from './measure-resilience.ts';
 import type { StreamCell } from './measure-stream.ts';
+import { resilienceFigures } from './resilience-figures.ts';
 import type { RunData } from './run-data.ts';
 
 function jsonRow(cell: JsonCell, all: JsonCell[]): string[] {
@@ -31,6 +34,30 @@ function streamRow(cell: StreamCell, all: StreamCell[]): string[] {
   ];
 }
 
+function resilience(r: ResilienceCells | null, head: string[], all: JsonCell[]): string[] {
+  if (r === null) return ['Not measured.', ''];
+  const f = resilienceFigures(r);
+  const out: string[] = [];
+  if (r.healthTracking.length > 0) {
+    out.push(
+      `Health tracking (circuit breakers and outlier ejection judged on every attempt), switchboard at c=${r.healthTracking[0]?.cell.c}, \`resilience.healthTracking\` set through \`PATCH /api/config\` before each cell, cells in this order to cancel drift: CPU ${num(f.cpuOff)} µs/req off, ${num(f.cpuOn)} on (means of two cells each): ${delta(f.cpuAdded)} µs/req.`, '',
+      table(['phase', ...head], r.healthTracking.map((t) => [`health tracking ${t.healthTracking ? 'on' : 'off'}`, ...jsonRow(t.cell, all)])), '',
+    );
+  }
+  const fb = r.fallback;
+  if (fb !== null) {
+    const dead = `\`${DEAD_PROVIDER.name}\` (${DEAD_PROVIDER.baseUrl}: connection refused, retries ${DEAD_PROVIDER.retries})`;
+    out.push(
+      `Fallback past an open breaker at c=1: model \`${FALLBACK_MODEL}\` on provider ${dead} with fallback \`${FALLBACK_TARGET}\`; breaker after ${FALLBACK_BREAKER.consecutiveFailures} failure, open ${FALLBACK_BREAKER.openMs / 60_000} min. `
+        + `The first request took ${fb.firstAttempts ?? '–'} attempts; from request ${fb.primingRequests} on, answers carried \`x-switchboard-attempts: 1\` and \`x-switchboard-target: ${FALLBACK_TARGET}\` (the dead target skipped). `
+        + `The plain model was measured just before, in the same configuration: p50 ${num(f.p50Fallback)} vs ${num(f.p50Plain)} ms (${delta(f.p50Added)} ms), p99 ${num(f.p99Fallback)} vs ${num(f.p99Plain)} ms.`, '',
+      table(['phase', ...head], [['gpt-4o-mini', ...jsonRow(fb.plain, all)], [`${FALLBACK_MODEL} (past open breaker)`, ...jsonRow(fb.fallback, all)]]), '',
+    );
+  }
+  if (r.problems.length > 0) out.push('Not (fully) measured:', '', ...r.problems.map((p) => `- ${p}`), '');
+  return out;
+}
+
 function setup(d: RunData): string[] {
   const c = d.config;
   const sb = d.switchboard.available ? 'measured (auth, usage recording and metrics on)' : `**not available** (${(d.switchboard.reason ?? '').split('\n')[0]})`;
@@ -43,6 +70,14 @@ function setup(d: RunData): string[] {
   ];
 }
 
+/** The Switchboard-only cells of the later phases: they spend the same retry budget and suffer the same noise. */
+function phaseCells(d: RunData): JsonCell[] {
+  const swap = d.swapCell === null ? [] : [d.swapCell.control, d.swapCell.cell];
+  const r = d.resilience;
+  const resilienceCells = r === null ? [] : [...r.healthTracking.map((t) => t.cell), ...(r.fallback === null ? [] : [r.fallback.plain, r.fallback.fallback])];
+  return [...swap, ...resilienceCells];
+}
+
 function notes(d: RunData): string[] {
   const out = [
     '- `direct` = load generator straight to the mock upstream; its CPU and memory columns are the mock\'s own, i.e. the cost of the answer itself.',
@@ -52,9 +87,10 @@ function notes(d: RunData): string[] {
     '- Column meanings and method: docs/benchmarks.md.',
   ];
   if (d.quietWaitedS >= 1) out.push(`- The harness waited ${Math.round(d.quietWaitedS)} s in total for other processes to go quiet before cells.`);
-  const retried = [...d.jsonCells, ...d.streamCells].filter((x) => x.window.attempts > 1).length;
+  const measured = [...d.jsonCells, ...d.streamCells, ...phaseCells(d)];
+  const retried = measured.filter((x) => x.window.attempts > 1).length;
   if (retried > 0) out.push(`- ${retried} cell(s) were measured twice because other processes were busy; the cleaner attempt is shown.`);
-  const noisy = [...d.jsonCells, ...d.streamCells].filter((x) => x.window.otherCores > d.config.noisyCores).length;
+  const noisy = measured.filter((x) => x.window.otherCores > d.config.noisyCores).length;
   if (noisy > 0) out.push(`- ${noisy} cell(s) kept more than ${d.config.noisyCores} core of foreign CPU use (retry budget: ${d.config.maxRetries} cells and ${d.config.quietWaitS} s of waiting for quiet per run): read those rows with care, or run again on a quieter machine.`);
   for (const note of d.switchboard.notes) out.push(`- Switchboard: ${note}`);
   if (d.switchboard.reason) out.push('', 'Switchboard was not (fully) measured:', '', '```', d.switchboard.reason.trim(), '```');
@@ -78,6 +114,8 @@ export function renderReport(d: RunData): string {
     '## Configuration swaps under load', '',
     d.swapCell === null ? 'Not measured.' : `Switchboard at c=${d.swapCell.cell.c} while the harness changed its configuration through \`PATCH /api/config\` every ${d.swapCell.intervalMs} ms: ${d.swapCell.swaps} versions swapped in under load.`, '',
     d.swapCell === null ? '' : table(['phase', ...jsonHead], [['without swaps', ...jsonRow(d.swapCell.control, d.jsonCells)], ['swap every 100 ms', ...jsonRow(d.swapCell.cell, d.jsonCells)]]), '',
+    '## Resilience', '',
+    ...resilience(d.resilience, jsonHead, d.jsonCells),
     '## Targets', '',
     table(['check', 'measured', 'target', 'result', 'note'], verdicts.map((v) => [v.check, v.measured, v.limit, v.status, v.note])), '',
     `Result: ${count('PASS')} PASS, ${count('FAIL')} FAIL, ${count('n/a')} n/a.`, '',

@@ -1,6 +1,7 @@
 // Everything one run measured, as plain data: built by chat.ts, read by the verdicts and the report.
 import type { BenchConfig } from './bench-config.ts';
 import type { JsonCell } from './measure-json.ts';
+import type { ResilienceCells } from './measure-resilience.ts';
 import type { SwapCell } from './measure-swaps.ts';
 import type { StreamCell } from './measure-stream.ts';
 import type { Pinning } from './pinning.ts';
@@ -24,6 +25,8 @@ export interface RunData {
   streamCells: StreamCell[];
   /** Switchboard under load while its configuration changes every 100 ms; null when not measured. */
   swapCell: SwapCell | null;
+  /** Switchboard with health tracking off and on, and falling back past an open breaker; null when not measured. */
+  resilience: ResilienceCells | null;
   wallS: number;
   /** seconds spent waiting for other processes to go quiet before cells */
   quietWaitedS: number;
