@@ -4,11 +4,10 @@ import type { ByteBudget } from '../upstream/byte-budget.ts';
 import { HttpProvider, joinPath } from './http-provider.ts';
 import { createMockAdapter } from './mock/mock-adapter.ts';
 import type { Operation, ProviderAdapter } from './provider-adapter.ts';
+import { providerTraits } from './provider-traits.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const OPENAI_OPS: ReadonlySet<Operation> = new Set(['chat', 'embeddings']);
-const ANTHROPIC_OPS: ReadonlySet<Operation> = new Set(['messages', 'count_tokens']);
 const OPENAI_PATHS: Readonly<Record<string, string>> = { chat: '/chat/completions', embeddings: '/embeddings' };
 const ANTHROPIC_PATHS: Readonly<Record<string, string>> = { messages: '/v1/messages', count_tokens: '/v1/messages/count_tokens' };
 /** The Anthropic API version the translators target. */
@@ -23,6 +22,7 @@ const DEFAULT_AZURE_API_VERSION = '2024-10-21';
 export function createProvider(config: ProviderConfig, env: Env = process.env, budget?: ByteBudget): ProviderAdapter {
   const apiKey = config.apiKey !== undefined ? resolveSecret(config.apiKey, env) : (config.apiKeyEnv === undefined ? undefined : env[config.apiKeyEnv]);
   const headers = resolveHeaders(config.headers, env);
+  const traits = providerTraits(config);
   const common = {
     name: config.name, timeoutMs: config.timeoutMs, idleTimeoutMs: config.idleTimeoutMs, connections: config.connections,
     maxResponseBytes: config.maxResponseBytes,
@@ -31,9 +31,9 @@ export function createProvider(config: ProviderConfig, env: Env = process.env, b
     case 'mock':
       return createMockAdapter({ name: config.name });
     case 'anthropic': {
-      const baseUrl = config.baseUrl ?? 'https://api.anthropic.com';
+      const baseUrl = traits.baseUrl ?? '';
       return new HttpProvider({
-        ...common, kind: 'anthropic', format: 'anthropic', baseUrl, operations: ANTHROPIC_OPS,
+        ...common, kind: 'anthropic', format: 'anthropic', baseUrl, operations: traits.operations,
         pathFor: fixedPaths(baseUrl, ANTHROPIC_PATHS),
         modelList: { path: joinPath(baseUrl, '/v1/models?limit=1000'), paging: 'after-id' },
         headers: { ...headers, 'anthropic-version': ANTHROPIC_VERSION, ...(apiKey ? { 'x-api-key': apiKey } : {}) },
@@ -43,15 +43,15 @@ export function createProvider(config: ProviderConfig, env: Env = process.env, b
       const baseUrl = config.baseUrl ?? '';
       const version = encodeURIComponent(config.apiVersion ?? DEFAULT_AZURE_API_VERSION);
       return new HttpProvider({
-        ...common, kind: 'azure-openai', format: 'openai', baseUrl, operations: OPENAI_OPS,
+        ...common, kind: 'azure-openai', format: 'openai', baseUrl, operations: traits.operations,
         pathFor: (op, model) => joinPath(baseUrl, `/openai/deployments/${encodeURIComponent(config.deployments[model] ?? model)}${OPENAI_PATHS[op] ?? ''}?api-version=${version}`),
         headers: { ...headers, ...(apiKey ? { 'api-key': apiKey } : {}) },
       }, budget);
     }
     default: {
-      const baseUrl = config.baseUrl ?? 'https://api.openai.com/v1';
+      const baseUrl = traits.baseUrl ?? '';
       return new HttpProvider({
-        ...common, kind: config.type, format: 'openai', baseUrl, operations: OPENAI_OPS,
+        ...common, kind: config.type, format: 'openai', baseUrl, operations: traits.operations,
         pathFor: fixedPaths(baseUrl, OPENAI_PATHS),
         modelList: { path: joinPath(baseUrl, '/models'), paging: 'none' },
         headers: { ...headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
