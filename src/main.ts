@@ -20,6 +20,7 @@ import { closeTokenCountPool, countInputTokens } from './providers/formats/token
 import { LiveRouting } from './routing/live-routing.ts';
 import { RetryBudget } from './routing/retry-budget.ts';
 import { ActiveProber } from './health/active-prober.ts';
+import type { HealthRegistry } from './health/health-registry.ts';
 import { MemoryHealthRegistry } from './health/memory-health-registry.ts';
 import { RedisHealthRegistry } from './health/redis-health-registry.ts';
 import { createModeAdapter } from './modes/create-mode-adapter.ts';
@@ -107,7 +108,7 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
   const unsubscribeKeys = storage.subscribe((change) => { if (change.kind === 'key') authenticator.forgetId(change.id); });
   const deps: AppDeps = {
     config, logger, storage, authenticator, keyAdmin: new KeyAdmin(storage.keys), routing, versions, configAdmin: new ConfigAdmin(versions),
-    usage, metrics, version: VERSION, lifecycle: new Lifecycle(), health, sharedHealth: health.backend === 'redis',
+    usage, metrics, version: VERSION, lifecycle: new Lifecycle(), health,
   };
   const app = await buildApp(deps);
   const close = async (): Promise<void> => {
@@ -125,7 +126,7 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
  * Circuit state shared by every replica in Redis (REDIS_URL), or this process's own. Either way it lives as
  * long as the process: a new configuration version changes its settings, never its state.
  */
-function openHealthRegistry(process: Config, shared: Config, logger: Logger): MemoryHealthRegistry | RedisHealthRegistry {
+function openHealthRegistry(process: Config, shared: Config, logger: Logger): HealthRegistry {
   const { resilience } = shared;
   const settings = { breaker: resilience.breaker, ejection: resilience.ejection, latencyAlpha: resilience.latencyAlpha };
   const redis = process.redis;

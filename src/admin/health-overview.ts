@@ -17,7 +17,9 @@ export interface HealthOverview {
   /** healthy: every endpoint takes traffic; degraded: some do not; unhealthy: none does. */
   readonly status: 'healthy' | 'degraded' | 'unhealthy';
   readonly timestamp: string;
-  /** Whether circuit state is shared by every replica (Redis) or this replica's own. */
+  /** Where circuit state lives: this replica's memory, or Redis (REDIS_URL). */
+  readonly stateStore: 'memory' | 'redis';
+  /** Whether every replica sees this state now: false without Redis, and while Redis cannot be reached (each replica then judges alone). */
   readonly sharedState: boolean;
   readonly healthTracking: boolean;
   readonly summary: { readonly endpoints: number; readonly available: number; readonly breakerOpen: number; readonly ejected: number; readonly probeFailing: number; readonly sidecarsNotReady: number };
@@ -29,7 +31,7 @@ export interface HealthOverview {
  * mode the sidecar's state and restarts. Read from the registry at call time, so on Redis it shows what every
  * replica sees.
  */
-export function healthOverview(config: Config, providers: ReadonlyMap<string, ProviderAdapter>, health: HealthRegistry, sharedState: boolean): HealthOverview {
+export function healthOverview(config: Config, providers: ReadonlyMap<string, ProviderAdapter>, health: HealthRegistry): HealthOverview {
   const endpoints = config.providers.map((p): EndpointOverview => {
     const status = health.status({ id: `provider:${p.name}`, pool: 'providers' });
     const mode = providers.get(p.name)?.modeStatus?.();
@@ -42,7 +44,7 @@ export function healthOverview(config: Config, providers: ReadonlyMap<string, Pr
   const available = endpoints.filter((e) => e.available).length;
   return {
     status: available === endpoints.length ? 'healthy' : available === 0 ? 'unhealthy' : 'degraded',
-    timestamp: new Date().toISOString(), sharedState, healthTracking: config.resilience.healthTracking,
+    timestamp: new Date().toISOString(), stateStore: health.backend, sharedState: health.shared, healthTracking: config.resilience.healthTracking,
     summary: {
       endpoints: endpoints.length, available, breakerOpen: endpoints.filter((e) => e.breaker !== 'closed').length,
       ejected: endpoints.filter((e) => e.ejectedUntil !== null).length, probeFailing: endpoints.filter((e) => e.probe?.healthy === false).length,

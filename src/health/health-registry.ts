@@ -110,6 +110,10 @@ export interface HealthTransition {
 }
 
 export interface HealthRegistry {
+  /** Where circuit state lives: this process (memory) or Redis. */
+  readonly backend: 'memory' | 'redis';
+  /** Whether the state is shared with the other replicas right now (Redis and reachable). */
+  readonly shared: boolean;
   /**
    * Hot path, synchronous: may an attempt go to this endpoint now? False while its breaker is open, it is
    * ejected or its probes say it is unhealthy. A half-open breaker lets `halfOpenRequests` through at once:

@@ -26,6 +26,7 @@ interface Entry {
  */
 export class MemoryHealthRegistry implements HealthRegistry {
   readonly backend = 'memory' as const;
+  readonly shared = false;
   #settings: HealthSettings;
   readonly #clock: Clock;
   readonly #entries = new Map<string, Entry>();

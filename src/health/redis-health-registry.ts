@@ -158,6 +158,10 @@ export class RedisHealthRegistry implements HealthRegistry {
     return this.#shared;
   }
 
+  get shared(): boolean {
+    return this.#shared;
+  }
+
   /** Resolves true once Redis is reachable, false after `timeoutMs` (default the connect timeout). Never rejects. */
   waitUntilConnected(timeoutMs = this.#redis.options.connectTimeout ?? 1000): Promise<boolean> {
     if (this.#shared || this.#closed) return Promise.resolve(this.#shared);

@@ -31,8 +31,6 @@ export interface AppDeps {
   readonly version: string;
   /** Breakers, ejection, probes and latency of every endpoint (memory, or Redis shared by every replica). */
   readonly health: HealthRegistry;
-  /** Whether `health` is shared by every replica (Redis). */
-  readonly sharedHealth: boolean;
   /** Flipped by the shutdown sequence so /ready turns 503 before the listener closes. */
   readonly lifecycle: Lifecycle;
 }

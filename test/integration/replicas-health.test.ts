@@ -118,6 +118,16 @@ describe('a replica whose Redis is gone or hangs', () => {
         const res = await chat(replica.url);
         assert.equal(res.headers.get('x-switchboard-attempts'), '1');
         assert.equal(primary.requests.length, 3);
+        // A cut link is seen at once; a hanging one after a few commands time out (one every refresh at least).
+        let endpoints: { status: string; detail?: string } | undefined;
+        await until(async () => {
+          const detailed = await (await fetch(`${replica.url}/health/detailed`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json() as { checks: Array<{ name: string; status: string; detail?: string }> };
+          endpoints = detailed.checks.find((c) => c.name === 'endpoints');
+          return /circuit state not shared/.test(endpoints?.detail ?? '');
+        }, 'the endpoints check says the state is not shared', 5000);
+        assert.equal(endpoints?.status, 'degraded');
+        const overview = await (await fetch(`${replica.url}/api/health/overview`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json() as { stateStore: string; sharedState: boolean };
+        assert.deepEqual([overview.stateStore, overview.sharedState], ['redis', false]);
       } finally {
         proxy.restore();
         await replica.stop();

@@ -7,6 +7,6 @@ export function registerHealthRoutes(app: FastifyInstance, deps: AppDeps): void 
   const config = { dialect: 'generic' } as const;
   app.get('/api/health/overview', { config, schema: { tags: ['admin'] } }, async () => {
     const { config: current, providers } = deps.routing.current;
-    return healthOverview(current, providers, deps.health, deps.sharedHealth);
+    return healthOverview(current, providers, deps.health);
   });
 }

@@ -38,7 +38,7 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: AppDeps): voi
     const body = isAdmin(request)
       ? {
           status, version: deps.version, config_version: deps.versions.current().version, uptime_s: uptime(), checks,
-          endpoints: healthOverview(deps.routing.current.config, deps.routing.current.providers, deps.health, deps.sharedHealth).endpoints,
+          endpoints: healthOverview(deps.routing.current.config, deps.routing.current.providers, deps.health).endpoints,
         }
       : { status, checks: checks.map(terse) };
     return reply.code(failing ? 503 : 200).send(body);
@@ -88,8 +88,10 @@ async function componentChecks(deps: AppDeps): Promise<Check[]> {
  * fail it: every replica would see the same, and taking them all out of service helps no one.
  */
 function endpointCheck(deps: AppDeps): Check {
-  const overview = healthOverview(deps.routing.current.config, deps.routing.current.providers, deps.health, deps.sharedHealth);
+  const overview = healthOverview(deps.routing.current.config, deps.routing.current.providers, deps.health);
   const out = overview.endpoints.filter((e) => !e.available).map((e) => `${e.provider}: ${describeUnavailable(e)}`);
+  // Redis configured but out of reach: each replica judges providers alone until it is back.
+  if (overview.stateStore === 'redis' && !overview.sharedState) out.push('circuit state not shared: Redis cannot be reached');
   return { name: 'endpoints', status: out.length === 0 ? 'ok' : 'degraded', detail: out.length === 0 ? `${overview.summary.endpoints} available` : out.join('; ') };
 }
 
