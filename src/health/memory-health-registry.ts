@@ -1,6 +1,7 @@
-import { admitAt, admitsAnyTime, applyProbe, newCircuit, recordVerdicts, statusOf, wantsEjection, type EndpointCircuit } from './endpoint-circuit.ts';
+import { admitAt, admitsAnyTime, applyProbe, newCircuit, recordVerdicts, wantsEjection, type EndpointCircuit } from './endpoint-circuit.ts';
 import type { AttemptVerdict, Clock, EndpointRef, EndpointStatus, HealthRegistry, HealthSettings, HealthTransition, ProbeSettings } from './health-registry.ts';
-import { latencyOrNull, movingAverage, NO_LATENCY, timesService } from './latency-average.ts';
+import { movingAverage, NO_LATENCY, timesService } from './latency-average.ts';
+import { entryStatus, entryStatuses } from './entry-status.ts';
 import { PoolMembers } from './pool-members.ts';
 import { TransitionFanout } from './transition-fanout.ts';
 import { addVerdict, emptyBatch, resetBatch } from './verdict-batch.ts';
@@ -71,15 +72,11 @@ export class MemoryHealthRegistry implements HealthRegistry {
   }
 
   status(endpoint: EndpointRef): EndpointStatus {
-    const now = this.#clock();
-    const entry = this.#entries.get(endpoint.id);
-    if (entry === undefined) return statusOf(newCircuit(endpoint, this.#settings, now), this.#settings, now, null);
-    return statusOf(entry.circuit, this.#settings, now, latencyOrNull(entry.latencyMs));
+    return entryStatus(this.#entries.get(endpoint.id), endpoint, this.#settings, this.#clock());
   }
 
   list(): EndpointStatus[] {
-    const now = this.#clock();
-    return [...this.#entries.values()].map((e) => statusOf(e.circuit, this.#settings, now, latencyOrNull(e.latencyMs)));
+    return entryStatuses(this.#entries.values(), this.#settings, this.#clock());
   }
 
   onTransition(listener: (t: HealthTransition) => void): () => void {

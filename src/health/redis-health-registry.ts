@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { admitAt, admitsAnyTime, applyProbe, gateAt, newCircuit, recordVerdicts, statusOf, takeHalfOpenSlot, wantsEjection, type EndpointCircuit } from './endpoint-circuit.ts';
+import { admitAt, admitsAnyTime, applyProbe, gateAt, newCircuit, recordVerdicts, takeHalfOpenSlot, wantsEjection, type EndpointCircuit } from './endpoint-circuit.ts';
 import type { AttemptVerdict, Clock, EndpointRef, EndpointStatus, HealthRegistry, HealthSettings, HealthTransition, ProbeSettings } from './health-registry.ts';
-import { latencyOrNull, movingAverage, NO_LATENCY, timesService } from './latency-average.ts';
+import { movingAverage, NO_LATENCY, timesService } from './latency-average.ts';
+import { entryStatus, entryStatuses } from './entry-status.ts';
 import { PoolMembers } from './pool-members.ts';
 import { SharedCircuits, SharedWriteError } from './shared-circuits.ts';
 import { TransitionFanout } from './transition-fanout.ts';
@@ -237,15 +238,11 @@ export class RedisHealthRegistry implements HealthRegistry {
   }
 
   status(endpoint: EndpointRef): EndpointStatus {
-    const now = this.#clock();
-    const e = this.#entries.get(endpoint.id);
-    if (e === undefined) return statusOf(newCircuit(endpoint, this.#settings, now), this.#settings, now, null);
-    return statusOf(e.circuit, this.#settings, now, latencyOrNull(e.latencyMs));
+    return entryStatus(this.#entries.get(endpoint.id), endpoint, this.#settings, this.#clock());
   }
 
   list(): EndpointStatus[] {
-    const now = this.#clock();
-    return [...this.#entries.values()].map((e) => statusOf(e.circuit, this.#settings, now, latencyOrNull(e.latencyMs)));
+    return entryStatuses(this.#entries.values(), this.#settings, this.#clock());
   }
 
   onTransition(listener: (t: HealthTransition) => void): () => void {
