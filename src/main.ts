@@ -20,7 +20,7 @@ import { closeTokenCountPool, countInputTokens } from './providers/formats/token
 import { LiveRouting } from './routing/live-routing.ts';
 import { RetryBudget } from './routing/retry-budget.ts';
 import { ActiveProber } from './health/active-prober.ts';
-import type { HealthRegistry } from './health/health-registry.ts';
+import { healthSettingsOf, type HealthRegistry } from './health/health-registry.ts';
 import { MemoryHealthRegistry } from './health/memory-health-registry.ts';
 import { RedisHealthRegistry } from './health/redis-health-registry.ts';
 import { createModeAdapter } from './modes/create-mode-adapter.ts';
@@ -127,8 +127,7 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
  * long as the process: a new configuration version changes its settings, never its state.
  */
 function openHealthRegistry(process: Config, shared: Config, logger: Logger): HealthRegistry {
-  const { resilience } = shared;
-  const settings = { breaker: resilience.breaker, ejection: resilience.ejection, latencyAlpha: resilience.latencyAlpha };
+  const settings = healthSettingsOf(shared.resilience);
   const redis = process.redis;
   if (redis.url === undefined) return new MemoryHealthRegistry({ settings });
   return new RedisHealthRegistry({

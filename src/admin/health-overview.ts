@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import { providerEndpoint } from '../domain/endpoint-ref.ts';
 import type { EndpointStatus, HealthRegistry } from '../health/health-registry.ts';
 import type { ModeStatus, ProviderAdapter } from '../providers/provider-adapter.ts';
 
@@ -33,7 +34,7 @@ export interface HealthOverview {
  */
 export function healthOverview(config: Config, providers: ReadonlyMap<string, ProviderAdapter>, health: HealthRegistry): HealthOverview {
   const endpoints = config.providers.map((p): EndpointOverview => {
-    const status = health.status({ id: `provider:${p.name}`, pool: 'providers' });
+    const status = health.status(providerEndpoint(p.name));
     const mode = providers.get(p.name)?.modeStatus?.();
     const route = mode?.route ?? (p.mode === 'proxy' ? 'proxy' : 'direct');
     return {

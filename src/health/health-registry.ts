@@ -62,6 +62,11 @@ export interface HealthSettings {
   readonly latencyAlpha: number;
 }
 
+/** The health settings of a configuration's `resilience` section. */
+export function healthSettingsOf(resilience: Pick<HealthSettings, 'breaker' | 'ejection' | 'latencyAlpha'>): HealthSettings {
+  return { breaker: resilience.breaker, ejection: resilience.ejection, latencyAlpha: resilience.latencyAlpha };
+}
+
 /** Plain data: what /api/health/overview and /health/detailed show of one endpoint. */
 export interface EndpointStatus {
   readonly id: string;

@@ -10,7 +10,7 @@ import { Executor } from './executor.ts';
 import { ModelCatalogue } from './model-catalogue.ts';
 import { ProviderModelLists } from './provider-model-lists.ts';
 import { TargetCaller } from './target-call.ts';
-import type { HealthRegistry } from '../health/health-registry.ts';
+import { healthSettingsOf, type HealthRegistry } from '../health/health-registry.ts';
 import type { RetryBudget } from './retry-budget.ts';
 import { probeTargets, type ProbeScheduler } from './probe-targets.ts';
 
@@ -117,7 +117,7 @@ export class LiveRouting {
     const ledger = new UsageLedger(new PriceBook(this.#o.builtInPrices, config.pricing), this.#o.usageListeners);
     const { health, budget } = this.#o;
     const { resilience } = config;
-    health.configure({ breaker: resilience.breaker, ejection: resilience.ejection, latencyAlpha: resilience.latencyAlpha });
+    health.configure(healthSettingsOf(resilience));
     budget.configure(resilience.retryBudget);
     const endpoints = new Set(catalogue.endpointIds());
     health.retain(endpoints);

@@ -1,12 +1,10 @@
 import type { Config, ModelConfig } from '../config/schema.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { WireFormat } from '../providers/provider-adapter.ts';
-import type { EndpointRef } from '../domain/endpoint-ref.ts';
+import { providerEndpoint, type EndpointRef } from '../domain/endpoint-ref.ts';
 import type { Plan, Target } from '../domain/plan.ts';
 
 const NO_PARAMS: ReadonlySet<string> = new Set();
-/** Every AI provider is one endpoint of one pool: ejection never takes more than its share of them out. */
-export const PROVIDER_POOL = 'providers';
 const NO_LISTS: ReadonlyMap<string, readonly string[]> = new Map();
 
 /** A model as listed by GET /v1/models. */
@@ -49,7 +47,7 @@ export class ModelCatalogue {
     for (const p of config.providers) {
       if (p.dropParams.length > 0) this.#dropParams.set(p.name, new Set(p.dropParams));
       this.#retries.set(p.name, p.retries ?? p.proxy?.retries ?? config.resilience.retries);
-      this.#endpoints.set(p.name, Object.freeze({ id: `provider:${p.name}`, pool: PROVIDER_POOL }));
+      this.#endpoints.set(p.name, providerEndpoint(p.name));
       if (p.mode === 'proxy' && p.proxy !== undefined && p.proxy.modelPrefix !== '') this.#wirePrefix.set(p.name, p.proxy.modelPrefix);
     }
     this.#defaultRetries = config.resilience.retries;
@@ -126,21 +124,29 @@ export class ModelCatalogue {
 
   /** The bare id when it resolves to exactly this provider and model, else "provider/model". */
   #nameFor(provider: string, model: string): string {
-    const target = this.#resolve(model)?.targets[0];
+    const target = this.#firstTarget(model)?.[0];
     return target?.provider === provider && target.model === model ? model : `${provider}/${model}`;
   }
 
   #resolve(requested: string): Plan | undefined {
+    const first = this.#firstTarget(requested);
+    if (first === undefined) return undefined;
+    const [target, reason] = first;
+    return this.#plan(requested, target, reason, reason === 'catalogue' ? this.#fallbackTargets(requested, target) : []);
+  }
+
+  /** The target a name resolves to, and how, without its fallbacks. */
+  #firstTarget(requested: string): readonly [Target, Plan['reason']] | undefined {
     const slash = requested.indexOf('/');
     if (slash > 0 && this.#formats.has(requested.slice(0, slash)) && slash < requested.length - 1) {
-      return this.#plan(requested, this.#target(requested.slice(0, slash), requested.slice(slash + 1), this.#named.get(requested.slice(slash + 1))?.pricing), 'provider-prefix');
+      return [this.#target(requested.slice(0, slash), requested.slice(slash + 1), this.#named.get(requested.slice(slash + 1))?.pricing), 'provider-prefix'];
     }
     const named = this.#named.get(requested);
-    if (named !== undefined) return this.#plan(requested, named, 'catalogue', this.#fallbackTargets(requested, named));
+    if (named !== undefined) return [named, 'catalogue'];
     const listed = this.#listed.get(requested);
-    if (listed !== undefined) return this.#plan(requested, listed, 'provider-models');
+    if (listed !== undefined) return [listed, 'provider-models'];
     const prefix = this.#prefixes.find(([p]) => requested.startsWith(p));
-    return prefix === undefined ? undefined : this.#plan(requested, this.#target(prefix[1], requested, undefined), 'name-prefix');
+    return prefix === undefined ? undefined : [this.#target(prefix[1], requested, undefined), 'name-prefix'];
   }
 
   #plan(modelRequested: string, target: Target, reason: Plan['reason'], fallbacks: readonly Target[] = []): Plan {
@@ -152,21 +158,12 @@ export class ModelCatalogue {
     const out: Target[] = [];
     const seen = new Set([first.label]);
     for (const ref of this.#fallbacks.get(name) ?? []) {
-      const target = ref === name ? undefined : this.#resolveOne(ref);
+      const target = ref === name ? undefined : this.#firstTarget(ref)?.[0];
       if (target === undefined || seen.has(target.label)) continue;
       seen.add(target.label);
       out.push(target);
     }
     return out;
-  }
-
-  /** The first target a name resolves to, without fallbacks. */
-  #resolveOne(requested: string): Target | undefined {
-    const slash = requested.indexOf('/');
-    if (slash > 0 && this.#formats.has(requested.slice(0, slash)) && slash < requested.length - 1) {
-      return this.#target(requested.slice(0, slash), requested.slice(slash + 1), this.#named.get(requested.slice(slash + 1))?.pricing);
-    }
-    return this.#named.get(requested) ?? this.#listed.get(requested) ?? this.#resolve(requested)?.targets[0];
   }
 
   /** `entry`: the models entry behind the target; its dropParams add to its provider's, its reasoning wins. */
@@ -176,7 +173,7 @@ export class ModelCatalogue {
     return Object.freeze({
       provider, model, wireModel: `${this.#wirePrefix.get(provider) ?? ''}${model}`, format: this.#formats.get(provider) ?? 'openai', pricing, dropParams, reasoning: entry?.reasoning,
       label: `${provider}/${model}`, contextWindow: entry?.contextWindow, retries: this.#retries.get(provider) ?? this.#defaultRetries,
-      endpoint: this.#endpoints.get(provider) ?? Object.freeze({ id: `provider:${provider}`, pool: PROVIDER_POOL }),
+      endpoint: this.#endpoints.get(provider) ?? providerEndpoint(provider),
     });
   }
 }

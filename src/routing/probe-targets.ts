@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.ts';
 import { isSecretRef, resolveSecret } from '../config/secret-ref.ts';
 import type { ProbeTarget } from '../health/active-prober.ts';
 export type { ProbeTarget };
-import { PROVIDER_POOL } from './model-catalogue.ts';
+import { providerEndpoint } from '../domain/endpoint-ref.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -19,6 +19,6 @@ export function probeTargets(config: Config, env: Env): ProbeTarget[] {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(check.headers)) headers[name] = isSecretRef(value) ? resolveSecret(value, env) ?? '' : value;
     const { intervalMs, timeoutMs, healthyThreshold, unhealthyThreshold } = check;
-    return [{ endpoint: { id: `provider:${p.name}`, pool: PROVIDER_POOL }, url: check.url, headers, settings: { intervalMs, timeoutMs, healthyThreshold, unhealthyThreshold } }];
+    return [{ endpoint: providerEndpoint(p.name), url: check.url, headers, settings: { intervalMs, timeoutMs, healthyThreshold, unhealthyThreshold } }];
   });
 }

@@ -80,18 +80,18 @@ export class TargetCaller {
   async call(ctx: CallContext, target: Target, attempt: number, settler: RequestSettler): Promise<Answer> {
     const adapter = this.#deps.providers.get(target.provider);
     if (adapter === undefined) {
-      this.#deps.health?.report(target.endpoint, 'neutral', 0);
+      this.#notSent(target);
       throw new GatewayError('SB_PROVIDER_NOT_FOUND', { param: 'model', message: `Provider "${target.provider}" is not configured.` });
     }
     if (ctx.endpoint === 'count_tokens' && adapter.format !== 'anthropic') {
-      this.#deps.health?.report(target.endpoint, 'neutral', 0);
+      this.#notSent(target);
       return this.#countLocally(ctx, target, attempt, settler);
     }
     let call: UpstreamCall;
     try {
       call = buildUpstreamCall(ctx, target, this.#deps.defaultMaxTokens);
     } catch (err) {
-      this.#deps.health?.report(target.endpoint, 'neutral', 0);
+      this.#notSent(target);
       throw err;
     }
     const started = performance.now();
@@ -173,6 +173,11 @@ export class TargetCaller {
       // the status alone still says what happened
     }
     return upstreamError(response.status, text, target.provider, target.format, response.headers);
+  }
+
+  /** Nothing went upstream: the admitted attempt says nothing of the endpoint's health, but frees its slot. */
+  #notSent(target: Target): void {
+    this.#deps.health?.report(target.endpoint, 'neutral', 0);
   }
 
   #maxResponseBytes(provider: string): number {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../app-deps.ts';
 import { isAdmin, requireAdmin } from '../auth-hook.ts';
-import { healthOverview, type EndpointOverview } from '../../admin/health-overview.ts';
+import { healthOverview, type EndpointOverview, type HealthOverview } from '../../admin/health-overview.ts';
 
 const STARTED = new Date();
 const config = { dialect: 'generic' } as const;
@@ -32,13 +32,14 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: AppDeps): voi
     ...(isAdmin(request) ? { version: deps.version, metrics: '/metrics' } : {}),
   }));
   app.get('/health/detailed', { config, schema }, async (request, reply) => {
-    const checks = await componentChecks(deps);
+    const overview = currentOverview(deps);
+    const checks = await componentChecks(deps, overview);
     const failing = checks.some((c) => c.status === 'failing');
     const status = failing ? 'unhealthy' : checks.some((c) => c.status === 'degraded') ? 'degraded' : 'healthy';
     const body = isAdmin(request)
       ? {
           status, version: deps.version, config_version: deps.versions.current().version, uptime_s: uptime(), checks,
-          endpoints: healthOverview(deps.routing.current.config, deps.routing.current.providers, deps.health).endpoints,
+          endpoints: overview.endpoints,
         }
       : { status, checks: checks.map(terse) };
     return reply.code(failing ? 503 : 200).send(body);
@@ -67,7 +68,7 @@ function terse(check: Check): Check {
   return { name: check.name, status: check.status };
 }
 
-async function componentChecks(deps: AppDeps): Promise<Check[]> {
+async function componentChecks(deps: AppDeps, overview: HealthOverview = currentOverview(deps)): Promise<Check[]> {
   // The store down is degraded, not failing: keys are checked against the cache, usage waits in memory and the
   // configuration is the last good one; the replica keeps serving.
   const storage: Check = await deps.storage.ping().then(
@@ -80,19 +81,22 @@ async function componentChecks(deps: AppDeps): Promise<Check[]> {
     : { name: 'usage_writer', status: 'failing', detail: `${deps.usage.pending} queued, buffer nearly full` };
   const live = deps.routing.current.providers;
   const providers: Check = { name: 'providers', status: live.size > 0 ? 'ok' : 'failing', detail: [...live.keys()].join(', ') };
-  return [storage, configuration, queue, providers, endpointCheck(deps)];
+  return [storage, configuration, queue, providers, endpointCheck(overview)];
 }
 
 /**
  * Providers out of service (breaker open, ejected, probes failing, sidecar down) degrade the replica but never
  * fail it: every replica would see the same, and taking them all out of service helps no one.
  */
-function endpointCheck(deps: AppDeps): Check {
-  const overview = healthOverview(deps.routing.current.config, deps.routing.current.providers, deps.health);
+function endpointCheck(overview: HealthOverview): Check {
   const out = overview.endpoints.filter((e) => !e.available).map((e) => `${e.provider}: ${describeUnavailable(e)}`);
   // Redis configured but out of reach: each replica judges providers alone until it is back.
   if (overview.stateStore === 'redis' && !overview.sharedState) out.push('circuit state not shared: Redis cannot be reached');
   return { name: 'endpoints', status: out.length === 0 ? 'ok' : 'degraded', detail: out.length === 0 ? `${overview.summary.endpoints} available` : out.join('; ') };
+}
+
+function currentOverview(deps: AppDeps): HealthOverview {
+  return healthOverview(deps.routing.current.config, deps.routing.current.providers, deps.health);
 }
 
 function describeUnavailable(e: EndpointOverview): string {
