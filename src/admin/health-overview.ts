@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.ts';
 import { providerEndpoint } from '../domain/endpoint-ref.ts';
+import { routingProviders } from '../routing/endpoint-providers.ts';
 import type { EndpointStatus, HealthRegistry } from '../health/health-registry.ts';
 import type { ModeStatus, ProviderAdapter } from '../providers/provider-adapter.ts';
 
@@ -28,12 +29,12 @@ export interface HealthOverview {
 }
 
 /**
- * Every configured provider's endpoint state: breaker, ejection, probes, latency, error rate, and for embedded
+ * Every provider's endpoint state (registered models' endpoints included, as "<model id>@<endpoint id>"): breaker, ejection, probes, latency, error rate, and for embedded
  * mode the sidecar's state and restarts. Read from the registry at call time, so on Redis it shows what every
  * replica sees.
  */
 export function healthOverview(config: Config, providers: ReadonlyMap<string, ProviderAdapter>, health: HealthRegistry): HealthOverview {
-  const endpoints = config.providers.map((p): EndpointOverview => {
+  const endpoints = routingProviders(config).map((p): EndpointOverview => {
     const status = health.status(providerEndpoint(p.name));
     const mode = providers.get(p.name)?.modeStatus?.();
     const route = mode?.route ?? (p.mode === 'proxy' ? 'proxy' : 'direct');

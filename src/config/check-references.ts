@@ -11,11 +11,11 @@ export interface ReferenceIssue {
 /** The parts of a parsed configuration that other parts refer to, or that must be references themselves. */
 interface ReferenceView {
   readonly providers: ReadonlyArray<{ readonly name: string; readonly models: readonly string[]; readonly headers: Readonly<Record<string, string>> }>;
-  readonly models: ReadonlyArray<{ readonly name: string; readonly aliases: readonly string[]; readonly fallbacks: readonly string[] }>;
+  readonly models: ReadonlyArray<{ readonly id: string; readonly name: string; readonly aliases: readonly string[]; readonly fallbacks: readonly string[]; readonly endpoints: ReadonlyArray<{ readonly id?: string | undefined }> }>;
   readonly routing: { readonly prefixes: Readonly<Record<string, string>> };
   readonly routingRules: ReadonlyArray<{ readonly id?: string | undefined; readonly targetModels: ReadonlyArray<{ readonly modelId: string }> }>;
   readonly experiments: ReadonlyArray<{ readonly id: string; readonly variants: ReadonlyArray<{ readonly modelId: string }> }>;
-  readonly overrides: ReadonlyArray<{ readonly modelId: string }>;
+  readonly overrides: ReadonlyArray<{ readonly modelId?: string | undefined; readonly endpoint?: string | undefined; readonly match: { readonly model?: string | undefined } }>;
   readonly agentPreferences: Readonly<Record<string, { readonly preferredModels: readonly string[]; readonly fallbackModels: readonly string[] }>>;
   readonly workspaces: Readonly<Record<string, { readonly modelRestrictions?: readonly string[] | undefined }>>;
   readonly services: Readonly<Record<string, unknown>>;
@@ -36,7 +36,14 @@ export function checkReferences(config: ReferenceView): ReferenceIssue[] {
   config.models.forEach((m, i) => m.fallbacks.forEach((f, j) => model(f, ['models', i, 'fallbacks', j])));
   config.routingRules.forEach((rule, i) => rule.targetModels.forEach((t, j) => model(t.modelId, ['routingRules', i, 'targetModels', j, 'modelId'])));
   config.experiments.forEach((e, i) => e.variants.forEach((v, j) => model(v.modelId, ['experiments', i, 'variants', j, 'modelId'])));
-  config.overrides.forEach((o, i) => model(o.modelId, ['overrides', i, 'modelId']));
+  const endpoints = endpointNames(config);
+  config.overrides.forEach((o, i) => {
+    if (o.modelId !== undefined) model(o.modelId, ['overrides', i, 'modelId']);
+    if (o.match.model !== undefined) model(o.match.model, ['overrides', i, 'match', 'model']);
+    if (o.endpoint !== undefined && !endpoints.has(o.endpoint)) {
+      issues.push({ path: ['overrides', i, 'endpoint'], message: `unknown endpoint "${o.endpoint}": name a provider or "<model id>@<endpoint id>"` });
+    }
+  });
   for (const [agent, prefs] of Object.entries(config.agentPreferences)) {
     prefs.preferredModels.forEach((m, j) => model(m, ['agentPreferences', agent, 'preferredModels', j]));
     prefs.fallbackModels.forEach((m, j) => model(m, ['agentPreferences', agent, 'fallbackModels', j]));
@@ -62,13 +69,20 @@ export function checkReferences(config: ReferenceView): ReferenceIssue[] {
 
 function routableNames(config: ReferenceView): (name: string) => boolean {
   const providers = new Set(config.providers.map((p) => p.name));
-  const names = new Set([...config.models.flatMap((m) => [m.name, ...m.aliases]), ...config.providers.flatMap((p) => p.models)]);
+  const names = new Set([...config.models.flatMap((m) => [m.name, m.id, ...m.aliases]), ...config.providers.flatMap((p) => p.models)]);
   const prefixes = Object.entries(config.routing.prefixes).filter(([, provider]) => providers.has(provider)).map(([prefix]) => prefix);
   return (name) => {
     const slash = name.indexOf('/');
     if (slash > 0 && slash < name.length - 1 && providers.has(name.slice(0, slash))) return true;
     return names.has(name) || prefixes.some((prefix) => name.startsWith(prefix));
   };
+}
+
+/** What a disable_endpoint override may name: a provider, or a registry model's endpoint as "<model id>@<endpoint id>". */
+function endpointNames(config: ReferenceView): Set<string> {
+  const out = new Set(config.providers.map((p) => p.name));
+  for (const m of config.models) m.endpoints.forEach((e, j) => out.add(`${m.id}@${e.id ?? `e${j + 1}`}`));
+  return out;
 }
 
 function unique(ids: ReadonlyArray<string | undefined>, pathOf: (index: number) => Path, issues: ReferenceIssue[]): void {

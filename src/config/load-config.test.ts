@@ -112,7 +112,10 @@ describe('loadConfig files', () => {
     assert.equal(config.server.accessLog, true);
     assert.equal(config.logLevel, 'debug');
     assert.deepEqual(provider(config, 'ollama')?.models, ['llama3.2']);
-    assert.deepEqual(config.models, [{ name: 'fast', aliases: ['quick'], provider: 'ollama', model: 'llama3.2', dropParams: [], fallbacks: [] }]);
+    assert.deepEqual(config.models, [{
+      name: 'fast', id: 'fast', aliases: ['quick'], provider: 'ollama', model: 'llama3.2', dropParams: [], fallbacks: [],
+      modelType: 'chat', capabilities: [], parameters: {}, status: 'active', tags: [], complianceTags: [], endpoints: [],
+    }]);
     assert.deepEqual(config.pricing, { 'llama3.2': { inputPerMTok: 0.1, outputPerMTok: 0.2 } });
     assert.deepEqual(config.usage, { flushIntervalMs: 1000, batchSize: 50, maxBuffered: 100_000 });
     assert.deepEqual(config.providers.map((p) => p.name), ['ollama']);

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { checkReferences } from './check-references.ts';
 import { providerResilienceFields, redisSchema, resilienceSchema } from './resilience-schemas.ts';
+import { registryModelFields, slugOf, withIds } from './routing-schemas.ts';
 import { secretRefSchema } from './secret-ref.ts';
 import { sectionSchemas } from './section-schemas.ts';
 
@@ -24,9 +25,12 @@ export const pricingSchema = z.object({
   cacheWritePerMTok: z.number().min(0).optional(),
 }).strict();
 
+export const PROVIDER_TYPES = ['openai', 'anthropic', 'azure-openai', 'openai-compatible', 'mock'] as const;
+export type ProviderType = typeof PROVIDER_TYPES[number];
+
 export const providerSchema = z.object({
   name: providerName,
-  type: z.enum(['openai', 'anthropic', 'azure-openai', 'openai-compatible', 'mock']),
+  type: z.enum(PROVIDER_TYPES),
   /** Base URL: ".../v1" for OpenAI-style APIs, the host root for Anthropic, the resource endpoint for Azure. */
   baseUrl: z.url().optional(),
   /** The credential, by reference: env:NAME or file:/path (never the key itself). */
@@ -58,12 +62,13 @@ export const providerSchema = z.object({
 }).strict();
 
 export const modelSchema = z.object({
-  /** The name callers send in "model". */
-  name: z.string().min(1),
+  /** The name callers send in "model" (seed 002: the display name; callers may send it or the id). */
+  name: z.string().min(1).max(200),
   /** Other names for the same model. */
   aliases: z.array(z.string().min(1)).default([]),
+  /** A providers entry's name; a model with endpoints may name a provider type instead (openai, anthropic …). */
   provider: providerName,
-  /** Upstream model id; defaults to name. */
+  /** Upstream model id; defaults to version, then name. */
   model: z.string().min(1).optional(),
   pricing: pricingSchema.optional(),
   /** More parameters to drop for this model, added to its provider's dropParams. */
@@ -74,6 +79,7 @@ export const modelSchema = z.object({
   contextWindow: z.number().int().positive().optional(),
   /** Models tried in this order when this one fails with a retryable error (names, aliases or "provider/model"). */
   fallbacks: z.array(z.string().min(1).max(400)).default([]),
+  ...registryModelFields,
 }).strict();
 
 export const configSchema = z.object({
@@ -103,7 +109,7 @@ export const configSchema = z.object({
   /** A fixed admin key (for automation); when set no bootstrap key is created. */
   adminKey: z.string().min(16, 'at least 16 characters').optional(),
   providers: z.array(providerSchema).default([]),
-  models: z.array(modelSchema).default([]),
+  models: z.array(modelSchema).default([]).transform(withIds((m) => slugOf(m.name))),
   routing: z.object({
     /** Bare model names starting with a prefix go to that provider when it is configured. */
     prefixes: z.record(z.string().min(1), providerName).default({
@@ -167,18 +173,29 @@ export const configSchema = z.object({
   });
   const modelNames = new Set<string>();
   config.models.forEach((m, i) => {
-    for (const name of [m.name, ...m.aliases]) {
-      if (modelNames.has(name)) ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `model name or alias "${name}" is used twice` });
+    for (const name of new Set([m.name, ...m.aliases, m.id])) {
+      if (modelNames.has(name)) ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `model name, id or alias "${name}" is used twice` });
       modelNames.add(name);
     }
-    if (!names.has(m.provider)) {
-      ctx.addIssue({ code: 'custom', path: ['models', i, 'provider'], message: `unknown provider "${m.provider}"` });
+    const typeOnly = m.endpoints.length > 0 && PROVIDER_TYPES.includes(m.provider as ProviderType);
+    if (!names.has(m.provider) && !typeOnly) {
+      ctx.addIssue({ code: 'custom', path: ['models', i, 'provider'], message: `unknown provider "${m.provider}"${m.endpoints.length > 0 ? ` (a model with endpoints may also name a provider type: ${PROVIDER_TYPES.join(', ')})` : ''}` });
     }
+    if (m.model !== undefined && m.version !== undefined && m.model !== m.version) {
+      ctx.addIssue({ code: 'custom', path: ['models', i, 'version'], message: 'version and model both name the upstream model id and differ; set one' });
+    }
+    const endpointIds = new Set<string>();
+    m.endpoints.forEach((e, j) => {
+      const id = e.id ?? `e${j + 1}`;
+      if (endpointIds.has(id)) ctx.addIssue({ code: 'custom', path: ['models', i, 'endpoints', j, 'id'], message: `duplicate endpoint id "${id}"` });
+      endpointIds.add(id);
+      if (m.provider === 'mock' && e.mode !== 'direct') ctx.addIssue({ code: 'custom', path: ['models', i, 'endpoints', j, 'mode'], message: 'the mock provider answers in process: its mode is direct' });
+    });
   });
   for (const issue of checkReferences(config)) ctx.addIssue({ code: 'custom', ...issue });
 });
 
 export type Config = z.infer<typeof configSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
-export type ModelConfig = z.infer<typeof modelSchema>;
+export type ModelConfig = Config['models'][number];
 export type Pricing = z.infer<typeof pricingSchema>;

@@ -1,6 +1,8 @@
 import type { Principal } from './principal.ts';
 import type { WireFormat } from './wire-format.ts';
 import type { Endpoint } from './usage-record.ts';
+import type { RequestFacts } from './request-facts.ts';
+import type { RouteTags } from './route-tags.ts';
 
 /** Everything the executor needs to know about one inbound AI request; plain data, built by the HTTP layer. */
 export interface CallContext {
@@ -13,8 +15,13 @@ export interface CallContext {
   readonly body: Readonly<Record<string, unknown>>;
   /** The body exactly as received, forwarded as-is when no change is needed. */
   readonly raw: Buffer;
+  /** The model the caller named ("" when routing chooses: POST /api/route without one). */
   readonly model: string;
   readonly stream: boolean;
+  /** What routing reads: agent type, workspace, user, session, metadata, request type, prompt length. */
+  readonly facts: RequestFacts;
+  /** Set by the executor once routing decided, when the decision has something to say in usage records. */
+  readonly route?: RouteTags;
   /** Caller headers that may travel upstream (anthropic-beta, anthropic-version), lower-case names. */
   readonly forwardHeaders: Readonly<Record<string, string>>;
   /** performance.now() when the request arrived. */

@@ -18,6 +18,8 @@ export interface Target {
   readonly reasoning: boolean | undefined;
   /** "provider/model", the x-switchboard-target answer header. */
   readonly label: string;
+  /** The id of the model this target serves (x-switchboard-model): models[].id, or the name it was resolved from. */
+  readonly modelKey: string;
   /** Tokens the model takes (models[].contextWindow); undefined: not known, never a context-length fallback. */
   readonly contextWindow: number | undefined;
   /** Retries of a failed attempt on this target before falling back (providers[].retries or resilience.retries). */

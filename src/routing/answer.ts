@@ -9,6 +9,9 @@ export interface JsonAnswer {
   readonly headers: Readonly<Record<string, string>>;
   /** "provider/model" that answered, and how many attempts the request took (x-switchboard-target, -attempts). */
   readonly target: string;
+  /** The served model's id and the rule that chose it (x-switchboard-model, x-switchboard-rule). */
+  readonly model: string;
+  readonly rule: string | null;
   readonly attempts: number;
   /** Called once the answer was handed to the connection: writes its usage records. */
   readonly settle: () => void;
@@ -19,6 +22,8 @@ export interface StreamAnswer {
   readonly kind: 'stream';
   readonly headers: Readonly<Record<string, string>>;
   readonly target: string;
+  readonly model: string;
+  readonly rule: string | null;
   readonly attempts: number;
   /** Writes the event stream into `sink` and resolves when it ended (normally, with an error event, or aborted). */
   pipeTo(sink: Writable): Promise<void>;

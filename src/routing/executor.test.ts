@@ -14,6 +14,9 @@ import { resilienceSchema } from '../config/resilience-schemas.ts';
 import { RetryBudget } from './retry-budget.ts';
 import { testTarget } from '../../test/support/target-factory.ts';
 import type { HealthRegistry } from '../health/health-registry.ts';
+import { NO_ROUTE_TAGS } from '../domain/route-tags.ts';
+import type { Decision } from './route-decision.ts';
+import { testFacts } from '../../test/support/request-facts-factory.ts';
 
 const COMPLETION = JSON.stringify({ id: 'c', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } });
 
@@ -45,14 +48,15 @@ function setup(plan: Plan, providers: ProviderAdapter[], options: SetupOptions =
   });
   const resilience = resilienceSchema.parse(options.resilience ?? {});
   const budget = new RetryBudget(resilience.retryBudget);
-  const executor = new Executor({ catalogue: { resolve: () => plan } as any, caller, ledger, health: options.health, budget, resilience, random: options.random ?? (() => 0) });
+  const route = (): Decision => ({ plan, model: plan.targets[0]?.modelKey ?? null, tags: NO_ROUTE_TAGS, overrideId: null, failure: undefined, explanation: undefined });
+  const executor = new Executor({ route, caller, ledger, health: options.health, budget, resilience, random: options.random ?? (() => 0) });
   return { executor, records, budget };
 }
 
 const body = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
 const ctx = (): CallContext => ({
   requestId: 'req-1', principal: { keyId: 'k1', role: 'inference', models: null }, endpoint: 'chat', callerFormat: 'openai',
-  body, raw: Buffer.from(JSON.stringify(body)), model: 'm', stream: false, forwardHeaders: {},
+  body, raw: Buffer.from(JSON.stringify(body)), model: 'm', stream: false, forwardHeaders: {}, facts: testFacts({ model: 'm' }),
   startedAt: performance.now(), deadlineAt: performance.now() + 60_000, startedMs: Date.now(), signal: new AbortController().signal,
 });
 const twoTargets: Plan = {

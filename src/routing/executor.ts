@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assertModelAllowed } from '../auth/model-permission.ts';
 import type { ResilienceConfig } from '../config/resilience-schemas.ts';
 import { ZERO_USAGE } from '../domain/token-usage.ts';
 import { GatewayError, withHeaders } from '../errors/gateway-error.ts';
@@ -9,14 +8,16 @@ import type { UsageLedger } from '../usage/usage-ledger.ts';
 import type { Answer } from './answer.ts';
 import { retryDelay } from './backoff.ts';
 import type { CallContext } from '../domain/call-context.ts';
-import type { ModelCatalogue } from './model-catalogue.ts';
+import { NO_ROUTE_TAGS, type RouteTags } from '../domain/route-tags.ts';
+import type { Decision } from './route-decision.ts';
 import { noHealthyTarget } from './no-healthy-target.ts';
-import type { Plan, Target } from '../domain/plan.ts';
+import type { Target } from '../domain/plan.ts';
 import type { RetryBudget } from './retry-budget.ts';
 import type { AttemptResult, RequestSettler, TargetCaller } from './target-call.ts';
 
 export interface ExecutorDeps {
-  readonly catalogue: ModelCatalogue;
+  /** The routing decision for a request: this version's engine (routing/engine.ts), bound to its table and health. */
+  readonly route: (ctx: CallContext) => Decision;
   readonly caller: TargetCaller;
   readonly ledger: UsageLedger;
   /** Breakers, ejection and probes; undefined when resilience.healthTracking is off (every target is tried). */
@@ -44,21 +45,19 @@ export class Executor implements RequestSettler {
     this.#random = deps.random ?? Math.random;
   }
 
-  /** The plan for a caller's model, after checking the caller may use it. */
-  plan(ctx: CallContext): Plan {
-    const plan = this.#deps.catalogue.resolve(ctx.model);
-    const first = plan.targets[0];
-    assertModelAllowed(ctx.principal, ctx.model, first?.provider, first?.model);
-    return plan;
-  }
-
   async execute(ctx: CallContext): Promise<Answer> {
-    let plan: Plan;
+    let decision: Decision;
     try {
-      plan = this.plan(ctx);
+      decision = this.#deps.route(ctx);
     } catch (err) {
-      throw this.#failed(ctx, null, asGatewayError(err, ctx), 0);
+      throw this.#failed(ctx, null, asGatewayError(err, ctx), 0, NO_ROUTE_TAGS);
     }
+    const { plan, tags } = decision;
+    if (decision.failure !== undefined) {
+      throw this.#failed(ctx, null, new GatewayError(decision.failure.code, { param: 'model', message: decision.failure.message }), 0, tags);
+    }
+    // The attempts' records carry the decision too; most requests have none to carry and keep their context.
+    const routed: CallContext = tags === NO_ROUTE_TAGS ? ctx : { ...ctx, route: tags };
     const { health, budget } = this.#deps;
     let error: GatewayError | undefined;
     let last: Target | null = null;
@@ -76,11 +75,11 @@ export class Executor implements RequestSettler {
       for (let retry = 0; ; retry++) {
         last = target;
         try {
-          return await this.#deps.caller.call(ctx, target, ++attempts, this);
+          return await this.#deps.caller.call(routed, target, ++attempts, this);
         } catch (err) {
           error = asGatewayError(err, ctx);
         }
-        if (ctx.signal.aborted || (!error.retryable && error.upstream?.contextLengthExceeded !== true)) throw this.#failed(ctx, target, error, attempts);
+        if (ctx.signal.aborted || (!error.retryable && error.upstream?.contextLengthExceeded !== true)) throw this.#failed(ctx, target, error, attempts, tags);
         if (error.upstream?.contextLengthExceeded === true) {
           needsWindow = target.contextWindow ?? Number.MAX_SAFE_INTEGER;
           break;
@@ -90,14 +89,14 @@ export class Executor implements RequestSettler {
     }
     // Nothing was tried: every target was out of service (or none had a large enough window).
     error ??= noHealthyTarget(skipped ?? [], health);
-    throw this.#failed(ctx, last ?? plan.targets.at(-1) ?? null, error, attempts);
+    throw this.#failed(ctx, last ?? plan.targets.at(-1) ?? null, error, attempts, tags);
   }
 
   /** A successful attempt's answer was delivered: the request's record follows the attempt's. */
   settled(ctx: CallContext, target: Target, result: AttemptResult): void {
     // The request's time to first byte counts from its arrival, not from the attempt's start.
     const ttftMs = result.ttftMs === null ? null : result.ttftMs + (result.startedAt - ctx.startedAt);
-    this.#record(ctx, target, result.status, result.outcome, result.errorCode, result, ttftMs);
+    this.#record(ctx, target, result.status, result.outcome, result.errorCode, result, ttftMs, ctx.route ?? NO_ROUTE_TAGS);
   }
 
   /**
@@ -118,18 +117,22 @@ export class Executor implements RequestSettler {
     return !ctx.signal.aborted && (this.#deps.health === undefined || this.#deps.health.admit(target.endpoint));
   }
 
-  #failed(ctx: CallContext, target: Target | null, err: GatewayError, attempts: number): GatewayError {
-    this.#record(ctx, target, err.status, err.code === 'SB_CLIENT_DISCONNECTED' ? 'client_aborted' : 'error', err.code, undefined, null);
+  #failed(ctx: CallContext, target: Target | null, err: GatewayError, attempts: number, tags: RouteTags): GatewayError {
+    this.#record(ctx, target, err.status, err.code === 'SB_CLIENT_DISCONNECTED' ? 'client_aborted' : 'error', err.code, undefined, null, tags);
     const headers: Record<string, string> = { 'x-switchboard-attempts': String(attempts) };
-    if (target !== null && attempts > 0) headers['x-switchboard-target'] = target.label;
+    if (target !== null && attempts > 0) {
+      headers['x-switchboard-target'] = target.label;
+      headers['x-switchboard-model'] = target.modelKey;
+    }
+    if (tags.ruleId !== null) headers['x-switchboard-rule'] = tags.ruleId;
     return withHeaders(err, headers);
   }
 
-  #record(ctx: CallContext, target: Target | null, status: number, outcome: AttemptResult['outcome'], errorCode: string | null, result: AttemptResult | undefined, ttftMs: number | null): void {
+  #record(ctx: CallContext, target: Target | null, status: number, outcome: AttemptResult['outcome'], errorCode: string | null, result: AttemptResult | undefined, ttftMs: number | null, route: RouteTags): void {
     this.#deps.ledger.record({
       kind: 'request', attempt: 0, requestId: ctx.requestId, keyId: ctx.principal.keyId, endpoint: ctx.endpoint, stream: ctx.stream,
       modelRequested: ctx.model, provider: target?.provider ?? null, modelServed: target?.model ?? null, pricing: target?.pricing,
-      startedMs: ctx.startedMs, latencyMs: performance.now() - ctx.startedAt, status, outcome, errorCode, usage: result?.usage ?? ZERO_USAGE, ttftMs,
+      startedMs: ctx.startedMs, latencyMs: performance.now() - ctx.startedAt, status, outcome, errorCode, usage: result?.usage ?? ZERO_USAGE, ttftMs, route,
     });
   }
 }

@@ -13,6 +13,9 @@ import { TargetCaller } from './target-call.ts';
 import { healthSettingsOf, type HealthRegistry } from '../health/health-registry.ts';
 import type { RetryBudget } from './retry-budget.ts';
 import { probeTargets, type ProbeScheduler } from './probe-targets.ts';
+import { routingProviders } from './endpoint-providers.ts';
+import { Router } from './router.ts';
+import { RoutingTable } from './routing-table.ts';
 
 /** Everything a request needs that follows from one configuration version, built once per version. */
 export interface RoutingState {
@@ -20,6 +23,8 @@ export interface RoutingState {
   readonly config: Config;
   readonly providers: ReadonlyMap<string, ProviderAdapter>;
   readonly catalogue: ModelCatalogue;
+  /** The routing engine bound to this version (POST /api/routing/test asks it to explain). */
+  readonly router: Router;
   readonly executor: Executor;
   readonly modelLists: ProviderModelLists;
   /** Whether a model name is one the configuration names (metrics label only those). */
@@ -99,8 +104,9 @@ export class LiveRouting {
     const { config } = snapshot;
     const built = new Map<string, string>();
     const providers = new Map<string, ProviderAdapter>();
-    let changed = previous === undefined || previous.providers.size !== config.providers.length;
-    for (const p of config.providers) {
+    const providerConfigs = routingProviders(config);
+    let changed = previous === undefined || previous.providers.size !== providerConfigs.length;
+    for (const p of providerConfigs) {
       const settings = JSON.stringify(p);
       built.set(p.name, settings);
       const old = previous?.providers.get(p.name);
@@ -114,7 +120,8 @@ export class LiveRouting {
     this.#built = built;
     const formats = new Map<string, WireFormat>([...providers].map(([name, p]) => [name, p.format]));
     const catalogue = new ModelCatalogue(config, formats);
-    const ledger = new UsageLedger(new PriceBook(this.#o.builtInPrices, config.pricing), this.#o.usageListeners);
+    const prices = new PriceBook(this.#o.builtInPrices, config.pricing);
+    const ledger = new UsageLedger(prices, this.#o.usageListeners);
     const { health, budget } = this.#o;
     const { resilience } = config;
     health.configure(healthSettingsOf(resilience));
@@ -126,13 +133,15 @@ export class LiveRouting {
     const tracked = resilience.healthTracking ? health : undefined;
     const caller = new TargetCaller({
       providers, ledger, health: tracked, defaultMaxTokens: config.routing.defaultMaxTokens,
-      maxResponseBytes: new Map(config.providers.map((p) => [p.name, p.maxResponseBytes])), bufferBudget: this.#o.bufferBudget,
+      maxResponseBytes: new Map(providerConfigs.map((p) => [p.name, p.maxResponseBytes])), bufferBudget: this.#o.bufferBudget,
       // The parser counts decoded characters, never more than the bytes they came from: no event within the byte bound is refused.
       maxEventChars: config.server.maxStreamEventBytes, countTokens: this.#o.countTokens,
     });
     const names = new Set(catalogue.list().flatMap((m) => [m.id, m.model]));
+    const table = new RoutingTable(config, catalogue, (model) => prices.find(model));
+    const router = new Router({ table, health: tracked });
     return {
-      version: snapshot.version, config, providers, catalogue, executor: new Executor({ catalogue, caller, ledger, health: tracked, budget, resilience }),
+      version: snapshot.version, config, providers, catalogue, router, executor: new Executor({ route: router.route, caller, ledger, health: tracked, budget, resilience }),
       // The fetched lists are kept while the providers are the same ones: a new version need not fetch them again.
       modelLists: !changed && previous !== undefined ? previous.modelLists : new ProviderModelLists(providers.values()),
       knownModel: (name) => names.has(name),

@@ -229,7 +229,7 @@ describe('ModelCatalogue.resolve: plans', () => {
     assert.ok(Object.isFrozen(plan.targets));
     assert.ok(Object.isFrozen(plan.targets[0]));
     assert.equal(cat.resolve('mock'), plan);
-    assert.deepEqual(JSON.parse(JSON.stringify(plan)), { modelRequested: 'mock', targets: [{ provider: 'mock', model: 'mock', wireModel: 'mock', format: 'openai', dropParams: {}, label: 'mock/mock', retries: 1, endpoint: { id: 'provider:mock', pool: 'providers' } }], reason: 'provider-models' });
+    assert.deepEqual(JSON.parse(JSON.stringify(plan)), { modelRequested: 'mock', targets: [{ provider: 'mock', model: 'mock', wireModel: 'mock', format: 'openai', dropParams: {}, label: 'mock/mock', modelKey: 'mock', retries: 1, endpoint: { id: 'provider:mock', pool: 'providers' } }], reason: 'provider-models' });
   });
 });
 

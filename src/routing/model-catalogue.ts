@@ -1,8 +1,9 @@
-import type { Config, ModelConfig } from '../config/schema.ts';
+import type { Config, ModelConfig, Pricing } from '../config/schema.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { WireFormat } from '../providers/provider-adapter.ts';
 import { providerEndpoint, type EndpointRef } from '../domain/endpoint-ref.ts';
 import type { Plan, Target } from '../domain/plan.ts';
+import { endpointIdOf, endpointProviderName, routingProviders } from './endpoint-providers.ts';
 
 const NO_PARAMS: ReadonlySet<string> = new Set();
 const NO_LISTS: ReadonlyMap<string, readonly string[]> = new Map();
@@ -15,6 +16,44 @@ export interface CatalogueEntry {
   /** Upstream model id. */
   readonly model: string;
 }
+
+/** A target and its share of its model's traffic. */
+export interface WeightedTarget {
+  readonly target: Target;
+  readonly weight: number;
+}
+
+/**
+ * A model as the routing engine sees it: a registered models entry, or a name that resolves some other way
+ * (provider/model, a provider's list, a name prefix), which is active with its one target and nothing declared.
+ */
+export interface ModelEntry {
+  /** The model's id: models[].id, else the name it was resolved from. x-switchboard-model says it. */
+  readonly key: string;
+  readonly name: string;
+  /** Every name that means this model (id, name, aliases, upstream id): restrictions may list any. */
+  readonly names: ReadonlySet<string>;
+  readonly registered: boolean;
+  readonly status: 'active' | 'inactive' | 'deprecated';
+  readonly modelType: string;
+  /** Capability types, and the model type's own (chat → text-generation, chat; embedding → embeddings). */
+  readonly capabilities: ReadonlySet<string>;
+  readonly complianceTags: ReadonlySet<string>;
+  readonly tags: readonly string[];
+  readonly pricing: Pricing | undefined;
+  /** Share the model's traffic by weight; one for a model without endpoints (its provider). */
+  readonly primaries: readonly WeightedTarget[];
+  /** Tried when no primary answers. */
+  readonly secondaries: readonly Target[];
+  readonly fallbacks: readonly string[];
+  readonly parameters: Readonly<Record<string, number | string | boolean>>;
+  readonly reason: Plan['reason'];
+}
+
+const TYPE_CAPABILITIES: Readonly<Record<string, readonly string[]>> = {
+  chat: ['chat', 'text-generation'], completion: ['completion', 'text-generation'], embedding: ['embedding', 'embeddings'],
+};
+const NO_TAGS: ReadonlySet<string> = new Set();
 
 /**
  * Resolves the "model" a caller sends into a Plan. Pure: built once per config snapshot.
@@ -41,10 +80,13 @@ export class ModelCatalogue {
   readonly #configured: ReadonlyArray<readonly [string, readonly string[]]>;
   /** Per provider, every upstream id config says it serves: the above and the upstream ids of `models` entries. */
   readonly #known = new Map<string, Set<string>>();
+  /** Registered models by each of their names; other names' entries as they are first asked for. */
+  readonly #entries = new Map<string, ModelEntry>();
+  readonly #resolvedEntries = new Map<string, ModelEntry>();
 
   constructor(config: Config, formats: ReadonlyMap<string, WireFormat>) {
     this.#formats = formats;
-    for (const p of config.providers) {
+    for (const p of routingProviders(config)) {
       if (p.dropParams.length > 0) this.#dropParams.set(p.name, new Set(p.dropParams));
       this.#retries.set(p.name, p.retries ?? p.proxy?.retries ?? config.resilience.retries);
       this.#endpoints.set(p.name, providerEndpoint(p.name));
@@ -52,14 +94,27 @@ export class ModelCatalogue {
     }
     this.#defaultRetries = config.resilience.retries;
     for (const m of config.models) {
-      const target = this.#target(m.provider, m.model ?? m.name, m.pricing, m);
-      for (const name of [m.name, ...m.aliases]) {
+      const upstream = m.model ?? m.version ?? m.name;
+      const endpoints = m.endpoints.map((e, i) => ({ e, target: this.#target(endpointProviderName(m.id, endpointIdOf(e, i)), upstream, m.pricing, m.id, m) }));
+      const primaries = endpoints.filter(({ e }) => e.type === 'primary').map(({ e, target }) => ({ target, weight: e.weight }));
+      const secondaries = endpoints.filter(({ e }) => e.type === 'secondary').map(({ target }) => target);
+      const target = primaries[0]?.target ?? secondaries[0] ?? this.#target(m.provider, upstream, m.pricing, m.id, m);
+      const names = [...new Set([m.id, m.name, ...m.aliases])];
+      const capabilities = new Set([m.modelType, ...m.capabilities.map((c) => c.type), ...(m.capabilities.length === 0 ? TYPE_CAPABILITIES[m.modelType] ?? [] : [])]);
+      const entry: ModelEntry = Object.freeze({
+        key: m.id, name: m.name, names: new Set([...names, upstream]), registered: true, status: m.status, modelType: m.modelType, capabilities,
+        complianceTags: new Set(m.complianceTags), tags: m.tags, pricing: m.pricing,
+        primaries: primaries.length > 0 || secondaries.length > 0 ? primaries : [{ target, weight: 1 }], secondaries, fallbacks: m.fallbacks,
+        parameters: m.parameters, reason: 'catalogue',
+      });
+      for (const name of names) {
         this.#named.set(name, target);
+        this.#entries.set(name, entry);
         if (m.fallbacks.length > 0) this.#fallbacks.set(name, m.fallbacks);
       }
     }
     for (const p of config.providers) {
-      for (const model of p.models) if (!this.#listed.has(model)) this.#listed.set(model, this.#target(p.name, model, undefined));
+      for (const model of p.models) if (!this.#listed.has(model)) this.#listed.set(model, this.#target(p.name, model, undefined, model));
     }
     this.#prefixes = Object.entries(config.routing.prefixes)
       .filter(([, provider]) => formats.has(provider))
@@ -72,6 +127,27 @@ export class ModelCatalogue {
   /** The health endpoint id of every configured provider. */
   endpointIds(): string[] {
     return [...this.#endpoints.values()].map((e) => e.id);
+  }
+
+  /** The model a name means (a registered entry by any of its names, or however else it resolves); undefined when none. */
+  entry(name: string): ModelEntry | undefined {
+    const registered = this.#entries.get(name) ?? this.#resolvedEntries.get(name);
+    if (registered !== undefined) return registered;
+    const first = this.#firstTarget(name);
+    if (first === undefined) return undefined;
+    const [target, reason] = first;
+    const entry: ModelEntry = Object.freeze({
+      key: target.modelKey, name, names: new Set([name, target.model, target.label]), registered: false, status: 'active', modelType: 'chat',
+      capabilities: new Set(TYPE_CAPABILITIES.chat), complianceTags: NO_TAGS, tags: [], pricing: target.pricing,
+      primaries: [{ target, weight: 1 }], secondaries: [], fallbacks: [], parameters: {}, reason,
+    });
+    if (this.#resolvedEntries.size < 10_000) this.#resolvedEntries.set(name, entry);
+    return entry;
+  }
+
+  /** Every registered model, once each, in config order. */
+  registered(): ModelEntry[] {
+    return [...new Set(this.#entries.values())];
   }
 
   /** Throws SB_MODEL_NOT_FOUND (param "model") when nothing serves the name. */
@@ -139,14 +215,14 @@ export class ModelCatalogue {
   #firstTarget(requested: string): readonly [Target, Plan['reason']] | undefined {
     const slash = requested.indexOf('/');
     if (slash > 0 && this.#formats.has(requested.slice(0, slash)) && slash < requested.length - 1) {
-      return [this.#target(requested.slice(0, slash), requested.slice(slash + 1), this.#named.get(requested.slice(slash + 1))?.pricing), 'provider-prefix'];
+      return [this.#target(requested.slice(0, slash), requested.slice(slash + 1), this.#named.get(requested.slice(slash + 1))?.pricing, requested), 'provider-prefix'];
     }
     const named = this.#named.get(requested);
     if (named !== undefined) return [named, 'catalogue'];
     const listed = this.#listed.get(requested);
     if (listed !== undefined) return [listed, 'provider-models'];
     const prefix = this.#prefixes.find(([p]) => requested.startsWith(p));
-    return prefix === undefined ? undefined : [this.#target(prefix[1], requested, undefined), 'name-prefix'];
+    return prefix === undefined ? undefined : [this.#target(prefix[1], requested, undefined, requested), 'name-prefix'];
   }
 
   #plan(modelRequested: string, target: Target, reason: Plan['reason'], fallbacks: readonly Target[] = []): Plan {
@@ -167,13 +243,19 @@ export class ModelCatalogue {
   }
 
   /** `entry`: the models entry behind the target; its dropParams add to its provider's, its reasoning wins. */
-  #target(provider: string, model: string, pricing: Target['pricing'], entry?: ModelConfig): Target {
+  #target(provider: string, model: string, pricing: Target['pricing'], modelKey: string, entry?: ModelConfig): Target {
     const base = this.#dropParams.get(provider) ?? NO_PARAMS;
     const dropParams = entry === undefined || entry.dropParams.length === 0 ? base : new Set([...base, ...entry.dropParams]);
     return Object.freeze({
       provider, model, wireModel: `${this.#wirePrefix.get(provider) ?? ''}${model}`, format: this.#formats.get(provider) ?? 'openai', pricing, dropParams, reasoning: entry?.reasoning,
-      label: `${provider}/${model}`, contextWindow: entry?.contextWindow, retries: this.#retries.get(provider) ?? this.#defaultRetries,
+      label: `${provider}/${model}`, modelKey, contextWindow: entry?.contextWindow ?? contextWindowOf(entry), retries: this.#retries.get(provider) ?? this.#defaultRetries,
       endpoint: this.#endpoints.get(provider) ?? providerEndpoint(provider),
     });
   }
+}
+
+/** The largest context window a models entry's capabilities declare. */
+function contextWindowOf(entry: ModelConfig | undefined): number | undefined {
+  const windows = entry?.capabilities.map((c) => c.contextWindow).filter((w): w is number => w !== undefined) ?? [];
+  return windows.length === 0 ? undefined : Math.max(...windows);
 }

@@ -3,6 +3,7 @@ import { isSecretRef, resolveSecret } from '../config/secret-ref.ts';
 import type { ProbeTarget } from '../health/active-prober.ts';
 export type { ProbeTarget };
 import { providerEndpoint } from '../domain/endpoint-ref.ts';
+import { routingProviders } from './endpoint-providers.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -11,9 +12,9 @@ export interface ProbeScheduler {
   update(targets: readonly ProbeTarget[]): void;
 }
 
-/** The active health checks a configuration asks for: providers[].healthCheck. */
+/** The active health checks a configuration asks for: providers[].healthCheck and models[].endpoints[].healthCheckUrl. */
 export function probeTargets(config: Config, env: Env): ProbeTarget[] {
-  return config.providers.flatMap((p) => {
+  return routingProviders(config).flatMap((p) => {
     const check = p.healthCheck;
     if (check === undefined) return [];
     const headers: Record<string, string> = {};

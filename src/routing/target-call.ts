@@ -135,13 +135,13 @@ export class TargetCaller {
       this.#record(ctx, target, attempt, startedMs, started, result);
       settler.settled(ctx, target, result);
     };
-    return { kind: 'json', status: 200, body: answer, headers: forwardedHeaders(response.headers), target: target.label, attempts: attempt, settle };
+    return { kind: 'json', status: 200, body: answer, headers: forwardedHeaders(response.headers), target: target.label, model: target.modelKey, rule: ctx.route?.ruleId ?? null, attempts: attempt, settle };
   }
 
   #streamAnswer(ctx: CallContext, target: Target, call: UpstreamCall, response: UpstreamResponse, attempt: number, startedMs: number, started: number, settler: RequestSettler): Answer {
     return {
       kind: 'stream',
-      headers: forwardedHeaders(response.headers), target: target.label, attempts: attempt,
+      headers: forwardedHeaders(response.headers), target: target.label, model: target.modelKey, rule: ctx.route?.ruleId ?? null, attempts: attempt,
       pipeTo: async (sink) => {
         const source = Buffer.isBuffer(response.body) ? Readable.from([response.body]) : response.body;
         const relayed = await relayStream(source, sink, {
@@ -162,7 +162,7 @@ export class TargetCaller {
     const result: AttemptResult = { status: 200, outcome: 'ok', errorCode: null, usage: ZERO_USAGE, ttftMs: null, startedAt: started };
     // Nothing was sent upstream, so there is no attempt record; the request's record is made at once.
     settler.settled(ctx, target, result);
-    return { kind: 'json', status: 200, body: JSON.stringify({ input_tokens: inputTokens }), headers: NO_HEADERS, target: target.label, attempts: attempt, settle: noop };
+    return { kind: 'json', status: 200, body: JSON.stringify({ input_tokens: inputTokens }), headers: NO_HEADERS, target: target.label, model: target.modelKey, rule: ctx.route?.ruleId ?? null, attempts: attempt, settle: noop };
   }
 
   async #upstreamError(ctx: CallContext, target: Target, response: UpstreamResponse): Promise<GatewayError> {
@@ -199,7 +199,7 @@ export class TargetCaller {
     this.#deps.ledger.record({
       kind: 'attempt', attempt, requestId: ctx.requestId, keyId: ctx.principal.keyId, endpoint: ctx.endpoint, stream: ctx.stream,
       modelRequested: ctx.model, provider: target.provider, modelServed: target.model, pricing: target.pricing, startedMs,
-      latencyMs, status: r.status, outcome: r.outcome, errorCode: r.errorCode, usage: r.usage, ttftMs: r.ttftMs,
+      latencyMs, status: r.status, outcome: r.outcome, errorCode: r.errorCode, usage: r.usage, ttftMs: r.ttftMs, route: ctx.route,
     });
   }
 }

@@ -1,3 +1,4 @@
+import type { RouteTags } from '../domain/route-tags.ts';
 import type { Pricing } from '../config/schema.ts';
 import type { TokenUsage } from '../domain/token-usage.ts';
 import type { Endpoint, UsageKind, UsageOutcome } from '../domain/usage-record.ts';
@@ -31,4 +32,6 @@ export interface CallOutcome {
   readonly errorCode: string | null;
   readonly usage: Readonly<TokenUsage>;
   readonly ttftMs: number | null;
+  /** What the routing decision said (workspace, agent, rule, experiment, variant); none: NO_ROUTE_TAGS. */
+  readonly route?: RouteTags | undefined;
 }

@@ -7,6 +7,7 @@ import type { LiveRouting } from '../../routing/live-routing.ts';
 import type { Endpoint } from '../../domain/usage-record.ts';
 import { NO_HEADERS } from '../../upstream/forwarded-headers.ts';
 import type { Lifecycle } from '../lifecycle.ts';
+import { requestFacts } from '../request-facts.ts';
 import { chatBodySchema, countTokensBodySchema, embeddingsBodySchema, messagesBodySchema } from './ai-schemas.ts';
 
 const FORWARDED = ['anthropic-beta', 'anthropic-version'] as const;
@@ -45,7 +46,8 @@ async function handle(route: AiRoute, routing: LiveRouting, timeoutMs: number, r
   const ctx = callContext(route, request, controller.signal, timeoutMs);
   const answer = await executor.execute(ctx);
   if (answer.headers !== NO_HEADERS) reply.headers(answer.headers);
-  reply.header('x-switchboard-target', answer.target).header('x-switchboard-attempts', answer.attempts);
+  reply.header('x-switchboard-target', answer.target).header('x-switchboard-attempts', answer.attempts).header('x-switchboard-model', answer.model);
+  if (answer.rule !== null) reply.header('x-switchboard-rule', answer.rule);
   if (answer.kind === 'json') {
     reply.code(answer.status).header('content-type', 'application/json').send(answer.body);
     answer.settle();
@@ -76,6 +78,7 @@ function callContext(route: AiRoute, request: FastifyRequest, signal: AbortSigna
   return {
     requestId: request.id, principal, endpoint: route.endpoint, callerFormat: route.format, body, raw: request.rawBody,
     model: body.model as string, stream: body.stream === true, forwardHeaders,
+    facts: requestFacts({ requestId: request.id, keyId: principal.keyId, endpoint: route.endpoint, headers: request.headers, body, model: body.model as string }),
     startedAt: now, deadlineAt: now + timeoutMs, startedMs: Date.now(), signal,
   };
 }
