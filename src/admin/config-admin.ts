@@ -1,7 +1,7 @@
-import type { ApplyResult, VersionedConfig } from '../config/versioned-config.ts';
+import type { ApplyResult, ChangeMeta, VersionedConfig } from '../config/versioned-config.ts';
 import { ConfigError, type ConfigIssue } from '../config/config-error.ts';
-import { isSharedSection, sharedPart, SHARED_SECTIONS } from '../config/config-sections.ts';
-import { isTree, mergePatch, patchTo, type Tree } from '../config/merge-patch.ts';
+import { isSharedSection, sharedPart, SHARED_SECTIONS, type SharedSection } from '../config/config-sections.ts';
+import { isTree, mergeLayers, mergePatch, patchTo, type Tree } from '../config/merge-patch.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 
 /** Seed 002's export names the workspace section workspaceConfigs; both are accepted on import. */
@@ -22,6 +22,11 @@ export class ConfigAdmin {
 
   constructor(config: VersionedConfig) {
     this.#config = config;
+  }
+
+  /** The configuration version requests run on now. */
+  current(): ReturnType<VersionedConfig['current']> {
+    return this.#config.current();
   }
 
   /** The effective shared configuration, as import takes it back. Secrets appear only as their references. */
@@ -47,6 +52,21 @@ export class ConfigAdmin {
       for (const [name, value] of Object.entries(sections)) admin[name] = patchTo(layers.file[name], value);
       return { ...layers, admin };
     }, { author, summary: 'import' }, { dryRun });
+  }
+
+  /**
+   * Changes one shared section as the configuration has it now (file, admin and etcd layers merged): `edit` gets
+   * a copy of the section (undefined when unset) and returns its new value, or throws a GatewayError (404 for an
+   * unknown id, 409 for a state that does not allow the change) to apply nothing. The result is written to the
+   * admin layer so that it replaces the section whole, then validated with everything else. On a concurrent
+   * change elsewhere, `edit` runs again on the newer version.
+   */
+  async editSection(section: SharedSection, edit: (current: unknown) => unknown, meta: ChangeMeta, dryRun = false): Promise<ApplyResult> {
+    return this.#config.apply((layers) => {
+      const merged = mergeLayers([layers.file, layers.admin, layers.etcd]);
+      const next = edit(structuredClone(merged[section]));
+      return { ...layers, admin: { ...layers.admin, [section]: patchTo(layers.file[section], next) } };
+    }, meta, { dryRun });
   }
 
   /** Makes what the admin API and imports had set at `version` current again, as a new version. */

@@ -89,6 +89,14 @@ export const registryModelFields = {
   /** Where the model is served; none: through its provider entry. */
   endpoints: z.array(modelEndpointSchema).max(100).default([]),
   description: z.string().max(2000).optional(),
+  /** The last health a monitor posted (POST /api/models/{id}/health); unhealthy: served after every other model. */
+  reportedHealth: z.object({
+    status: z.enum(['healthy', 'degraded', 'unhealthy']),
+    responseTime: z.number().min(0).optional(),
+    errorRate: z.number().min(0).max(1).optional(),
+    availability: z.number().min(0).max(100).optional(),
+    reportedAt: isoTime.optional(),
+  }).strict().optional(),
   createdAt: isoTime.optional(),
   updatedAt: isoTime.optional(),
 };

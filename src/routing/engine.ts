@@ -134,7 +134,7 @@ export function decide(input: DecisionInput): Decision {
     }
     const cost = requirements.maxCostPerToken === undefined ? undefined : table.costPerToken(entry);
     const tooCostly = cost !== undefined && requirements.maxCostPerToken !== undefined && cost > requirements.maxCostPerToken;
-    const deprecated = entry.status === 'deprecated';
+    const deprecated = entry.status === 'deprecated' || entry.reportedUnhealthy;
     if (tooCostly || ordered.targets.length === 0) {
       const reason = tooCostly ? `costs ${cost} USD per token, above maxCostPerToken ${requirements.maxCostPerToken}` : 'no endpoint meets the performance requirements';
       missedPerformance.push({ entry, targets: tooCostly ? [...ordered.targets, ...ordered.missed] : ordered.missed, deprecated });
@@ -143,7 +143,7 @@ export function decide(input: DecisionInput): Decision {
       continue;
     }
     kept.push({ entry, targets: [...ordered.targets, ...ordered.missed], deprecated });
-    notes?.candidates.push({ model: candidate.name, source: candidate.source, kept: true, step: 'order', reason: deprecated ? 'kept; deprecated, so after the active models' : 'kept', endpoints: ordered.notes });
+    notes?.candidates.push({ model: candidate.name, source: candidate.source, kept: true, step: 'order', reason: deprecated ? `kept; ${entry.status === 'deprecated' ? 'deprecated' : 'reported unhealthy'}, so after the others` : 'kept', endpoints: ordered.notes });
   }
   let chosen = kept;
   if (chosen.length === 0 && missedPerformance.length > 0) {

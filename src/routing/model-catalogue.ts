@@ -35,6 +35,8 @@ export interface ModelEntry {
   readonly names: ReadonlySet<string>;
   readonly registered: boolean;
   readonly status: 'active' | 'inactive' | 'deprecated';
+  /** A monitor's last report said unhealthy: served after every other candidate. */
+  readonly reportedUnhealthy: boolean;
   readonly modelType: string;
   /** Capability types, and the model type's own (chat → text-generation, chat; embedding → embeddings). */
   readonly capabilities: ReadonlySet<string>;
@@ -102,7 +104,7 @@ export class ModelCatalogue {
       const names = [...new Set([m.id, m.name, ...m.aliases])];
       const capabilities = new Set([m.modelType, ...m.capabilities.map((c) => c.type), ...(m.capabilities.length === 0 ? TYPE_CAPABILITIES[m.modelType] ?? [] : [])]);
       const entry: ModelEntry = Object.freeze({
-        key: m.id, name: m.name, names: new Set([...names, upstream]), registered: true, status: m.status, modelType: m.modelType, capabilities,
+        key: m.id, name: m.name, names: new Set([...names, upstream]), registered: true, status: m.status, reportedUnhealthy: m.reportedHealth?.status === 'unhealthy', modelType: m.modelType, capabilities,
         complianceTags: new Set(m.complianceTags), tags: m.tags, pricing: m.pricing,
         primaries: primaries.length > 0 || secondaries.length > 0 ? primaries : [{ target, weight: 1 }], secondaries, fallbacks: m.fallbacks,
         parameters: m.parameters, reason: 'catalogue',
@@ -137,7 +139,7 @@ export class ModelCatalogue {
     if (first === undefined) return undefined;
     const [target, reason] = first;
     const entry: ModelEntry = Object.freeze({
-      key: target.modelKey, name, names: new Set([name, target.model, target.label]), registered: false, status: 'active', modelType: 'chat',
+      key: target.modelKey, name, names: new Set([name, target.model, target.label]), registered: false, status: 'active', reportedUnhealthy: false, modelType: 'chat',
       capabilities: new Set(TYPE_CAPABILITIES.chat), complianceTags: NO_TAGS, tags: [], pricing: target.pricing,
       primaries: [{ target, weight: 1 }], secondaries: [], fallbacks: [], parameters: {}, reason,
     });

@@ -79,7 +79,7 @@ export class RoutingTable {
     this.agents = new Map(Object.entries(config.agentPreferences));
     this.workspaces = new Map(Object.entries(config.workspaces));
     this.plain = this.rules.length === 0 && this.experiments.length === 0 && this.overrides.length === 0 && this.agents.size === 0 && this.workspaces.size === 0
-      && !catalogue.registered().some((m) => m.status !== 'active' || m.primaries.length + m.secondaries.length > 1);
+      && !catalogue.registered().some((m) => m.status !== 'active' || m.reportedUnhealthy || m.primaries.length + m.secondaries.length > 1);
   }
 
   /** Every name that means the same model as `name` (for conditions and restrictions on any of them). */
