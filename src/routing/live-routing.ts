@@ -23,6 +23,8 @@ export interface RoutingState {
   readonly config: Config;
   readonly providers: ReadonlyMap<string, ProviderAdapter>;
   readonly catalogue: ModelCatalogue;
+  /** This version's prices (built-in table under the pricing section). */
+  readonly prices: PriceBook;
   /** The routing engine bound to this version (POST /api/routing/test asks it to explain). */
   readonly router: Router;
   readonly executor: Executor;
@@ -141,7 +143,7 @@ export class LiveRouting {
     const table = new RoutingTable(config, catalogue, (model) => prices.find(model));
     const router = new Router({ table, health: tracked });
     return {
-      version: snapshot.version, config, providers, catalogue, router, executor: new Executor({ route: router.route, caller, ledger, health: tracked, budget, resilience }),
+      version: snapshot.version, config, providers, catalogue, router, prices, executor: new Executor({ route: router.route, caller, ledger, health: tracked, budget, resilience }),
       // The fetched lists are kept while the providers are the same ones: a new version need not fetch them again.
       modelLists: !changed && previous !== undefined ? previous.modelLists : new ProviderModelLists(providers.values()),
       knownModel: (name) => names.has(name),

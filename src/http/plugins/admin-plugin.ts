@@ -5,6 +5,7 @@ import { registerJsonParser } from '../json-body-parser.ts';
 import { registerConfigRoutes } from '../routes/config-routes.ts';
 import { registerHealthRoutes } from '../routes/health-routes.ts';
 import { registerKeyRoutes } from '../routes/key-routes.ts';
+import { registerRoutingTestRoute } from '../routes/route-routes.ts';
 import { registerUsageRoutes } from '../routes/usage-routes.ts';
 
 /** The admin API (/api): admin keys only; JSON bodies, validated by zod in each route. */
@@ -16,5 +17,6 @@ export function adminPlugin(deps: AppDeps) {
     registerUsageRoutes(app, deps.storage.usage, () => deps.usage.flush());
     registerConfigRoutes(app, deps.versions, deps.configAdmin);
     registerHealthRoutes(app, deps);
+    registerRoutingTestRoute(app, deps.routing);
   };
 }

@@ -4,13 +4,15 @@ import { authHook } from '../auth-hook.ts';
 import { registerJsonParser } from '../json-body-parser.ts';
 import { registerAiRoutes } from '../routes/ai-routes.ts';
 import { registerModelsRoute } from '../routes/models-route.ts';
+import { registerRouteRoute } from '../routes/route-routes.ts';
 
-/** The AI area (/v1): any valid key; JSON bodies whose bytes are kept so they can travel upstream untouched. */
+/** The AI area (/v1, and seed 002's POST /api/route): any valid key; JSON bodies whose bytes are kept so they can travel upstream untouched. */
 export function aiPlugin(deps: AppDeps) {
   return async function ai(app: FastifyInstance): Promise<void> {
     registerJsonParser(app, { keepRaw: true });
     app.addHook('onRequest', authHook({ authenticator: deps.authenticator, lifecycle: deps.lifecycle, need: 'key' }));
     registerAiRoutes(app, deps.routing, deps.config.server.requestTimeoutMs, deps.lifecycle);
     registerModelsRoute(app, deps.routing);
+    registerRouteRoute(app, deps.routing, deps.config.server.requestTimeoutMs, deps.lifecycle);
   };
 }

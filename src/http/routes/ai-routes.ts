@@ -8,6 +8,7 @@ import type { Endpoint } from '../../domain/usage-record.ts';
 import { NO_HEADERS } from '../../upstream/forwarded-headers.ts';
 import type { Lifecycle } from '../lifecycle.ts';
 import { requestFacts } from '../request-facts.ts';
+import { requestSignal } from '../request-signal.ts';
 import { chatBodySchema, countTokensBodySchema, embeddingsBodySchema, messagesBodySchema } from './ai-schemas.ts';
 
 const FORWARDED = ['anthropic-beta', 'anthropic-version'] as const;
@@ -35,15 +36,7 @@ export function registerAiRoutes(app: FastifyInstance, routing: LiveRouting, req
 async function handle(route: AiRoute, routing: LiveRouting, timeoutMs: number, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   // Read once: the request runs to its end on this version's executor, whatever is swapped in meanwhile.
   const executor = routing.current.executor;
-  // One controller per request, aborted by the caller going away or by the deadline: cheaper than
-  // AbortSignal.any + AbortSignal.timeout on every request (bench: chat c=64 CPU/req).
-  const controller = new AbortController();
-  const deadline = setTimeout(abortOnDeadline, timeoutMs, controller);
-  reply.raw.once('close', () => {
-    clearTimeout(deadline);
-    if (!reply.raw.writableFinished) controller.abort(new GatewayError('SB_CLIENT_DISCONNECTED'));
-  });
-  const ctx = callContext(route, request, controller.signal, timeoutMs);
+  const ctx = callContext(route, request, requestSignal(reply, timeoutMs), timeoutMs);
   const answer = await executor.execute(ctx);
   if (answer.headers !== NO_HEADERS) reply.headers(answer.headers);
   reply.header('x-switchboard-target', answer.target).header('x-switchboard-attempts', answer.attempts).header('x-switchboard-model', answer.model);
@@ -58,11 +51,6 @@ async function handle(route: AiRoute, routing: LiveRouting, timeoutMs: number, r
   reply.raw.writeHead(200, { ...(reply.getHeaders() as OutgoingHttpHeaders), ...STREAM_HEADERS });
   await answer.pipeTo(reply.raw);
   return undefined;
-}
-
-/** The abort's reason is the error the request ends with (upstream/classify-upstream-error.ts reads it). */
-function abortOnDeadline(controller: AbortController): void {
-  controller.abort(new GatewayError('SB_UPSTREAM_TIMEOUT', { message: 'The request deadline passed (server.requestTimeoutMs).' }));
 }
 
 function callContext(route: AiRoute, request: FastifyRequest, signal: AbortSignal, timeoutMs: number): CallContext {

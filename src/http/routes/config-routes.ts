@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { asConfigGatewayError, type ConfigAdmin } from '../../admin/config-admin.ts';
 import type { VersionedConfig } from '../../config/versioned-config.ts';
-import { GatewayError } from '../../errors/gateway-error.ts';
+import { parseInput } from './parse-input.ts';
 
 const config = { dialect: 'generic' } as const;
 const schema = { tags: ['admin'] };
@@ -24,23 +24,23 @@ export function registerConfigRoutes(app: FastifyInstance, versions: VersionedCo
   app.get('/api/config', { config, schema }, async () => ({ ...admin.export(), status: versions.status() }));
   app.get('/api/config/export', { config, schema }, async () => admin.export());
   app.patch('/api/config', { config, schema }, async (request) => {
-    const dryRun = parse(dryRunQuery, request.query, 'query').dry_run === 'true';
+    const dryRun = parseInput(dryRunQuery, request.query, 'query').dry_run === 'true';
     return result(await changing(() => admin.patch(request.body, author(request), dryRun)), dryRun);
   });
   app.post('/api/config/import', { config, schema }, async (request) => {
-    const dryRun = parse(dryRunQuery, request.query, 'query').dry_run === 'true';
-    const body = parse(importBody, request.body ?? {}, 'body');
+    const dryRun = parseInput(dryRunQuery, request.query, 'query').dry_run === 'true';
+    const body = parseInput(importBody, request.body ?? {}, 'body');
     return result(await changing(() => admin.import(body.config, author(request), dryRun)), dryRun);
   });
   app.post('/api/config/rollback', { config, schema }, async (request) => {
-    const body = parse(rollbackBody, request.body ?? {}, 'body');
+    const body = parseInput(rollbackBody, request.body ?? {}, 'body');
     return result(await changing(() => admin.rollback(body.version, author(request))), false);
   });
   app.get('/api/config/versions', { config, schema }, async (request) => {
-    const q = parse(versionsQuery, request.query, 'query');
+    const q = parseInput(versionsQuery, request.query, 'query');
     return { data: await versions.versions({ limit: q.limit, ...(q.before === undefined ? {} : { before: q.before }) }), current: versions.current().version };
   });
-  app.get('/api/config/versions/:n', { config, schema }, async (request) => versions.version(parse(versionParam, request.params, 'path').n));
+  app.get('/api/config/versions/:n', { config, schema }, async (request) => versions.version(parseInput(versionParam, request.params, 'path').n));
 }
 
 function author(request: FastifyRequest): string {
@@ -57,11 +57,4 @@ async function changing<T>(work: () => Promise<T>): Promise<T> {
 
 function result(r: { version: number; applied: boolean; changes: readonly unknown[] }, dryRun: boolean): Record<string, unknown> {
   return { version: r.version, applied: r.applied, dry_run: dryRun, changes: r.changes };
-}
-
-function parse<T>(schemaOf: z.ZodType<T>, value: unknown, where: string): T {
-  const parsed = schemaOf.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.') || where, message: i.message }));
-  throw new GatewayError('SB_INVALID_REQUEST', { param: issues[0]?.path, issues, message: `Invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}.` });
 }
