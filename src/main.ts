@@ -88,7 +88,7 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
   }
   const versions = await openVersionedConfig(sources, initial, storage, logger);
   const config = versions.current().config;
-  const metrics = new GatewayMetrics({ knownModel: (name) => routing.current.knownModel(name), knownProvider: (name) => routing.current.providers.has(name) });
+  const metrics = new GatewayMetrics({ knownModel: (name) => routing.current.knownModel(name), knownProvider: (name) => routing.current.providers.has(name), knownAgentType: (name) => routing.current.knownAgentType(name) });
   const usage = new UsageRecorder({ store: storage.usage, gauges: metrics, logger, ...config.usage });
   const health = openHealthRegistry(initial, config, logger);
   const prober = new ActiveProber({ registry: health, logger });

@@ -41,4 +41,11 @@ export interface UsageRecord {
   readonly latencyMs: number;
   /** Time to first byte of the answer body; null when none arrived. */
   readonly ttftMs: number | null;
+  /** What routing knew and decided (x-switchboard-workspace, -agent-type, -user; the rule, experiment and variant). */
+  readonly workspaceId: string | null;
+  readonly agentType: string | null;
+  readonly userId: string | null;
+  readonly ruleId: string | null;
+  readonly experimentId: string | null;
+  readonly variant: string | null;
 }

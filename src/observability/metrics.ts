@@ -19,6 +19,8 @@ export interface GatewayMetricsOptions {
   readonly knownModel?: KnownName;
   /** The same for `provider`. Provider names come from config; this is a second line of defence. */
   readonly knownProvider?: KnownName;
+  /** The same for agent types, which callers send in a header: only those configuration names keep their series. */
+  readonly knownAgentType?: KnownName;
 }
 
 /** How many distinct names the default KnownName admits. */
@@ -67,6 +69,11 @@ export class GatewayMetrics implements UsageWriterGauges {
   readonly #knownModel: KnownName;
   readonly #knownProvider: KnownName;
   readonly #retries: DeferredCounter<'provider'>;
+  /** Seed 002's names, so a Model Router Service's dashboards and alerts keep working. */
+  readonly #routerRequests: DeferredCounter<'model' | 'status' | 'agent_type'>;
+  readonly #routerDuration: Histogram<'model'>;
+  readonly #ruleMatches: DeferredCounter<'rule'>;
+  readonly #knownAgent: KnownName;
 
   constructor(options: GatewayMetricsOptions = {}) {
     this.#knownModel = options.knownModel ?? firstNamesSeen(DEFAULT_KNOWN_NAMES);
@@ -84,7 +91,11 @@ export class GatewayMetrics implements UsageWriterGauges {
     this.usageDropped = new Counter({ name: 'switchboard_usage_dropped_total', help: 'Usage records dropped because the buffer was full while the store failed.', registers });
     this.usageWriteErrors = new Counter({ name: 'switchboard_usage_write_errors_total', help: 'Failed writes of usage batches (they are retried).', registers });
     this.#retries = new DeferredCounter(this.registry, 'switchboard_retries_total', 'Attempts after a request\'s first (retries of the same target and fallbacks), by the provider they went to.', ['provider']);
-    this.#overflowCounter([this.#requests, this.#attempts, this.#tokens, this.#cost, this.#retries]);
+    this.#knownAgent = options.knownAgentType ?? firstNamesSeen(DEFAULT_KNOWN_NAMES);
+    this.#routerRequests = new DeferredCounter(this.registry, 'model_router_requests_total', 'Seed 002: routed requests by model served, status (success or error) and agent type.', ['model', 'status', 'agent_type']);
+    this.#routerDuration = new Histogram({ name: 'model_router_request_duration_seconds', help: 'Seed 002: time from request arrival to the end of the answer, by model served.', labelNames: ['model'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers });
+    this.#ruleMatches = new DeferredCounter(this.registry, 'model_router_routing_rule_matches', 'Seed 002: requests a routing rule chose the model of, by rule id.', ['rule']);
+    this.#overflowCounter([this.#requests, this.#attempts, this.#tokens, this.#cost, this.#retries, this.#routerRequests, this.#ruleMatches]);
   }
 
   queueDepth(depth: number): void {
@@ -116,6 +127,11 @@ export class GatewayMetrics implements UsageWriterGauges {
     }
     this.#requests.add([r.endpoint, provider, model, status, r.outcome]);
     this.#duration.observe({ endpoint: r.endpoint, provider }, r.latencyMs / 1000);
+    const agent = r.agentType === null ? 'none' : this.#knownAgent(r.agentType) ? r.agentType : OTHER;
+    this.#routerRequests.add([model, r.outcome === 'ok' ? 'success' : 'error', agent]);
+    this.#routerDuration.observe({ model }, r.latencyMs / 1000);
+    // Rule ids come from configuration, so the series stay bounded by it.
+    if (r.ruleId !== null) this.#ruleMatches.add([r.ruleId]);
     if (r.stream && r.ttftMs !== null) this.#ttft.observe({ endpoint: r.endpoint, provider }, r.ttftMs / 1000);
   };
 
@@ -145,6 +161,18 @@ export class GatewayMetrics implements UsageWriterGauges {
       labelNames: ['endpoint', 'kind', 'to'], registers,
     });
     return health.onTransition((t) => transitions.inc({ endpoint: t.id, kind: t.kind, to: t.to }));
+  }
+
+  /** model_router_model_health_score{model}: each registered model's health score (0..1), read at each scrape. */
+  watchModelHealth(scores: () => ReadonlyArray<{ readonly model: string; readonly score: number }>): void {
+    new Gauge<'model'>({
+      name: 'model_router_model_health_score', help: 'Seed 002: health score per registered model, 0..1: the mean over its endpoints of (available ? 1 - error rate : 0).',
+      labelNames: ['model'], registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const s of scores()) this.set({ model: s.model }, s.score);
+      },
+    });
   }
 
   /**

@@ -31,6 +31,8 @@ export interface RoutingState {
   readonly modelLists: ProviderModelLists;
   /** Whether a model name is one the configuration names (metrics label only those). */
   readonly knownModel: (name: string) => boolean;
+  /** Whether an agent type is one the configuration names (preferences, rule and experiment conditions). */
+  readonly knownAgentType: (name: string) => boolean;
 }
 
 export interface LiveRoutingOptions {
@@ -141,12 +143,17 @@ export class LiveRouting {
     });
     const names = new Set(catalogue.list().flatMap((m) => [m.id, m.model]));
     const table = new RoutingTable(config, catalogue, (model) => prices.find(model));
+    const agentTypes = new Set([
+      ...Object.keys(config.agentPreferences), ...config.routingRules.flatMap((r) => r.condition.agentType ?? []),
+      ...config.experiments.flatMap((e) => e.condition.agentType ?? []),
+    ]);
     const router = new Router({ table, health: tracked });
     return {
       version: snapshot.version, config, providers, catalogue, router, prices, executor: new Executor({ route: router.route, caller, ledger, health: tracked, budget, resilience }),
       // The fetched lists are kept while the providers are the same ones: a new version need not fetch them again.
       modelLists: !changed && previous !== undefined ? previous.modelLists : new ProviderModelLists(providers.values()),
       knownModel: (name) => names.has(name),
+      knownAgentType: (name) => agentTypes.has(name),
     };
   }
 

@@ -1,5 +1,6 @@
 import { randomUUIDv7 } from 'node:crypto';
 import type { UsageRecord } from '../domain/usage-record.ts';
+import { NO_ROUTE_TAGS } from '../domain/route-tags.ts';
 import type { CallOutcome } from './call-outcome.ts';
 import type { PriceBook } from './price-book.ts';
 
@@ -32,12 +33,14 @@ export class UsageLedger {
 
   #toRecord(o: CallOutcome): UsageRecord {
     const u = o.usage;
+    const route = o.route ?? NO_ROUTE_TAGS;
     return {
       id: randomUUIDv7(), requestId: o.requestId, kind: o.kind, attempt: o.attempt, startedAt: new Date(o.startedMs).toISOString(),
       keyId: o.keyId, endpoint: o.endpoint, stream: o.stream, provider: o.provider, modelRequested: o.modelRequested,
       modelServed: o.modelServed, status: o.status, outcome: o.outcome, errorCode: o.errorCode, inputTokens: u.inputTokens,
       outputTokens: u.outputTokens, cachedInputTokens: u.cachedInputTokens, cacheWriteTokens: u.cacheWriteTokens,
       costUsd: this.#cost(o), latencyMs: round(o.latencyMs), ttftMs: o.ttftMs === null ? null : round(o.ttftMs),
+      workspaceId: route.workspaceId, agentType: route.agentType, userId: route.userId, ruleId: route.ruleId, experimentId: route.experimentId, variant: route.variant,
     };
   }
 }

@@ -40,6 +40,12 @@ const FULL: Omit<UsageRecord, 'id' | 'requestId'> = {
   costUsd: 0.000123456789,
   latencyMs: 1234.5,
   ttftMs: 321.25,
+  workspaceId: 'ws-marketing-001',
+  agentType: 'creative',
+  userId: 'user-123',
+  ruleId: 'creative-claude',
+  experimentId: 'exp-1',
+  variant: 'b',
 };
 
 /** Every nullable field null: a request that never reached a provider, no key, no first byte. */
@@ -63,6 +69,12 @@ const SPARSE: Omit<UsageRecord, 'id' | 'requestId'> = {
   costUsd: 0,
   latencyMs: 0,
   ttftMs: null,
+  workspaceId: null,
+  agentType: null,
+  userId: null,
+  ruleId: null,
+  experimentId: null,
+  variant: null,
 };
 
 function assertSameFields(actual: UsageRecord | undefined, expected: UsageRecord): void {

@@ -28,6 +28,7 @@ export function makeUsageRecord(overrides: Partial<UsageRecord> = {}): UsageReco
     costUsd: 0,
     latencyMs: 15,
     ttftMs: 5,
+    workspaceId: null, agentType: null, userId: null, ruleId: null, experimentId: null, variant: null,
     ...overrides,
   };
 }

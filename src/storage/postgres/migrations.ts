@@ -62,6 +62,10 @@ export const MIGRATIONS: readonly string[] = [
      content    json NOT NULL,
      diff       json NOT NULL
    );`,
+  // What the routing decision said; experiments aggregate their variants by experiment id.
+  `ALTER TABLE usage_records ADD COLUMN workspace_id text, ADD COLUMN agent_type text, ADD COLUMN user_id text,
+     ADD COLUMN rule_id text, ADD COLUMN experiment_id text, ADD COLUMN variant text;
+   CREATE INDEX usage_records_experiment ON usage_records (experiment_id, kind) WHERE experiment_id IS NOT NULL;`,
 ];
 
 const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

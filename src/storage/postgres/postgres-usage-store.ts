@@ -14,7 +14,8 @@ const ARRAY_TYPES: Record<UsageColumn, string> = {
   key_id: 'text', endpoint: 'text', stream: 'boolean', provider: 'text', model_requested: 'text', model_served: 'text',
   status: 'integer', outcome: 'text', error_code: 'text', input_tokens: 'bigint', output_tokens: 'bigint',
   cached_input_tokens: 'bigint', cache_write_tokens: 'bigint', cost_usd: 'double precision', latency_ms: 'double precision',
-  ttft_ms: 'double precision',
+  ttft_ms: 'double precision', workspace_id: 'text', agent_type: 'text', user_id: 'text', rule_id: 'text', experiment_id: 'text',
+  variant: 'text',
 };
 
 const COLUMN_LIST = USAGE_COLUMNS.join(', ');

@@ -9,6 +9,7 @@ export const USAGE_COLUMNS = [
   'id', 'request_id', 'kind', 'attempt', 'started_at', 'started_at_ms', 'key_id', 'endpoint', 'stream', 'provider',
   'model_requested', 'model_served', 'status', 'outcome', 'error_code', 'input_tokens', 'output_tokens',
   'cached_input_tokens', 'cache_write_tokens', 'cost_usd', 'latency_ms', 'ttft_ms',
+  'workspace_id', 'agent_type', 'user_id', 'rule_id', 'experiment_id', 'variant',
 ] as const;
 
 const KINDS: Record<UsageKind, true> = { request: true, attempt: true };
@@ -22,6 +23,7 @@ export function pushUsageValues(record: UsageRecord, out: SqlValue[]): void {
     record.keyId, record.endpoint, record.stream ? 1 : 0, record.provider, record.modelRequested, record.modelServed,
     record.status, record.outcome, record.errorCode, record.inputTokens, record.outputTokens, record.cachedInputTokens,
     record.cacheWriteTokens, record.costUsd, record.latencyMs, record.ttftMs,
+    record.workspaceId, record.agentType, record.userId, record.ruleId, record.experimentId, record.variant,
   );
 }
 
@@ -48,5 +50,11 @@ export function rowToUsage(row: Row): UsageRecord {
     costUsd: readNumber(row, 'cost_usd'),
     latencyMs: readNumber(row, 'latency_ms'),
     ttftMs: readNullableNumber(row, 'ttft_ms'),
+    workspaceId: readNullableText(row, 'workspace_id'),
+    agentType: readNullableText(row, 'agent_type'),
+    userId: readNullableText(row, 'user_id'),
+    ruleId: readNullableText(row, 'rule_id'),
+    experimentId: readNullableText(row, 'experiment_id'),
+    variant: readNullableText(row, 'variant'),
   };
 }

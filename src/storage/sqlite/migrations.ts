@@ -60,6 +60,15 @@ export const MIGRATIONS: readonly string[] = [
      content    TEXT NOT NULL,
      diff       TEXT NOT NULL
    );`,
+  // Version 5: what the routing decision said (workspace, agent type, user, rule, experiment and variant);
+  // experiments aggregate their variants by experiment id.
+  `ALTER TABLE usage_records ADD COLUMN workspace_id TEXT;
+   ALTER TABLE usage_records ADD COLUMN agent_type TEXT;
+   ALTER TABLE usage_records ADD COLUMN user_id TEXT;
+   ALTER TABLE usage_records ADD COLUMN rule_id TEXT;
+   ALTER TABLE usage_records ADD COLUMN experiment_id TEXT;
+   ALTER TABLE usage_records ADD COLUMN variant TEXT;
+   CREATE INDEX usage_records_experiment ON usage_records (experiment_id, kind) WHERE experiment_id IS NOT NULL;`,
 ];
 
 const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
