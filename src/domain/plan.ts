@@ -24,6 +24,8 @@ export interface Target {
   readonly contextWindow: number | undefined;
   /** Retries of a failed attempt on this target before falling back (providers[].retries or resilience.retries). */
   readonly retries: number;
+  /** Default request parameters of its registered model (wire names), set where the caller sets none. */
+  readonly defaults?: Readonly<Record<string, number | string | boolean>> | undefined;
   /** The endpoint its health is tracked as: one per provider (one base URL, one connection pool). */
   readonly endpoint: EndpointRef;
 }

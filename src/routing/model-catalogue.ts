@@ -4,6 +4,7 @@ import type { WireFormat } from '../providers/provider-adapter.ts';
 import { providerEndpoint, type EndpointRef } from '../domain/endpoint-ref.ts';
 import type { Plan, Target } from '../domain/plan.ts';
 import { endpointIdOf, endpointProviderName, routingProviders } from './endpoint-providers.ts';
+import { wireDefaults } from './default-parameters.ts';
 
 const NO_PARAMS: ReadonlySet<string> = new Set();
 const NO_LISTS: ReadonlyMap<string, readonly string[]> = new Map();
@@ -252,6 +253,7 @@ export class ModelCatalogue {
       provider, model, wireModel: `${this.#wirePrefix.get(provider) ?? ''}${model}`, format: this.#formats.get(provider) ?? 'openai', pricing, dropParams, reasoning: entry?.reasoning,
       label: `${provider}/${model}`, modelKey, contextWindow: entry?.contextWindow ?? contextWindowOf(entry), retries: this.#retries.get(provider) ?? this.#defaultRetries,
       endpoint: this.#endpoints.get(provider) ?? providerEndpoint(provider),
+      ...(entry === undefined ? {} : { defaults: wireDefaults(entry.parameters) }),
     });
   }
 }

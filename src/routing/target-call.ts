@@ -21,6 +21,7 @@ import type { CallContext } from '../domain/call-context.ts';
 import type { Target } from '../domain/plan.ts';
 import type { HealthRegistry } from '../health/health-registry.ts';
 import { attemptVerdict } from './attempt-verdict.ts';
+import { withDefaultParameters } from './default-parameters.ts';
 
 /** How one attempt ended, for its usage record and the request's. */
 export interface AttemptResult {
@@ -77,7 +78,8 @@ export class TargetCaller {
    * The executor admitted `target` with the health registry: every way out of here reports the attempt to it
    * once, through its usage record, or as neutral when nothing was sent upstream.
    */
-  async call(ctx: CallContext, target: Target, attempt: number, settler: RequestSettler): Promise<Answer> {
+  async call(given: CallContext, target: Target, attempt: number, settler: RequestSettler): Promise<Answer> {
+    const ctx = target.defaults === undefined ? given : withDefaultParameters(given, target.defaults);
     const adapter = this.#deps.providers.get(target.provider);
     if (adapter === undefined) {
       this.#notSent(target);
