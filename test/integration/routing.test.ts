@@ -146,3 +146,72 @@ describe('routing through the gateway', () => {
     assert.equal(test.status, 401);
   });
 });
+
+describe("seed 002's configuration import", () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startGateway({
+      config: {
+        providers: [
+          { name: 'openai', type: 'openai', apiKey: 'env:OPENAI_PROVIDER_KEY', baseUrl: 'http://127.0.0.1:9/v1' },
+          { name: 'anthropic', type: 'anthropic', apiKey: 'env:ANTHROPIC_PROVIDER_KEY', baseUrl: 'http://127.0.0.1:9' },
+        ],
+      },
+    });
+  });
+  after(() => gw.close());
+
+  it('restores models, routing rules, agent preferences and workspace configs from the seed bodies, and export gives them back', async () => {
+    // Each body copied from seed 002.
+    const config = {
+      models: [{
+        name: 'GPT-4 Turbo', version: 'gpt-4-1106-preview', provider: 'openai', modelType: 'chat',
+        capabilities: [{ type: 'text-generation', maxTokens: 4096 }], parameters: { temperature: 0.7, maxTokens: 4096 },
+        status: 'active', tags: ['gpt-4', 'high-quality', 'reasoning'],
+      }],
+      routingRules: [{
+        name: 'Creative Agent Claude Preference',
+        condition: { agentType: ['creative'], requestType: ['completion', 'chat'], contentLength: { min: 100, max: 2000 } },
+        targetModels: [{ modelId: 'claude-3-sonnet', weight: 0.7, fallbackOrder: 1 }, { modelId: 'gpt-4', weight: 0.3, fallbackOrder: 2 }],
+        trafficSplit: { primary: 80, canary: 20 }, priority: 100, enabled: true,
+      }],
+      agentPreferences: {
+        creative: {
+          preferredModels: ['gpt-4', 'claude-3-sonnet'], fallbackModels: ['gpt-3.5-turbo'], requiredCapabilities: ['text-generation'],
+          performanceRequirements: { maxLatency: 5000, minSuccessRate: 0.95, maxCostPerToken: 0.01 },
+        },
+      },
+      workspaceConfigs: {
+        'ws-marketing-001': {
+          modelRestrictions: ['gpt-4', 'claude-3-sonnet'], budgetLimits: { daily: 100, weekly: 500, monthly: 2000 },
+          qualityRequirements: { minSuccessRate: 0.95, maxLatency: 5000 }, complianceRequirements: ['gdpr', 'ccpa', 'hipaa'],
+        },
+      },
+    };
+    const imported = await post(gw, '/api/config/import', { config });
+    assert.equal(imported.status, 200, JSON.stringify(imported.body));
+    assert.equal(imported.body.applied, true);
+    const exported = await (await fetch(`${gw.url}/api/config/export`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json() as { config: Record<string, any> };
+    assert.equal(exported.config.models[0].id, 'gpt-4-turbo');
+    assert.equal(exported.config.routingRules[0].id, 'creative-agent-claude-preference');
+    assert.deepEqual(exported.config.workspaces['ws-marketing-001'].complianceRequirements, ['gdpr', 'ccpa', 'hipaa']);
+    // A long enough creative prompt matches the seed's rule; the 80/20 split and 0.7/0.3 weights pick among its targets.
+    const test = await post(gw, '/api/routing/test', { agentType: 'creative', requestType: 'completion', userId: 'user-1', prompt: 'x'.repeat(150) });
+    assert.equal(test.body.ruleId, 'creative-agent-claude-preference');
+    // The export imports back as it is: nothing changes.
+    const again = await post(gw, '/api/config/import', { config: exported.config });
+    assert.equal(again.status, 200);
+    assert.deepEqual(again.body.changes, []);
+  });
+
+  it('refuses an import whose rule names a model nothing serves, listing every problem', async () => {
+    const res = await post(gw, '/api/config/import', {
+      config: { routingRules: [{ name: 'bad', targetModels: [{ modelId: 'no-such-model', weight: 0 }], priority: -1 }] },
+    });
+    assert.equal(res.status, 400);
+    const error = res.body.error as { code: string; issues: Array<{ path: string }> };
+    assert.equal(error.code, 'SB_CONFIG_INVALID');
+    const paths = error.issues.map((i) => i.path);
+    assert.ok(paths.includes('routingRules.0.priority'), paths.join());
+  });
+});
