@@ -3,11 +3,14 @@
  * Every request yields one record of kind "request" (what the caller got) and one of kind "attempt" per
  * upstream call it made (what each provider was asked and billed for).
  */
+import type { RouteTags } from './route-tags.ts';
+
 export type UsageKind = 'request' | 'attempt';
 export type UsageOutcome = 'ok' | 'error' | 'client_aborted';
 export type Endpoint = 'chat' | 'embeddings' | 'messages' | 'count_tokens';
 
-export interface UsageRecord {
+/** With what routing knew and decided (RouteTags: workspace, agent type, user; the rule, experiment and variant). */
+export interface UsageRecord extends RouteTags {
   /** Unique id of this record. */
   readonly id: string;
   readonly requestId: string;
@@ -41,11 +44,4 @@ export interface UsageRecord {
   readonly latencyMs: number;
   /** Time to first byte of the answer body; null when none arrived. */
   readonly ttftMs: number | null;
-  /** What routing knew and decided (x-switchboard-workspace, -agent-type, -user; the rule, experiment and variant). */
-  readonly workspaceId: string | null;
-  readonly agentType: string | null;
-  readonly userId: string | null;
-  readonly ruleId: string | null;
-  readonly experimentId: string | null;
-  readonly variant: string | null;
 }

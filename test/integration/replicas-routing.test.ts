@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
 import { postgresSchemas, TEST_POSTGRES_URL } from '../support/postgres-schemas.ts';
+import { timeUntilAll } from '../support/time-until-all.ts';
 
 const ADMIN = 'sb-routing-replica-admin-0123456789';
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-routing-replicas-'));
@@ -28,18 +29,6 @@ async function call(base: string, method: string, path: string, body?: unknown, 
   let parsed: unknown;
   try { parsed = JSON.parse(text); } catch { parsed = text; }
   return { status: res.status, headers: res.headers, body: parsed };
-}
-
-/** Milliseconds until `ok` holds for every replica (polled every 10 ms), or fails after 5 s. */
-async function timeUntilAll(replicas: readonly GatewayProcess[], ok: (r: GatewayProcess) => Promise<boolean>, what: string): Promise<number> {
-  const started = performance.now();
-  const pending = new Set(replicas);
-  while (pending.size > 0) {
-    for (const r of [...pending]) if (await ok(r)) pending.delete(r);
-    if (performance.now() - started > 5000) assert.fail(`${what}: ${pending.size} replica(s) still behind after 5 s`);
-    if (pending.size > 0) await sleep(10);
-  }
-  return performance.now() - started;
 }
 
 const MODELS = [

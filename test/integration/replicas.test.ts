@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
 import { postgresSchemas, TEST_POSTGRES_URL } from '../support/postgres-schemas.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { timeUntilAll } from '../support/time-until-all.ts';
 
 const ADMIN = 'sb-replica-admin-key-0123456789';
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-replicas-'));
@@ -32,18 +33,6 @@ async function call(base: string, method: string, path: string, key: string, bod
 }
 
 const chat = (base: string, key: string, model = 'mock'): Promise<Res> => call(base, 'POST', '/v1/chat/completions', key, { model, messages: [{ role: 'user', content: 'hi' }] });
-
-/** Milliseconds until `ok` holds for every replica (polled every 10 ms), or fails after 5 s. */
-async function timeUntilAll(replicas: readonly GatewayProcess[], ok: (r: GatewayProcess) => Promise<boolean>, what: string): Promise<number> {
-  const started = performance.now();
-  const pending = new Set(replicas);
-  while (pending.size > 0) {
-    for (const r of [...pending]) if (await ok(r)) pending.delete(r);
-    if (performance.now() - started > 5000) assert.fail(`${what}: ${pending.size} replica(s) still behind after 5 s`);
-    if (pending.size > 0) await sleep(10);
-  }
-  return performance.now() - started;
-}
 
 function env(name: string, databaseUrl = TEST_POSTGRES_URL): Record<string, string> {
   return { DATABASE_URL: databaseUrl, SWITCHBOARD_DATABASE_SCHEMA: schema, SWITCHBOARD_ADMIN_KEY: ADMIN, SWITCHBOARD_DATA_DIR: join(dir, name) };
