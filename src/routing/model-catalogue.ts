@@ -177,7 +177,8 @@ export class ModelCatalogue {
     const add = (id: string, provider: string, model: string): void => {
       if (!out.has(id)) out.set(id, { id, provider, model });
     };
-    for (const [id, t] of this.#named) add(id, t.provider, t.model);
+    // An inactive model takes no traffic, so it is not offered either.
+    for (const [id, t] of this.#named) if (this.#entries.get(id)?.status !== 'inactive') add(id, t.provider, t.model);
     for (const [provider, models] of this.#configured) {
       for (const model of [...models, ...(fetched.get(provider) ?? [])]) add(this.#nameFor(provider, model), provider, model);
     }

@@ -215,3 +215,18 @@ describe("seed 002's configuration import", () => {
     assert.ok(paths.includes('routingRules.0.priority'), paths.join());
   });
 });
+
+describe('GET /v1/models and the registry', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startGateway({ config: CONFIG });
+  });
+  after(() => gw.close());
+
+  it('lists registered models by name and id, and leaves inactive ones out', async () => {
+    const res = await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const ids = ((await res.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
+    for (const id of ['General', 'general', 'Creative Writer', 'creative-writer']) assert.ok(ids.includes(id), id);
+    assert.ok(!ids.includes('old-model') && !ids.includes('Old Model'));
+  });
+});
