@@ -84,9 +84,8 @@ export function decide(input: DecisionInput): Decision {
     capabilities: agent?.requiredCapabilities ?? [],
   };
   const restricted = workspace?.modelRestrictions === undefined ? undefined : new Set(workspace.modelRestrictions);
-  const compliance = workspace?.complianceRequirements ?? [];
-  const disabled = new Set(overrides.filter((o) => o.kind === 'disable_endpoint').map((o) => o.endpoint as string));
-  const disabledBy = new Map(overrides.filter((o) => o.kind === 'disable_endpoint').map((o) => [o.endpoint as string, o]));
+  const compliance = workspace?.complianceRequirements ?? NONE;
+  const disabledBy: ReadonlyMap<string, CompiledOverride> = overrides.length === 0 ? NO_DISABLED : new Map(overrides.filter((o) => o.kind === 'disable_endpoint').map((o) => [o.endpoint as string, o]));
 
   const kept: Array<{ entry: ModelEntry; targets: Target[]; deprecated: boolean }> = [];
   const missedPerformance: Array<{ entry: ModelEntry; targets: Target[]; deprecated: boolean }> = [];
@@ -117,17 +116,17 @@ export function decide(input: DecisionInput): Decision {
       drop('workspace', `not in workspace ${facts.workspaceId ?? ''}'s modelRestrictions`);
       continue;
     }
-    const missingCompliance = compliance.filter((c) => !entry.complianceTags.has(c));
+    const missingCompliance = compliance.length === 0 ? NONE : compliance.filter((c) => !entry.complianceTags.has(c));
     if (missingCompliance.length > 0) {
       drop('compliance', `lacks the workspace's compliance requirement${missingCompliance.length > 1 ? 's' : ''} ${missingCompliance.join(', ')}`);
       continue;
     }
-    const missingCapabilities = requirements.capabilities.filter((c) => !entry.capabilities.has(c));
+    const missingCapabilities = requirements.capabilities.length === 0 ? NONE : requirements.capabilities.filter((c) => !entry.capabilities.has(c));
     if (missingCapabilities.length > 0) {
       drop('capabilities', `lacks the agent's required capabilit${missingCapabilities.length > 1 ? 'ies' : 'y'} ${missingCapabilities.join(', ')}`);
       continue;
     }
-    const ordered = orderEndpoints(entry, input, requirements, disabled, disabledBy, notes !== undefined);
+    const ordered = orderEndpoints(entry, input, requirements, disabledBy, notes !== undefined);
     if (ordered.targets.length === 0 && ordered.missed.length === 0) {
       drop('endpoints', 'every endpoint is disabled by an override', ordered.notes);
       continue;
@@ -163,6 +162,10 @@ export function decide(input: DecisionInput): Decision {
 type Notes = { steps: StepNote[]; candidates: CandidateNote[] } & Explanation;
 
 const NO_OVERRIDES: readonly CompiledOverride[] = [];
+const NO_DISABLED: ReadonlyMap<string, CompiledOverride> = new Map();
+const NONE: readonly string[] = [];
+const NO_TARGETS: Target[] = [];
+const NO_NOTES: EndpointNote[] = [];
 
 function chooseHead(input: DecisionInput, overrides: readonly CompiledOverride[], notes: Notes | undefined): Head {
   const { facts, table } = input;
@@ -178,7 +181,7 @@ function chooseHead(input: DecisionInput, overrides: readonly CompiledOverride[]
 
   const checked: Array<{ id: string; priority?: number; matched: boolean; why?: string }> = [];
   for (const experiment of table.experiments) {
-    const miss = experiment.check(facts, table.namesOf);
+    const miss = experiment.check(facts, table.namesOf, notes !== undefined);
     if (notes !== undefined) checked.push(miss === undefined ? { id: experiment.id, matched: true } : { id: experiment.id, matched: false, why: miss });
     if (miss !== undefined) continue;
     const [point, how] = assignment(input, experiment.id, experiment.stickyKey);
@@ -191,8 +194,9 @@ function chooseHead(input: DecisionInput, overrides: readonly CompiledOverride[]
   if (notes !== undefined) notes.steps.push({ step: 'experiment', result: table.experiments.length === 0 ? 'no experiment running' : 'no running experiment matched', checked: [...checked] });
 
   checked.length = 0;
-  for (const rule of table.rules) {
-    const miss = rule.check(facts, table.namesOf);
+  // Explaining looks at every rule, so that it can say why each one missed; deciding only at those that can match.
+  for (const rule of notes === undefined ? table.rulesFor(facts.agentType) : table.rules) {
+    const miss = rule.check(facts, table.namesOf, notes !== undefined);
     if (notes !== undefined) checked.push(miss === undefined ? { id: rule.id, priority: rule.priority, matched: true } : { id: rule.id, priority: rule.priority, matched: false, why: miss });
     if (miss !== undefined) continue;
     const [candidates, how] = ruleCandidates(input, rule);
@@ -269,7 +273,12 @@ function withFallbacks(head: readonly Candidate[], table: RoutingTable, agentFal
  * A model's endpoints in the order to try them, without the disabled ones; `missed` holds those that miss a
  * performance requirement (used only when no candidate meets them).
  */
-function orderEndpoints(entry: ModelEntry, input: DecisionInput, req: Requirements, disabled: ReadonlySet<string>, disabledBy: ReadonlyMap<string, CompiledOverride>, explain: boolean): { targets: Target[]; missed: Target[]; notes: EndpointNote[] } {
+function orderEndpoints(entry: ModelEntry, input: DecisionInput, req: Requirements, disabledBy: ReadonlyMap<string, CompiledOverride>, explain: boolean): { targets: Target[]; missed: Target[]; notes: EndpointNote[] } {
+  // The common case, one endpoint and nothing to judge it by: no health lookups, no notes.
+  const only = entry.primaries.length === 1 && entry.secondaries.length === 0 ? entry.primaries[0]?.target : undefined;
+  if (only !== undefined && !explain && req.maxLatency === undefined && req.minSuccessRate === undefined && !disabledBy.has(only.provider)) {
+    return { targets: [only], missed: NO_TARGETS, notes: NO_NOTES };
+  }
   const notes: EndpointNote[] = [];
   const health = input.health;
   const measure = health !== undefined && (explain || req.maxLatency !== undefined || req.minSuccessRate !== undefined || entry.primaries.length + entry.secondaries.length > 1);
@@ -281,7 +290,7 @@ function orderEndpoints(entry: ModelEntry, input: DecisionInput, req: Requiremen
     const note = (kept: boolean, reason: string): void => {
       if (explain) notes.push({ endpoint: target.provider, target: target.label, type, weight, kept, reason, available: status?.available ?? null, latencyMs: status?.latencyMs ?? null, successRate });
     };
-    if (disabled.has(target.provider)) {
+    if (disabledBy.has(target.provider)) {
       const o = disabledBy.get(target.provider);
       note(false, `disabled by override ${o?.id ?? ''} until ${o === undefined ? '' : new Date(o.expiresAtMs).toISOString()}: ${o?.reason ?? ''}`);
       return;

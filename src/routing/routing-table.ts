@@ -13,6 +13,8 @@ export interface CompiledRule {
   readonly id: string;
   readonly name: string;
   readonly priority: number;
+  /** The agent types the condition names; undefined: any. */
+  readonly agentTypes: readonly string[] | undefined;
   readonly check: ConditionCheck;
   /** In fallback order (fallbackOrder, then as listed). */
   readonly targets: readonly RuleTarget[];
@@ -55,6 +57,9 @@ export class RoutingTable {
   /** True when nothing but the requested model and its fallbacks can shape a plan: the engine's fast path. */
   readonly plain: boolean;
   readonly #prices: (model: string) => Pricing | undefined;
+  /** Rules an agent type can match, in priority order: those naming it, and those naming none. */
+  readonly #byAgent = new Map<string, readonly CompiledRule[]>();
+  readonly #anyAgent: readonly CompiledRule[];
 
   constructor(config: Config, catalogue: ModelCatalogue, prices: (model: string) => Pricing | undefined) {
     this.catalogue = catalogue;
@@ -68,8 +73,13 @@ export class RoutingTable {
         const ordered = r.targetModels.map((t, i) => ({ t, i })).sort((a, b) => (a.t.fallbackOrder ?? Number.MAX_SAFE_INTEGER) - (b.t.fallbackOrder ?? Number.MAX_SAFE_INTEGER) || a.i - b.i);
         const anyMarked = r.targetModels.some((t) => t.canary !== undefined);
         const targets = ordered.map(({ t }, position) => ({ modelId: t.modelId, weight: t.weight, canary: anyMarked ? t.canary === true : position > 0 }));
-        return { id: r.id, name: r.name, priority: r.priority, check: compileCondition(r.condition), targets, canaryPercent: r.trafficSplit?.canary, stickyKey: r.stickyKey };
+        return { id: r.id, name: r.name, priority: r.priority, agentTypes: r.condition.agentType, check: compileCondition(r.condition), targets, canaryPercent: r.trafficSplit?.canary, stickyKey: r.stickyKey };
       });
+    // A hundred rules keyed by agent type cost a request one lookup instead of a hundred checks.
+    this.#anyAgent = this.rules.filter((r) => r.agentTypes === undefined);
+    for (const agent of new Set(this.rules.flatMap((r) => r.agentTypes ?? []))) {
+      this.#byAgent.set(agent, this.rules.filter((r) => r.agentTypes === undefined || r.agentTypes.includes(agent)));
+    }
     this.experiments = config.experiments.filter((e) => e.status === 'running').map((e) => ({
       id: e.id, check: compileCondition(e.condition), variants: e.variants, stickyKey: e.stickyKey,
     }));
@@ -80,6 +90,11 @@ export class RoutingTable {
     this.workspaces = new Map(Object.entries(config.workspaces));
     this.plain = this.rules.length === 0 && this.experiments.length === 0 && this.overrides.length === 0 && this.agents.size === 0 && this.workspaces.size === 0
       && !catalogue.registered().some((m) => m.status !== 'active' || m.reportedUnhealthy || m.primaries.length + m.secondaries.length > 1);
+  }
+
+  /** The rules that can match a request of this agent type, in priority order (the others cannot). */
+  rulesFor(agentType: string | undefined): readonly CompiledRule[] {
+    return (agentType === undefined ? undefined : this.#byAgent.get(agentType)) ?? this.#anyAgent;
   }
 
   /** Every name that means the same model as `name` (for conditions and restrictions on any of them). */
