@@ -3,9 +3,11 @@
  * test/contract/ that every adapter (memory, SQLite, later PostgreSQL/Redis) runs.
  */
 import type { ApiKeyRecord } from '../domain/api-key-record.ts';
+import type { Feedback, VariantStats } from '../domain/experiment-stats.ts';
 import type { UsageRecord } from '../domain/usage-record.ts';
 
 export type { ApiKeyRecord, KeyRole } from '../domain/api-key-record.ts';
+export type { Feedback, VariantStats } from '../domain/experiment-stats.ts';
 
 export interface KeyStore {
   /** Fails if the id or prefix already exists. */
@@ -45,6 +47,18 @@ export interface UsageStore {
   /** Writes all records or none. */
   insertMany(records: readonly UsageRecord[]): Promise<void>;
   list(query: UsageQuery): Promise<UsageRecord[]>;
+  /**
+   * Per variant of one experiment, over its request records (kind "request"), optionally since an ISO time
+   * (inclusive, compared as a time like UsageQuery.since). Sorted by variant name (code point order); records with
+   * no variant are left out; no records → []. Rejects a since that is not a time.
+   */
+  variantStats(experimentId: string, since?: string): Promise<VariantStats[]>;
+  /**
+   * Stores (or replaces) the feedback score for one request of an experiment; idempotent per (experimentId,
+   * requestId): the last write wins. The request need not be recorded yet. Rejects, storing nothing, a score that
+   * is not a finite number or an `at` that is not an ISO-8601 time.
+   */
+  putFeedback(feedback: Feedback): Promise<void>;
 }
 
 /** A JSON object as the config store keeps it: the store never looks inside. */

@@ -4,7 +4,7 @@ import pino from 'pino';
 import type { Counter, Gauge } from 'prom-client';
 import { makeUsageRecord } from '../../test/support/usage-record-factory.ts';
 import { GatewayMetrics } from '../observability/metrics.ts';
-import type { UsageQuery, UsageStore } from '../storage/ports.ts';
+import type { UsageQuery, UsageStore, VariantStats } from '../storage/ports.ts';
 import type { UsageRecord } from '../domain/usage-record.ts';
 import { UsageRecorder, type UsageRecorderOptions } from './usage-recorder.ts';
 
@@ -29,6 +29,12 @@ class FakeUsageStore implements UsageStore {
   async list(_query: UsageQuery): Promise<UsageRecord[]> {
     return [...this.written];
   }
+
+  async variantStats(): Promise<VariantStats[]> {
+    return [];
+  }
+
+  async putFeedback(): Promise<void> {}
 
   /** Writes wait until release() from now on. */
   hold(): void {
@@ -149,6 +155,8 @@ describe('UsageRecorder', () => {
     const store: UsageStore = {
       insertMany: (batch) => { events.push(`batch:${batch.length}`); return Promise.resolve(); },
       list: () => Promise.resolve([]),
+      variantStats: () => Promise.resolve([]),
+      putFeedback: () => Promise.resolve(),
     };
     const { usage } = recorder(store, { batchSize: 2 });
     for (const r of records(6)) usage.record(r);

@@ -39,6 +39,8 @@ export function runStorageLifecycleContract(name: string, make: MakeStorage): vo
       await assert.rejects(storage().keys.count());
       await assert.rejects(storage().keys.touch([{ id: 'any', at: '2025-01-01T00:00:00.000Z' }]));
       await assert.rejects(storage().usage.list({}));
+      await assert.rejects(storage().usage.variantStats('exp'));
+      await assert.rejects(storage().usage.putFeedback({ experimentId: 'exp', requestId: 'r', score: 1, comment: null, at: '2025-01-01T00:00:00.000Z' }));
       await assert.rejects(storage().config.latestVersion());
     });
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { UsageRecord } from '../../src/domain/usage-record.ts';
+import type { Feedback, VariantStats } from '../../src/storage/ports.ts';
 import { makeUsageRecord } from '../support/usage-record-factory.ts';
 import { useFreshStorage } from './use-fresh-storage.ts';
 import type { MakeStorage } from './use-fresh-storage.ts';
@@ -77,6 +78,58 @@ const SPARSE: Omit<UsageRecord, 'id' | 'requestId'> = {
   variant: null,
 };
 
+/** A request record of experiment `experimentId`, variant `variant`. */
+function inExperiment(experimentId: string, variant: string | null, overrides: Partial<UsageRecord> = {}): UsageRecord {
+  return makeUsageRecord({ experimentId, variant, ruleId: 'rule-exp', workspaceId: 'ws-1', ...overrides });
+}
+
+function feedback(experimentId: string, requestId: string, score: number, overrides: Partial<Feedback> = {}): Feedback {
+  return { experimentId, requestId, score, comment: null, at: at(100), ...overrides };
+}
+
+const NO_FEEDBACK = { feedbackCount: 0, feedbackSum: 0, feedbackSumSq: 0 } as const;
+
+/**
+ * A small known experiment: every latency, cost and score is a sum of powers of two, so the sums and sums of
+ * squares are exact in any order of addition.
+ */
+function knownExperiment() {
+  const control = [
+    inExperiment('exp-a', 'control', { startedAt: at(0), outcome: 'ok', latencyMs: 10, costUsd: 0.5, inputTokens: 10, outputTokens: 20, cachedInputTokens: 2 }),
+    inExperiment('exp-a', 'control', { startedAt: at(1), outcome: 'error', status: 502, errorCode: 'SB_UPSTREAM_ERROR', latencyMs: 20.5, costUsd: 0.25, inputTokens: 1, outputTokens: 0 }),
+    inExperiment('exp-a', 'control', { startedAt: at(2), outcome: 'client_aborted', latencyMs: 1.25, costUsd: 0, inputTokens: 0, outputTokens: 0 }),
+  ] as const;
+  const treatment = [
+    inExperiment('exp-a', 'treatment', { startedAt: at(3), latencyMs: 100, costUsd: 2, inputTokens: 100, outputTokens: 50, cachedInputTokens: 50 }),
+    // Cache writes are not part of the tokens sum.
+    inExperiment('exp-a', 'treatment', { startedAt: at(4), latencyMs: 0.5, costUsd: 1.5, inputTokens: 3, outputTokens: 4, cacheWriteTokens: 1000 }),
+  ] as const;
+  const big = { outcome: 'ok', latencyMs: 1e6, costUsd: 1e3, inputTokens: 1e6 } as const;
+  const noise = [
+    // An attempt of a control request: the same request id, experiment and variant, but not a request record.
+    inExperiment('exp-a', 'control', { ...big, requestId: control[0].requestId, kind: 'attempt', attempt: 1, startedAt: at(0) }),
+    inExperiment('exp-b', 'control', { ...big, startedAt: at(1) }),
+    inExperiment('exp-a', null, { ...big, startedAt: at(2) }),
+    makeUsageRecord({ ...big, startedAt: at(3) }),
+  ];
+  const controlStats: VariantStats = {
+    variant: 'control', requests: 3, successes: 1,
+    latencySum: 31.75, latencySumSq: 100 + 420.25 + 1.5625,
+    costSum: 0.75, costSumSq: 0.25 + 0.0625,
+    tokensSum: 33, tokensSumSq: 32 * 32 + 1,
+    ...NO_FEEDBACK,
+  };
+  const treatmentStats: VariantStats = {
+    variant: 'treatment', requests: 2, successes: 2,
+    latencySum: 100.5, latencySumSq: 10000.25,
+    costSum: 3.5, costSumSq: 6.25,
+    tokensSum: 207, tokensSumSq: 200 * 200 + 7 * 7,
+    ...NO_FEEDBACK,
+  };
+  // Inserted treatment first and mixed with the noise, so the answer's order is the store's own.
+  return { control, treatment, records: [...treatment, noise[0]!, ...control, ...noise.slice(1)], controlStats, treatmentStats };
+}
+
 function assertSameFields(actual: UsageRecord | undefined, expected: UsageRecord): void {
   assert.ok(actual, `record ${expected.id} is missing`);
   assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort());
@@ -111,6 +164,135 @@ export function runUsageStoreContract(name: string, make: MakeStorage): void {
         const plain = makeUsageRecord({ startedAt: '2025-06-29T00:00:00.000Z' });
         await usage().insertMany([sparse, plain, full]);
         assert.deepEqual(await usage().list({}), [full, sparse, plain]);
+      });
+    });
+
+    describe('route tags', () => {
+      it('keeps each of the six tags in its own field, some set and the rest null', async () => {
+        const routed = makeUsageRecord({ workspaceId: 'ws-7', agentType: null, userId: 'user-7', ruleId: null, experimentId: null, variant: 'solo' });
+        const untagged = makeUsageRecord({ startedAt: '2024-12-31T00:00:00.000Z' });
+        await usage().insertMany([routed, untagged]);
+        const [first, second] = await usage().list({});
+        assertSameFields(first, routed);
+        assertSameFields(second, untagged);
+        assert.deepEqual(
+          [second!.workspaceId, second!.agentType, second!.userId, second!.ruleId, second!.experimentId, second!.variant],
+          [null, null, null, null, null, null],
+        );
+      });
+    });
+
+    describe('variantStats', () => {
+      it('is empty on a new store and for an experiment with no records', async () => {
+        assert.deepEqual(await usage().variantStats('exp-a'), []);
+        await usage().insertMany(knownExperiment().records);
+        assert.deepEqual(await usage().variantStats('no-such-experiment'), []);
+        assert.deepEqual(await usage().variantStats('no-such-experiment', at(0)), []);
+      });
+
+      it('aggregates only the request records of the experiment, per variant sorted by name, with exact sums', async () => {
+        const { records, controlStats, treatmentStats } = knownExperiment();
+        await usage().insertMany(records);
+        assert.deepEqual(await usage().variantStats('exp-a'), [controlStats, treatmentStats]);
+      });
+
+      it('counts outcome "ok" only as a success', async () => {
+        await usage().insertMany([
+          inExperiment('exp-a', 'v', { outcome: 'ok', status: 200 }),
+          inExperiment('exp-a', 'v', { outcome: 'error', status: 200 }),
+          inExperiment('exp-a', 'v', { outcome: 'client_aborted', status: 200 }),
+          inExperiment('exp-a', 'v', { outcome: 'ok', status: 200 }),
+        ]);
+        const [stats] = await usage().variantStats('exp-a');
+        assert.equal(stats?.requests, 4);
+        assert.equal(stats?.successes, 2);
+      });
+
+      it('answers zero sums, not null, for a variant whose records are all zero', async () => {
+        const zero = inExperiment('exp-a', 'v', { latencyMs: 0, costUsd: 0, inputTokens: 0, outputTokens: 0, outcome: 'error' });
+        await usage().insertMany([zero]);
+        assert.deepEqual(await usage().variantStats('exp-a'), [{
+          variant: 'v', requests: 1, successes: 0, latencySum: 0, latencySumSq: 0, costSum: 0, costSumSq: 0, tokensSum: 0, tokensSumSq: 0, ...NO_FEEDBACK,
+        }]);
+      });
+
+      it('honours since, inclusive and compared as a time whatever its ISO form', async () => {
+        const { records, treatmentStats } = knownExperiment();
+        await usage().insertMany(records);
+        assert.deepEqual(await usage().variantStats('exp-a', at(3)), [treatmentStats]);
+        // at(3) written with an offset.
+        assert.deepEqual(await usage().variantStats('exp-a', '2025-01-01T02:00:03+02:00'), [treatmentStats]);
+        const [later] = await usage().variantStats('exp-a', at(4));
+        assert.equal(later?.requests, 1);
+        assert.deepEqual(await usage().variantStats('exp-a', at(5)), []);
+      });
+
+      it('rejects a since that is not a time', async () => {
+        await assert.rejects(usage().variantStats('exp-a', 'last tuesday'));
+      });
+
+      it('sorts variants by code point, whatever the database locale', async () => {
+        const names = ['b', 'é', 'a', 'B', 'a-2', 'z', '10', '9'];
+        await usage().insertMany(names.map((name) => inExperiment('exp-a', name)));
+        assert.deepEqual((await usage().variantStats('exp-a')).map((s) => s.variant), ['10', '9', 'B', 'a', 'a-2', 'b', 'z', 'é']);
+      });
+    });
+
+    describe('putFeedback', () => {
+      it('joins feedback by request id, the latest score per request, ignoring other experiments and unrecorded requests', async () => {
+        const { control, treatment, records, controlStats, treatmentStats } = knownExperiment();
+        await usage().insertMany(records);
+        await usage().putFeedback(feedback('exp-a', control[0].requestId, 4, { comment: 'great' }));
+        await usage().putFeedback(feedback('exp-a', control[0].requestId, 2, { comment: null, at: at(101) }));
+        await usage().putFeedback(feedback('exp-a', control[1].requestId, 0.5));
+        await usage().putFeedback(feedback('exp-a', treatment[0].requestId, 5));
+        await usage().putFeedback(feedback('exp-a', 'not-recorded-yet', 100));
+        await usage().putFeedback(feedback('exp-b', control[2].requestId, 100));
+        assert.deepEqual(await usage().variantStats('exp-a'), [
+          { ...controlStats, feedbackCount: 2, feedbackSum: 2.5, feedbackSumSq: 4.25 },
+          { ...treatmentStats, feedbackCount: 1, feedbackSum: 5, feedbackSumSq: 25 },
+        ]);
+      });
+
+      it('is idempotent: the same feedback twice counts once', async () => {
+        const record = inExperiment('exp-a', 'v');
+        await usage().insertMany([record]);
+        await usage().putFeedback(feedback('exp-a', record.requestId, -1.5, { comment: 'too long' }));
+        await usage().putFeedback(feedback('exp-a', record.requestId, -1.5, { comment: 'too long' }));
+        const [stats] = await usage().variantStats('exp-a');
+        assert.deepEqual([stats?.feedbackCount, stats?.feedbackSum, stats?.feedbackSumSq], [1, -1.5, 2.25]);
+      });
+
+      it('counts feedback given before its request was recorded once the record arrives', async () => {
+        const record = inExperiment('exp-a', 'v');
+        await usage().putFeedback(feedback('exp-a', record.requestId, 3));
+        assert.deepEqual(await usage().variantStats('exp-a'), []);
+        await usage().insertMany([record]);
+        const [stats] = await usage().variantStats('exp-a');
+        assert.deepEqual([stats?.feedbackCount, stats?.feedbackSum, stats?.feedbackSumSq], [1, 3, 9]);
+      });
+
+      it('keeps the same request id apart across experiments', async () => {
+        const a = inExperiment('exp-a', 'v');
+        const b = inExperiment('exp-b', 'v', { requestId: a.requestId, startedAt: at(1) });
+        await usage().insertMany([a, b]);
+        await usage().putFeedback(feedback('exp-a', a.requestId, 1));
+        await usage().putFeedback(feedback('exp-b', a.requestId, 0));
+        const [statsA] = await usage().variantStats('exp-a');
+        const [statsB] = await usage().variantStats('exp-b');
+        assert.deepEqual([statsA?.feedbackCount, statsA?.feedbackSum], [1, 1]);
+        assert.deepEqual([statsB?.feedbackCount, statsB?.feedbackSum], [1, 0]);
+      });
+
+      it('rejects a score that is not a finite number or an at that is not a time, storing nothing', async () => {
+        const record = inExperiment('exp-a', 'v');
+        await usage().insertMany([record]);
+        for (const score of [Number.NaN, Number.POSITIVE_INFINITY]) {
+          await assert.rejects(usage().putFeedback(feedback('exp-a', record.requestId, score)));
+        }
+        await assert.rejects(usage().putFeedback(feedback('exp-a', record.requestId, 1, { at: 'yesterday' })));
+        const [stats] = await usage().variantStats('exp-a');
+        assert.deepEqual([stats?.feedbackCount, stats?.feedbackSum], [0, 0]);
       });
     });
 

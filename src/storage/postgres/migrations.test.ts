@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import { makeApiKeyRecord } from '../../../test/support/api-key-record-factory.ts';
+import { makeUsageRecord } from '../../../test/support/usage-record-factory.ts';
 import { postgresSchemas, TEST_POSTGRES_URL } from '../../../test/support/postgres-schemas.ts';
+import { pushUsageValues, USAGE_COLUMNS } from '../sql/usage-columns.ts';
+import type { SqlValue } from '../sql/sql-value.ts';
 import { applyMigrations, MIGRATIONS } from './migrations.ts';
 import { PostgresPool } from './postgres-pool.ts';
 import { createPostgresStorage } from './postgres-storage.ts';
@@ -43,7 +46,7 @@ describe('PostgreSQL migrations', () => {
     assert.equal(await applyMigrations(pool, schema), MIGRATIONS.length);
     assert.equal(await applyMigrations(pool, schema), 0);
     assert.deepEqual(await versions(schema), allVersions);
-    for (const table of ['api_keys', 'usage_records', 'config_versions']) assert.ok(await tableExists(schema, table), table);
+    for (const table of ['api_keys', 'usage_records', 'config_versions', 'experiment_feedback']) assert.ok(await tableExists(schema, table), table);
   });
 
   it('keep data and the version table unchanged when migrate() runs again', async () => {
@@ -79,6 +82,26 @@ describe('PostgreSQL migrations', () => {
       assert.deepEqual(await b!.keys.get(key.id), key);
     } finally {
       await Promise.all([a!.close(), b!.close()]);
+    }
+    assert.deepEqual(await versions(schema), allVersions);
+  });
+
+  it('upgrade a version-4 schema: its experiment records aggregate, and feedback can be given on them', async () => {
+    const schema = schemas.fresh();
+    const pool = poolOn(schema);
+    await applyMigrations(pool, schema, MIGRATIONS.slice(0, 4));
+    const record = makeUsageRecord({ experimentId: 'exp-1', variant: 'a', latencyMs: 2.5 });
+    const values: SqlValue[] = [];
+    pushUsageValues(record, values);
+    await pool.query(`INSERT INTO usage_records (${USAGE_COLUMNS.join(', ')}) VALUES (${USAGE_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`, values);
+    const storage = createPostgresStorage({ connectionString: TEST_POSTGRES_URL, schema });
+    try {
+      await storage.migrate();
+      assert.deepEqual((await storage.usage.variantStats('exp-1')).map((s) => [s.variant, s.requests, s.latencySum, s.feedbackCount]), [['a', 1, 2.5, 0]]);
+      await storage.usage.putFeedback({ experimentId: 'exp-1', requestId: record.requestId, score: 1, comment: null, at: '2025-03-01T00:00:00.000Z' });
+      assert.equal((await storage.usage.variantStats('exp-1'))[0]?.feedbackSum, 1);
+    } finally {
+      await storage.close();
     }
     assert.deepEqual(await versions(schema), allVersions);
   });

@@ -66,6 +66,17 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE usage_records ADD COLUMN workspace_id text, ADD COLUMN agent_type text, ADD COLUMN user_id text,
      ADD COLUMN rule_id text, ADD COLUMN experiment_id text, ADD COLUMN variant text;
    CREATE INDEX usage_records_experiment ON usage_records (experiment_id, kind) WHERE experiment_id IS NOT NULL;`,
+  // Feedback scores of experiment requests, one per (experiment, request), joined to the request records by
+  // request id when UsageStore.variantStats aggregates a variant.
+  `CREATE TABLE experiment_feedback (
+     experiment_id text NOT NULL,
+     request_id    text NOT NULL,
+     score         double precision NOT NULL,
+     comment       text,
+     at            text NOT NULL,
+     at_ms         bigint NOT NULL,
+     PRIMARY KEY (experiment_id, request_id)
+   );`,
 ];
 
 const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -3,6 +3,8 @@ import type { UsageQuery, UsageStore } from '../ports.ts';
 import { resolveUsageLimit } from '../resolve-usage-limit.ts';
 import type { SqlValue } from '../sql/sql-value.ts';
 import { pushUsageValues, rowToUsage, USAGE_COLUMNS } from '../sql/usage-columns.ts';
+import { rowToVariantStats } from '../sql/variant-stats-columns.ts';
+import { checkFeedback } from '../check-feedback.ts';
 import { toEpochMs } from '../to-epoch-ms.ts';
 import type { SqlClient } from './postgres-pool.ts';
 
@@ -58,6 +60,32 @@ function listStatement(query: UsageQuery): { text: string; values: SqlValue[] } 
   return { text: `${SELECT_USAGE_SQL}${clauses} ORDER BY started_at_ms DESC, seq DESC LIMIT $${values.length}`, values };
 }
 
+/**
+ * Per variant of one experiment, in one pass over its request records (the usage_records_experiment index) with
+ * each record's feedback found by primary key. Sums are taken as double precision (SUM over bigint would answer
+ * numeric, which pg reads as text); counts are bigint, which this store's clients read as numbers. COLLATE "C"
+ * sorts by code point whatever the database's locale, as the other adapters do.
+ */
+function variantStatsSql(withSince: boolean): string {
+  const tokens = '(u.input_tokens + u.output_tokens + u.cached_input_tokens)::double precision';
+  return `SELECT u.variant AS variant, COUNT(*) AS requests, COUNT(*) FILTER (WHERE u.outcome = 'ok') AS successes,
+      SUM(u.latency_ms) AS latency_sum, SUM(u.latency_ms * u.latency_ms) AS latency_sum_sq,
+      SUM(u.cost_usd) AS cost_sum, SUM(u.cost_usd * u.cost_usd) AS cost_sum_sq,
+      SUM(${tokens}) AS tokens_sum, SUM(${tokens} * ${tokens}) AS tokens_sum_sq,
+      COUNT(f.score) AS feedback_count, COALESCE(SUM(f.score), 0) AS feedback_sum, COALESCE(SUM(f.score * f.score), 0) AS feedback_sum_sq
+    FROM usage_records u
+    LEFT JOIN experiment_feedback f ON f.experiment_id = u.experiment_id AND f.request_id = u.request_id
+    WHERE u.experiment_id = $1 AND u.kind = 'request' AND u.variant IS NOT NULL${withSince ? ' AND u.started_at_ms >= $2' : ''}
+    GROUP BY u.variant
+    ORDER BY u.variant COLLATE "C"`;
+}
+const VARIANT_STATS_SQL = variantStatsSql(false);
+const VARIANT_STATS_SINCE_SQL = variantStatsSql(true);
+
+const PUT_FEEDBACK_SQL = `INSERT INTO experiment_feedback (experiment_id, request_id, score, comment, at, at_ms)
+  VALUES ($1, $2, $3, $4, $5, $6)
+  ON CONFLICT (experiment_id, request_id) DO UPDATE SET score = excluded.score, comment = excluded.comment, at = excluded.at, at_ms = excluded.at_ms`;
+
 export function createPostgresUsageStore(db: SqlClient): UsageStore {
   return {
     async insertMany(records) {
@@ -67,6 +95,16 @@ export function createPostgresUsageStore(db: SqlClient): UsageStore {
     async list(query) {
       const { text, values } = listStatement(query);
       return (await db.query(text, values)).rows.map(rowToUsage);
+    },
+    async variantStats(experimentId, since) {
+      const { rows } = since === undefined
+        ? await db.query(VARIANT_STATS_SQL, [experimentId])
+        : await db.query(VARIANT_STATS_SINCE_SQL, [experimentId, toEpochMs(since, 'since')]);
+      return rows.map(rowToVariantStats);
+    },
+    async putFeedback(feedback) {
+      const atMs = checkFeedback(feedback);
+      await db.query(PUT_FEEDBACK_SQL, [feedback.experimentId, feedback.requestId, feedback.score, feedback.comment, feedback.at, atMs]);
     },
   };
 }

@@ -69,6 +69,17 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE usage_records ADD COLUMN experiment_id TEXT;
    ALTER TABLE usage_records ADD COLUMN variant TEXT;
    CREATE INDEX usage_records_experiment ON usage_records (experiment_id, kind) WHERE experiment_id IS NOT NULL;`,
+  // Version 6: feedback scores of experiment requests, one per (experiment, request), joined to the request
+  // records by request id when UsageStore.variantStats aggregates a variant.
+  `CREATE TABLE experiment_feedback (
+     experiment_id TEXT NOT NULL,
+     request_id    TEXT NOT NULL,
+     score         REAL NOT NULL,
+     comment       TEXT,
+     at            TEXT NOT NULL,
+     at_ms         INTEGER NOT NULL,
+     PRIMARY KEY (experiment_id, request_id)
+   ) WITHOUT ROWID;`,
 ];
 
 const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -8,6 +8,8 @@ import { after, describe, it } from 'node:test';
 import { ConfigVersionConflict, type Storage } from '../ports.ts';
 import { makeApiKeyRecord } from '../../../test/support/api-key-record-factory.ts';
 import { makeUsageRecord } from '../../../test/support/usage-record-factory.ts';
+import { pushUsageValues, USAGE_COLUMNS } from '../sql/usage-columns.ts';
+import type { SqlValue } from '../sql/sql-value.ts';
 import { applyMigrations, MIGRATIONS } from './migrations.ts';
 import { createSqliteStorage } from './sqlite-storage.ts';
 
@@ -234,6 +236,23 @@ describe('migrations', () => {
       assert.deepEqual(await storage.keys.get(key.id), { ...key, lastUsedAt: null });
       await storage.keys.touch([{ id: key.id, at: '2025-03-01T00:00:00.000Z' }]);
       assert.equal((await storage.keys.get(key.id))?.lastUsedAt, '2025-03-01T00:00:00.000Z');
+    });
+    assert.deepEqual(inspect(path, versions), allVersions);
+  });
+
+  it('upgrades a version-5 database: its experiment records aggregate, and feedback can be given on them', async () => {
+    const path = freshPath();
+    const record = makeUsageRecord({ experimentId: 'exp-1', variant: 'a', latencyMs: 2.5 });
+    inspect(path, (db) => {
+      applyMigrations(db, MIGRATIONS.slice(0, 5));
+      const values: SqlValue[] = [];
+      pushUsageValues(record, values);
+      db.prepare(`INSERT INTO usage_records (${USAGE_COLUMNS.join(', ')}) VALUES (${USAGE_COLUMNS.map(() => '?').join(', ')})`).run(...values);
+    });
+    await withStorage(path, async (storage) => {
+      assert.deepEqual((await storage.usage.variantStats('exp-1')).map((s) => [s.variant, s.requests, s.latencySum, s.feedbackCount]), [['a', 1, 2.5, 0]]);
+      await storage.usage.putFeedback({ experimentId: 'exp-1', requestId: record.requestId, score: 1, comment: null, at: '2025-03-01T00:00:00.000Z' });
+      assert.equal((await storage.usage.variantStats('exp-1'))[0]?.feedbackSum, 1);
     });
     assert.deepEqual(inspect(path, versions), allVersions);
   });

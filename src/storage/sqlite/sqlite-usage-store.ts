@@ -3,6 +3,8 @@ import type { UsageQuery, UsageStore } from '../ports.ts';
 import { resolveUsageLimit } from '../resolve-usage-limit.ts';
 import type { SqlValue } from '../sql/sql-value.ts';
 import { pushUsageValues, rowToUsage, USAGE_COLUMNS } from '../sql/usage-columns.ts';
+import { rowToVariantStats } from '../sql/variant-stats-columns.ts';
+import { checkFeedback } from '../check-feedback.ts';
 import { toEpochMs } from '../to-epoch-ms.ts';
 import { runInTransaction } from './run-in-transaction.ts';
 import type { StatementCache } from './statement-cache.ts';
@@ -47,6 +49,32 @@ function listStatement(query: UsageQuery): ListStatement {
   return { sql: `${SELECT_USAGE_SQL}${filter} ORDER BY started_at_ms DESC, rowid DESC LIMIT $limit`, params };
 }
 
+/**
+ * Per variant of one experiment, in one pass over its request records (the usage_records_experiment index) with
+ * each record's feedback found by primary key. TOTAL() always answers a float and never overflows, unlike SUM()
+ * over integers; squares are taken as REAL for the same reason. BINARY collation sorts by code point, as the other
+ * adapters do.
+ */
+function variantStatsSql(withSince: boolean): string {
+  return `SELECT u.variant AS variant, COUNT(*) AS requests, COUNT(CASE WHEN u.outcome = 'ok' THEN 1 END) AS successes,
+      TOTAL(u.latency_ms) AS latency_sum, TOTAL(u.latency_ms * u.latency_ms) AS latency_sum_sq,
+      TOTAL(u.cost_usd) AS cost_sum, TOTAL(u.cost_usd * u.cost_usd) AS cost_sum_sq,
+      TOTAL(u.input_tokens + u.output_tokens + u.cached_input_tokens) AS tokens_sum,
+      TOTAL(CAST(u.input_tokens + u.output_tokens + u.cached_input_tokens AS REAL) * (u.input_tokens + u.output_tokens + u.cached_input_tokens)) AS tokens_sum_sq,
+      COUNT(f.score) AS feedback_count, TOTAL(f.score) AS feedback_sum, TOTAL(f.score * f.score) AS feedback_sum_sq
+    FROM usage_records u
+    LEFT JOIN experiment_feedback f ON f.experiment_id = u.experiment_id AND f.request_id = u.request_id
+    WHERE u.experiment_id = $experimentId AND u.kind = 'request' AND u.variant IS NOT NULL${withSince ? ' AND u.started_at_ms >= $sinceMs' : ''}
+    GROUP BY u.variant
+    ORDER BY u.variant COLLATE BINARY`;
+}
+const VARIANT_STATS_SQL = variantStatsSql(false);
+const VARIANT_STATS_SINCE_SQL = variantStatsSql(true);
+
+const PUT_FEEDBACK_SQL = `INSERT INTO experiment_feedback (experiment_id, request_id, score, comment, at, at_ms)
+  VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (experiment_id, request_id) DO UPDATE SET score = excluded.score, comment = excluded.comment, at = excluded.at, at_ms = excluded.at_ms`;
+
 export function createSqliteUsageStore(db: DatabaseSync, statements: StatementCache): UsageStore {
   return {
     async insertMany(records) {
@@ -63,6 +91,15 @@ export function createSqliteUsageStore(db: DatabaseSync, statements: StatementCa
     async list(query) {
       const { sql, params } = listStatement(query);
       return statements.get(sql).all(params).map(rowToUsage);
+    },
+    async variantStats(experimentId, since) {
+      if (since === undefined) return statements.get(VARIANT_STATS_SQL).all({ experimentId }).map(rowToVariantStats);
+      const sinceMs = toEpochMs(since, 'since');
+      return statements.get(VARIANT_STATS_SINCE_SQL).all({ experimentId, sinceMs }).map(rowToVariantStats);
+    },
+    async putFeedback(feedback) {
+      const atMs = checkFeedback(feedback);
+      statements.get(PUT_FEEDBACK_SQL).run(feedback.experimentId, feedback.requestId, feedback.score, feedback.comment, feedback.at, atMs);
     },
   };
 }
