@@ -11,6 +11,7 @@ import { num } from './format.ts';
 import { installCleanup, stopAllChildren, wasInterrupted } from './managed-child.ts';
 import { measureJsonCell } from './measure-json.ts';
 import { measureResilience } from './measure-resilience.ts';
+import { measureRouting } from './measure-routing.ts';
 import { measureStreamCell } from './measure-stream.ts';
 import { measureSwapCell } from './measure-swaps.ts';
 import { detectPinning, pinSelf } from './pinning.ts';
@@ -121,6 +122,20 @@ async function resiliencePhase(run: Run): Promise<void> {
   for (const problem of resilience.problems) progress(`resilience: ${problem}`);
 }
 
+async function routingPhase(run: Run): Promise<void> {
+  const target = run.targets.find((t) => t.name === 'switchboard');
+  const c = run.config.jsonLevels.at(-1) ?? 64;
+  if (target === undefined || !stillUp(run, target)) return;
+  const routing = await measureRouting(target, c, run.config, run.pinning, run.noise, (label, cell) => {
+    const r = cell.window.result;
+    progress(`routing c=${cell.c} switchboard, ${label}: p50 ${num(r.p50)} ms, ${num(cell.cpuUsPerRequest)} µs/req, non-2xx ${r.non2xx}, errors ${r.errors}`);
+  });
+  if (!stillUp(run, target)) return;
+  run.data.routing = routing;
+  for (const d of routing.decisions) progress(`routing: one decision, 100 rules and 50 models, ${d.label}: ${num(d.usPerDecision)} µs`);
+  for (const problem of routing.problems) progress(`routing: ${problem}`);
+}
+
 async function startAll(config: BenchConfig, pinning: Pinning): Promise<{ helpers: Target[]; sb: SwitchboardStart }> {
   const mock = await startMock(pinning, config.readyTimeoutMs);
   const upstreamBase = mock.url.replace(/\/chat\/completions$/, '');
@@ -151,7 +166,7 @@ async function main(): Promise<void> {
   const { helpers, sb } = await startAll(config, pinning);
   const targets = sb.ok ? [...helpers, sb.target] : helpers;
   const data: RunData = {
-    stamp: stampOf(new Date()), config, pinning, environment: [], jsonCells: [], streamCells: [], swapCell: null, resilience: null, wallS: 0, quietWaitedS: 0,
+    stamp: stampOf(new Date()), config, pinning, environment: [], jsonCells: [], streamCells: [], swapCell: null, resilience: null, routing: null, wallS: 0, quietWaitedS: 0,
     idleRssMb: Object.fromEntries(targets.map((t) => [t.name, treeMemoryMb(t.child.pid).rss])),
     switchboard: { available: sb.ok, reason: sb.ok ? null : sb.reason, notes: [] },
   };
@@ -160,6 +175,7 @@ async function main(): Promise<void> {
   await streamPhase(run);
   await swapPhase(run);
   await resiliencePhase(run);
+  await routingPhase(run);
   if (sb.ok && sb.target.child.exitCode === null) data.switchboard.notes = await switchboardChecks(sb.metricsUrl, sb.dataDir);
   await stopAllChildren();
   data.environment = environmentInfo(repoRoot, loadAtStart);

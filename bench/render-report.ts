@@ -4,6 +4,8 @@ import { judgeTargets } from './judge-targets.ts';
 import { DEAD_PROVIDER, FALLBACK_BREAKER, FALLBACK_MODEL, FALLBACK_TARGET } from './measure-resilience.ts';
 import type { JsonCell } from './measure-json.ts';
 import type { ResilienceCells } from './measure-resilience.ts';
+import { DECISION_BAR_US, LOADED_RULES_BAR, meanCpu } from './measure-routing.ts';
+import type { RoutingCells } from './measure-routing.ts';
 import type { StreamCell } from './measure-stream.ts';
 import { resilienceFigures } from './resilience-figures.ts';
 import type { RunData } from './run-data.ts';
@@ -58,6 +60,25 @@ function resilience(r: ResilienceCells | null, head: string[], all: JsonCell[]):
   return out;
 }
 
+function routing(r: RoutingCells | null, head: string[], all: JsonCell[]): string[] {
+  if (r === null) return ['Not measured.', ''];
+  const out: string[] = [
+    `One routing decision (\`decide()\` in the bench process), 100 rules and 50 models: ${r.decisions.map((d) => `${d.label} ${num(d.usPerDecision)} µs`).join(', ')} (bar: under ${DECISION_BAR_US} µs: ${r.decisions.every((d) => d.usPerDecision < DECISION_BAR_US) ? 'PASS' : 'FAIL'}).`, '',
+  ];
+  const none = meanCpu(r.cells, 'none');
+  const loaded = meanCpu(r.cells, 'loaded');
+  const matching = meanCpu(r.cells, 'matching');
+  if (r.cells.length > 0) {
+    const ratio = none === null || loaded === null ? null : loaded / none - 1;
+    out.push(
+      `/v1 chat at c=${r.cells[0]?.cell.c}, rules set through \`PATCH /api/config\` before each cell (none, 100 loaded and none matching, none, 100 plus one matching): CPU ${num(none)} µs/req with none, ${num(loaded)} loaded (${ratio === null ? '–' : `${(ratio * 100).toFixed(1)} %`}; bar: within ${LOADED_RULES_BAR * 100} %: ${ratio === null ? 'n/a' : Math.abs(ratio) <= LOADED_RULES_BAR ? 'PASS' : 'FAIL'}), ${num(matching)} with a rule matching.`, '',
+      table(['phase', ...head], r.cells.map((c) => [`rules ${c.rules}`, ...jsonRow(c.cell, all)])), '',
+    );
+  }
+  if (r.problems.length > 0) out.push('Not (fully) measured:', '', ...r.problems.map((p) => `- ${p}`), '');
+  return out;
+}
+
 function setup(d: RunData): string[] {
   const c = d.config;
   const sb = d.switchboard.available ? 'measured (auth, usage recording and metrics on)' : `**not available** (${(d.switchboard.reason ?? '').split('\n')[0]})`;
@@ -75,7 +96,7 @@ function phaseCells(d: RunData): JsonCell[] {
   const swap = d.swapCell === null ? [] : [d.swapCell.control, d.swapCell.cell];
   const r = d.resilience;
   const resilienceCells = r === null ? [] : [...r.healthTracking.map((t) => t.cell), ...(r.fallback === null ? [] : [r.fallback.plain, r.fallback.fallback])];
-  return [...swap, ...resilienceCells];
+  return [...swap, ...resilienceCells, ...(d.routing?.cells.map((c) => c.cell) ?? [])];
 }
 
 function notes(d: RunData): string[] {
@@ -116,6 +137,8 @@ export function renderReport(d: RunData): string {
     d.swapCell === null ? '' : table(['phase', ...jsonHead], [['without swaps', ...jsonRow(d.swapCell.control, d.jsonCells)], ['swap every 100 ms', ...jsonRow(d.swapCell.cell, d.jsonCells)]]), '',
     '## Resilience', '',
     ...resilience(d.resilience, jsonHead, d.jsonCells),
+    '## Routing', '',
+    ...routing(d.routing, jsonHead, d.jsonCells),
     '## Targets', '',
     table(['check', 'measured', 'target', 'result', 'note'], verdicts.map((v) => [v.check, v.measured, v.limit, v.status, v.note])), '',
     `Result: ${count('PASS')} PASS, ${count('FAIL')} FAIL, ${count('n/a')} n/a.`, '',

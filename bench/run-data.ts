@@ -2,6 +2,7 @@
 import type { BenchConfig } from './bench-config.ts';
 import type { JsonCell } from './measure-json.ts';
 import type { ResilienceCells } from './measure-resilience.ts';
+import type { RoutingCells } from './measure-routing.ts';
 import type { SwapCell } from './measure-swaps.ts';
 import type { StreamCell } from './measure-stream.ts';
 import type { Pinning } from './pinning.ts';
@@ -27,6 +28,8 @@ export interface RunData {
   swapCell: SwapCell | null;
   /** Switchboard with health tracking off and on, and falling back past an open breaker; null when not measured. */
   resilience: ResilienceCells | null;
+  /** One routing decision with 100 rules, and /v1 chat with rules loaded against none; null when not measured. */
+  routing: RoutingCells | null;
   wallS: number;
   /** seconds spent waiting for other processes to go quiet before cells */
   quietWaitedS: number;
