@@ -30,6 +30,7 @@ import { createPostgresStorage } from './storage/postgres/postgres-storage.ts';
 import { createSqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import { ByteBudget } from './upstream/byte-budget.ts';
 import { BUILT_IN_PRICES } from './usage/price-table.ts';
+import { modelHealthScores } from './admin/model-health.ts';
 import { UsageRecorder } from './usage/usage-recorder.ts';
 import { VERSION } from './version.ts';
 
@@ -93,6 +94,7 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
   const health = openHealthRegistry(initial, config, logger);
   const prober = new ActiveProber({ registry: health, logger });
   const unwatchHealth = metrics.watchHealth(health);
+  metrics.watchModelHealth(() => modelHealthScores(routing.current.config, (endpoint) => health.status(endpoint)));
   const unlogHealth = health.onTransition((t) => logger.warn({ endpoint: t.id, kind: t.kind, from: t.from, to: t.to, reason: t.reason }, 'endpoint health changed'));
   // Sidecars left running by a process that was killed (kill -9, OOM) are stopped before new ones start.
   const runDir = join(initial.dataDir, 'sidecars');

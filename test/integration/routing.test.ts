@@ -139,6 +139,18 @@ describe('routing through the gateway', () => {
     assert.deepEqual(explanation.candidates.map((c) => [c.model, c.kept, c.step]), [['old-model', false, 'status']]);
   });
 
+  it("exposes seed 002's metrics, with rule ids and registered models as labels and nothing a caller invents", async () => {
+    await post(gw, '/v1/chat/completions', { model: 'general', messages: [{ role: 'user', content: 'hi' }] }, { 'x-switchboard-agent-type': 'creative' });
+    await post(gw, '/v1/chat/completions', { model: 'general', messages: [{ role: 'user', content: 'hi' }] }, { 'x-switchboard-agent-type': 'made-up-agent-1234' });
+    const text = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text();
+    assert.match(text, /^model_router_requests_total\{model="mock-large",status="success",agent_type="creative"\} \d+/m);
+    assert.match(text, /^model_router_requests_total\{model="mock",status="success",agent_type="other"\} \d+/m);
+    assert.match(text, /^model_router_routing_rule_matches\{rule="creative"\} \d+/m);
+    assert.match(text, /^model_router_request_duration_seconds_bucket\{le="0.01",model="mock-large"\}/m);
+    assert.match(text, /^model_router_model_health_score\{model="general"\} 1$/m);
+    assert.doesNotMatch(text, /made-up-agent/);
+  });
+
   it('keeps /api/routing/test to admin keys and /api/route to any valid key', async () => {
     const wrong = await post(gw, '/api/route', { prompt: 'x' }, { authorization: 'Bearer sb_nope_nope' });
     assert.equal(wrong.status, 401);
