@@ -38,7 +38,7 @@ interface Candidate {
 }
 
 interface Head {
-  readonly candidates: Candidate[];
+  readonly candidates: readonly Candidate[];
   readonly ruleId: string | null;
   readonly experimentId: string | null;
   readonly variant: string | null;
@@ -184,11 +184,11 @@ function chooseHead(input: DecisionInput, overrides: readonly CompiledOverride[]
     const miss = experiment.check(facts, table.namesOf, notes !== undefined);
     if (notes !== undefined) checked.push(miss === undefined ? { id: experiment.id, matched: true } : { id: experiment.id, matched: false, why: miss });
     if (miss !== undefined) continue;
-    const [point, how] = assignment(input, experiment.id, experiment.stickyKey);
+    const point = assignmentPoint(input, experiment.id, experiment.stickyKey);
     let edge = 0;
     const variant = experiment.variants.find((v) => (edge += v.allocation) > point * 100) ?? experiment.variants.at(-1);
     if (variant === undefined) continue;
-    notes?.steps.push({ step: 'experiment', result: `experiment ${experiment.id} assigned variant ${variant.name} (${variant.modelId}) ${how}`, checked });
+    notes?.steps.push({ step: 'experiment', result: `experiment ${experiment.id} assigned variant ${variant.name} (${variant.modelId}) ${assignmentNote(input, experiment.stickyKey)}`, checked });
     return { ...none, candidates: [{ name: variant.modelId, source: 'experiment' }], experimentId: experiment.id, variant: variant.name };
   }
   if (notes !== undefined) notes.steps.push({ step: 'experiment', result: table.experiments.length === 0 ? 'no experiment running' : 'no running experiment matched', checked: [...checked] });
@@ -199,7 +199,7 @@ function chooseHead(input: DecisionInput, overrides: readonly CompiledOverride[]
     const miss = rule.check(facts, table.namesOf, notes !== undefined);
     if (notes !== undefined) checked.push(miss === undefined ? { id: rule.id, priority: rule.priority, matched: true } : { id: rule.id, priority: rule.priority, matched: false, why: miss });
     if (miss !== undefined) continue;
-    const [candidates, how] = ruleCandidates(input, rule);
+    const [candidates, how] = ruleCandidates(input, rule, notes !== undefined);
     notes?.steps.push({ step: 'rule', result: `rule ${rule.id} (priority ${rule.priority}) matched; ${how}`, checked });
     return { ...none, candidates, ruleId: rule.id };
   }
@@ -216,30 +216,65 @@ function chooseHead(input: DecisionInput, overrides: readonly CompiledOverride[]
   return { ...none, candidates: ranked.map((name) => ({ name, source: 'agent-preferred' as const })) };
 }
 
-/** The rule's chosen target first (canary split, then weights; sticky by its key), then the others in fallback order. */
-function ruleCandidates(input: DecisionInput, rule: CompiledRule): [Candidate[], string] {
+/**
+ * The rule's chosen target first (canary split, then weights; sticky by its key), then the others in fallback
+ * order. The lists for each possible first target are made once per rule: a decision only picks one.
+ */
+function ruleCandidates(input: DecisionInput, rule: CompiledRule, explain: boolean): [readonly Candidate[], string] {
+  const point = assignmentPoint(input, rule.id, rule.stickyKey);
   let group = rule.targets;
-  let how = '';
-  const [point, assigned] = assignment(input, rule.id, rule.stickyKey);
+  let canary = false;
   if (rule.canaryPercent !== undefined) {
-    const canary = point * 100 < rule.canaryPercent;
-    group = rule.targets.filter((t) => t.canary === canary);
-    how = `${canary ? 'canary' : 'primary'} side of a ${100 - rule.canaryPercent}/${rule.canaryPercent} split ${assigned}; `;
+    canary = point * 100 < rule.canaryPercent;
+    group = groupsOf(rule)[canary ? 1 : 0];
   }
   // A second, independent point for the weighted pick within the group, from the same key.
-  const [weightPoint] = rule.canaryPercent === undefined ? [point] : assignment(input, `${rule.id}#w`, rule.stickyKey);
+  const weightPoint = rule.canaryPercent === undefined ? point : assignmentPoint(input, `${rule.id}#w`, rule.stickyKey);
   const chosen = weighted(group, (t) => t.weight, weightPoint) ?? rule.targets[0];
-  const rest = rule.targets.filter((t) => t !== chosen);
-  how += `${chosen?.modelId ?? ''} by weight${rule.canaryPercent === undefined ? ` ${assigned}` : ''}`;
-  return [[...(chosen === undefined ? [] : [chosen]), ...rest].map((t) => ({ name: t.modelId, source: 'rule' as const })), how];
+  const index = chosen === undefined ? 0 : rule.targets.indexOf(chosen);
+  const candidates = ordersOf(rule)[index] ?? [];
+  if (!explain) return [candidates, ''];
+  const assigned = assignmentNote(input, rule.stickyKey);
+  const split = rule.canaryPercent === undefined ? '' : `${canary ? 'canary' : 'primary'} side of a ${100 - rule.canaryPercent}/${rule.canaryPercent} split ${assigned}; `;
+  return [candidates, `${split}${chosen?.modelId ?? ''} by weight${rule.canaryPercent === undefined ? ` ${assigned}` : ''}`];
+}
+
+const orders = new WeakMap<CompiledRule, ReadonlyArray<readonly Candidate[]>>();
+const groups = new WeakMap<CompiledRule, readonly [CompiledRule['targets'], CompiledRule['targets']]>();
+
+function ordersOf(rule: CompiledRule): ReadonlyArray<readonly Candidate[]> {
+  let known = orders.get(rule);
+  if (known === undefined) {
+    known = rule.targets.map((first) => [first, ...rule.targets.filter((t) => t !== first)].map((t) => ({ name: t.modelId, source: 'rule' as const })));
+    orders.set(rule, known);
+  }
+  return known;
+}
+
+/** [primary targets, canary targets]. */
+function groupsOf(rule: CompiledRule): readonly [CompiledRule['targets'], CompiledRule['targets']] {
+  let known = groups.get(rule);
+  if (known === undefined) {
+    known = [rule.targets.filter((t) => !t.canary), rule.targets.filter((t) => t.canary)];
+    groups.set(rule, known);
+  }
+  return known;
+}
+
+function stickyValue(input: DecisionInput, key: StickyKey): string | undefined {
+  const { facts } = input;
+  return key === 'user' ? facts.userId : key === 'workspace' ? facts.workspaceId : key === 'session' ? facts.sessionId : undefined;
 }
 
 /** A point in [0, 1) for a split: the sticky key's hash, or random when the request has no such key. */
-function assignment(input: DecisionInput, salt: string, key: StickyKey): [number, string] {
-  const { facts } = input;
-  const value = key === 'user' ? facts.userId : key === 'workspace' ? facts.workspaceId : key === 'session' ? facts.sessionId : undefined;
-  if (value === undefined) return [input.random(), key === 'request' ? '(per request)' : `(no ${key} given: at random)`];
-  return [input.hash(`${salt}:${value}`), `(sticky by ${key})`];
+function assignmentPoint(input: DecisionInput, salt: string, key: StickyKey): number {
+  const value = stickyValue(input, key);
+  return value === undefined ? input.random() : input.hash(`${salt}:${value}`);
+}
+
+function assignmentNote(input: DecisionInput, key: StickyKey): string {
+  if (stickyValue(input, key) !== undefined) return `(sticky by ${key})`;
+  return key === 'request' ? '(per request)' : `(no ${key} given: at random)`;
 }
 
 /** The item whose cumulative weight passes `point` × total; undefined when every weight is 0. */
