@@ -69,6 +69,21 @@ export class ConfigAdmin {
     }, meta, { dryRun });
   }
 
+  /**
+   * editSection for several sections changed together in one version (an experiment promoted and the rule that
+   * makes its winner permanent): `edit` gets a copy of each and returns the new value of each.
+   */
+  async editSections<S extends SharedSection>(sections: readonly S[], edit: (current: Record<S, unknown>) => Record<S, unknown>, meta: ChangeMeta, dryRun = false): Promise<ApplyResult> {
+    return this.#config.apply((layers) => {
+      const merged = mergeLayers([layers.file, layers.admin, layers.etcd]);
+      const current = Object.fromEntries(sections.map((s) => [s, structuredClone(merged[s])])) as Record<S, unknown>;
+      const next = edit(current);
+      const admin: Tree = { ...layers.admin };
+      for (const s of sections) admin[s] = patchTo(layers.file[s], next[s]);
+      return { ...layers, admin };
+    }, meta, { dryRun });
+  }
+
   /** Makes what the admin API and imports had set at `version` current again, as a new version. */
   async rollback(version: number, author: string): Promise<ApplyResult> {
     const record = await this.#config.version(version);

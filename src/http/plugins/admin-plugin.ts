@@ -2,11 +2,17 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app-deps.ts';
 import { authHook } from '../auth-hook.ts';
 import { registerJsonParser } from '../json-body-parser.ts';
+import { registerAgentRoutes } from '../routes/agent-routes.ts';
 import { registerConfigRoutes } from '../routes/config-routes.ts';
+import { registerExperimentRoutes } from '../routes/experiment-routes.ts';
 import { registerHealthRoutes } from '../routes/health-routes.ts';
 import { registerKeyRoutes } from '../routes/key-routes.ts';
+import { registerModelRoutes } from '../routes/model-routes.ts';
+import { registerOverrideRoutes } from '../routes/override-routes.ts';
 import { registerRoutingTestRoute } from '../routes/route-routes.ts';
+import { registerRuleRoutes } from '../routes/rule-routes.ts';
 import { registerUsageRoutes } from '../routes/usage-routes.ts';
+import { registerWorkspaceRoutes } from '../routes/workspace-routes.ts';
 
 /** The admin API (/api): admin keys only; JSON bodies, validated by zod in each route. */
 export function adminPlugin(deps: AppDeps) {
@@ -18,5 +24,11 @@ export function adminPlugin(deps: AppDeps) {
     registerConfigRoutes(app, deps.versions, deps.configAdmin);
     registerHealthRoutes(app, deps);
     registerRoutingTestRoute(app, deps.routing);
+    registerModelRoutes(app, deps);
+    registerRuleRoutes(app, deps);
+    registerOverrideRoutes(app, deps);
+    registerAgentRoutes(app, deps);
+    registerWorkspaceRoutes(app, deps);
+    registerExperimentRoutes(app, deps);
   };
 }

@@ -1,0 +1,24 @@
+import type { Tree } from '../config/merge-patch.ts';
+import { slugOf } from '../config/routing-schemas.ts';
+import type { Config, ModelConfig } from '../config/schema.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+
+/** The models entry a path names: by id, then by name or alias. SB_MODEL_NOT_FOUND when none. */
+export function findModel(config: Config, ref: string): ModelConfig {
+  const model = config.models.find((m) => m.id === ref) ?? config.models.find((m) => m.name === ref || m.aliases.includes(ref));
+  if (model === undefined) throw modelNotFound(ref);
+  return model;
+}
+
+/** Its index in the raw section (entries without an id have their name's slug). -1 when none. */
+export function rawModelIndex(list: readonly Tree[], id: string): number {
+  return list.findIndex((m) => rawModelId(m) === id);
+}
+
+export function rawModelId(entry: Tree): string {
+  return typeof entry.id === 'string' ? entry.id : slugOf(typeof entry.name === 'string' ? entry.name : '');
+}
+
+export function modelNotFound(ref: string): GatewayError {
+  return new GatewayError('SB_MODEL_NOT_FOUND', { message: `No registered model has the id, name or alias "${ref.slice(0, 200)}". GET /api/models lists them.` });
+}
