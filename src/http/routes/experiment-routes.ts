@@ -39,11 +39,12 @@ export function registerExperimentRoutes(app: FastifyInstance, deps: AppDeps): v
   app.post('/api/experiments/:id/start', { config, schema }, async (request) => experiments.start(id(request), authorOf(request)));
   app.post('/api/experiments/:id/stop', { config, schema }, async (request) => experiments.stop(id(request), authorOf(request)));
   app.post('/api/experiments/:id/promote', { config, schema }, async (request) => {
-    const experimentId = id(request);
+    // An unknown experiment is a 404 whatever the body says.
+    const experimentId = experiments.get(id(request)).id;
     return experiments.promote(experimentId, parsed(promoteBody, request.body ?? {}, 'body'), authorOf(request));
   });
   app.post('/api/experiments/:id/feedback', { config, schema }, async (request, reply) => {
-    const experimentId = id(request);
+    const experimentId = experiments.get(id(request)).id;
     return reply.code(201).send(await experiments.feedback(experimentId, parsed(feedbackBody, request.body ?? {}, 'body')));
   });
 }
