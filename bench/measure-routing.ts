@@ -19,6 +19,7 @@ import type { JsonCell } from './measure-json.ts';
 import type { NoisePolicy } from './measure-window.ts';
 import type { Pinning } from './pinning.ts';
 import type { Target } from './target.ts';
+import type { Principal } from '../src/domain/principal.ts';
 
 export interface DecisionTiming {
   readonly label: string;
@@ -54,7 +55,7 @@ function facts(agentType: string | undefined): RequestFacts {
 export function measureDecisions(): DecisionTiming[] {
   const config = configSchema.parse({ providers: [{ name: 'openai', type: 'openai', apiKey: 'env:OPENAI_API_KEY' }], models: ROUTING_MODELS, routingRules: ROUTING_RULES });
   const table = new RoutingTable(config, new ModelCatalogue(config, new Map<string, WireFormat>([['openai', 'openai']])), () => undefined);
-  const principal = { keyId: 'bench', role: 'inference' as const, models: null };
+  const principal: Principal = { keyId: 'bench', kind: 'key', role: 'member', scopes: new Set(['inference'] as const), workspaceId: null, models: null, tier: null, userId: null };
   return [['matches the 60th rule', 'agent-59'], ['matches no rule', 'nobody']].map(([label, agent]) => {
     const input = { facts: facts(agent), principal, table, health: undefined, random: Math.random, hash: stickyHash, now: Date.now(), explain: false };
     for (let i = 0; i < ITERATIONS / 4; i++) decide(input);

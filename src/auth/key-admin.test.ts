@@ -22,12 +22,15 @@ describe('KeyAdmin', () => {
   describe('create', () => {
     it('returns the key once, with its public fields, and no hash', async () => {
       const before = Date.now();
-      const created = await admin.create({ name: 'billing service', role: 'inference', models: ['gpt-4o', 'mock'] });
-      assert.deepEqual(Object.keys(created).sort(), ['createdAt', 'id', 'key', 'lastUsedAt', 'models', 'name', 'prefix', 'revokedAt', 'role']);
+      const created = await admin.create({ name: 'billing service', role: 'member', models: ['gpt-4o', 'mock'] });
+      assert.deepEqual(Object.keys(created).sort(), ['createdAt', 'expiresAt', 'id', 'key', 'lastUsedAt', 'models', 'name', 'prefix', 'revokedAt', 'role', 'scopes', 'workspaceId']);
+      assert.equal(created.workspaceId, 'default');
+      assert.equal(created.scopes, null);
+      assert.equal(created.expiresAt, null);
       assert.match(created.id, UUID);
       assert.equal(keyPrefix(created.key), created.prefix);
       assert.equal(created.name, 'billing service');
-      assert.equal(created.role, 'inference');
+      assert.equal(created.role, 'member');
       assert.deepEqual(created.models, ['gpt-4o', 'mock']);
       assert.equal(created.revokedAt, null);
       assert.equal(created.lastUsedAt, null);
@@ -42,8 +45,8 @@ describe('KeyAdmin', () => {
     });
 
     it('stores null models for "every model", whether models is left out or null', async () => {
-      const left = await admin.create({ name: 'a', role: 'inference' });
-      const nulled = await admin.create({ name: 'b', role: 'inference', models: null });
+      const left = await admin.create({ name: 'a', role: 'member' });
+      const nulled = await admin.create({ name: 'b', role: 'member', models: null });
       assert.equal(left.models, null);
       assert.equal(nulled.models, null);
       assert.equal((await storage.keys.get(left.id))?.models, null);
@@ -51,14 +54,14 @@ describe('KeyAdmin', () => {
 
     it('copies the models list so later changes to the input do not reach the store', async () => {
       const models = ['a'];
-      const created = await admin.create({ name: 'x', role: 'inference', models });
+      const created = await admin.create({ name: 'x', role: 'member', models });
       models.push('b');
       assert.deepEqual((await storage.keys.get(created.id))?.models, ['a']);
     });
 
     it('makes a distinct key, id and prefix every time', async () => {
-      const a = await admin.create({ name: 'a', role: 'inference' });
-      const b = await admin.create({ name: 'a', role: 'inference' });
+      const a = await admin.create({ name: 'a', role: 'member' });
+      const b = await admin.create({ name: 'a', role: 'member' });
       assert.notEqual(a.key, b.key);
       assert.notEqual(a.id, b.id);
       assert.notEqual(a.prefix, b.prefix);
@@ -68,7 +71,7 @@ describe('KeyAdmin', () => {
   describe('list', () => {
     it('lists every key, newest first, without hashes or secrets', async () => {
       const first = await admin.create({ name: 'first', role: 'admin' });
-      const second = await admin.create({ name: 'second', role: 'inference', models: ['m'] });
+      const second = await admin.create({ name: 'second', role: 'member', models: ['m'] });
       const list = await admin.list();
       assert.deepEqual(list.map((k) => k.id), [second.id, first.id]);
       for (const view of list) {
@@ -80,8 +83,8 @@ describe('KeyAdmin', () => {
     });
 
     it('shows when each key was last used, null for a key never used', async () => {
-      const used = await admin.create({ name: 'used', role: 'inference' });
-      const idle = await admin.create({ name: 'idle', role: 'inference' });
+      const used = await admin.create({ name: 'used', role: 'member' });
+      const idle = await admin.create({ name: 'idle', role: 'member' });
       await storage.keys.touch([{ id: used.id, at: '2025-06-01T10:00:00.000Z' }]);
       const byName = new Map((await admin.list()).map((view) => [view.name, view.lastUsedAt]));
       assert.deepEqual(byName, new Map([['idle', null], ['used', '2025-06-01T10:00:00.000Z']]));
@@ -95,7 +98,7 @@ describe('KeyAdmin', () => {
 
   describe('revoke', () => {
     it('revokes by id and returns the revoked key without its hash', async () => {
-      const created = await admin.create({ name: 'x', role: 'inference' });
+      const created = await admin.create({ name: 'x', role: 'member' });
       const revoked = await admin.revoke(created.id);
       assert.equal(revoked.id, created.id);
       assert.equal(revoked.prefix, created.prefix);
@@ -106,15 +109,15 @@ describe('KeyAdmin', () => {
     });
 
     it('revokes by public prefix', async () => {
-      const created = await admin.create({ name: 'x', role: 'inference' });
-      const other = await admin.create({ name: 'y', role: 'inference' });
+      const created = await admin.create({ name: 'x', role: 'member' });
+      const other = await admin.create({ name: 'y', role: 'member' });
       const revoked = await admin.revoke(created.prefix);
       assert.equal(revoked.id, created.id);
       assert.equal((await storage.keys.get(other.id))?.revokedAt, null, 'other keys stay active');
     });
 
     it('keeps the first revocation time when revoked twice', async () => {
-      const created = await admin.create({ name: 'x', role: 'inference' });
+      const created = await admin.create({ name: 'x', role: 'member' });
       const first = await admin.revoke(created.id);
       await new Promise((resolve) => setTimeout(resolve, 5));
       const second = await admin.revoke(created.prefix);
@@ -122,7 +125,7 @@ describe('KeyAdmin', () => {
     });
 
     it('throws SB_KEY_NOT_FOUND (404, param "id") for an unknown id or prefix', async () => {
-      await admin.create({ name: 'x', role: 'inference' });
+      await admin.create({ name: 'x', role: 'member' });
       for (const unknown of ['00000000-0000-0000-0000-000000000000', 'sb_00000000', 'whatever']) {
         await assert.rejects(admin.revoke(unknown), (err: unknown) => {
           assert.ok(err instanceof GatewayError);
@@ -135,7 +138,7 @@ describe('KeyAdmin', () => {
     });
 
     it('does not find a key by its full secret', async () => {
-      const created = await admin.create({ name: 'x', role: 'inference' });
+      const created = await admin.create({ name: 'x', role: 'member' });
       await assert.rejects(admin.revoke(created.key), { code: 'SB_KEY_NOT_FOUND' });
     });
   });

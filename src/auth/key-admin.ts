@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_WORKSPACE, ROLE_SCOPES, type KeyScope } from '../domain/api-key-record.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { ApiKeyRecord, KeyRole, KeyStore } from '../storage/ports.ts';
 import { generateApiKey } from './api-key.ts';
@@ -7,47 +8,107 @@ export interface CreateKeyInput {
   readonly name: string;
   readonly role: KeyRole;
   readonly models?: readonly string[] | null | undefined;
+  /**
+   * The workspace the key belongs to. Left out: "default", except for an admin key, which then belongs to none
+   * and sees every workspace. null: none (admin keys only).
+   */
+  readonly workspaceId?: string | null | undefined;
+  /** A subset of the role's scopes; left out or null: all of them. */
+  readonly scopes?: readonly KeyScope[] | null | undefined;
+  /** ISO-8601; left out or null: the key does not expire. */
+  readonly expiresAt?: string | null | undefined;
 }
 
 /** A key as shown to operators: everything but the hash. */
 export type PublicKeyView = Omit<ApiKeyRecord, 'hash'>;
 
+/** The workspace a caller may act on: a workspace id, or null for one that sees every workspace. */
+export type WorkspaceScope = string | null;
+
 /** Key management use cases shared by the admin API and the CLI. */
 export class KeyAdmin {
   readonly #store: KeyStore;
+  readonly #now: () => Date;
 
-  constructor(store: KeyStore) {
+  constructor(store: KeyStore, now: () => Date = () => new Date()) {
     this.#store = store;
+    this.#now = now;
   }
 
-  /** Creates a key; the returned `key` is the only time the secret exists outside the caller. */
-  async create(input: CreateKeyInput): Promise<PublicKeyView & { key: string }> {
+  /**
+   * Creates a key; the returned `key` is the only time the secret exists outside the caller. A caller bound to a
+   * workspace (`within`) makes keys of that workspace only.
+   */
+  async create(input: CreateKeyInput, within: WorkspaceScope = null): Promise<PublicKeyView & { key: string }> {
+    const workspaceId = workspaceOf(input, within);
+    const scopes = input.scopes ?? null;
+    if (scopes !== null) {
+      const allowed = ROLE_SCOPES[input.role];
+      const extra = scopes.filter((s) => !allowed.includes(s));
+      if (extra.length > 0) throw invalid('scopes', `role ${input.role} does not have ${extra.join(', ')} (it has ${allowed.join(', ')})`);
+    }
+    const expiresAt = input.expiresAt ?? null;
+    if (expiresAt !== null && Date.parse(expiresAt) <= this.#now().getTime()) throw invalid('expiresAt', 'expiresAt is in the past');
     const { key, prefix, hash } = generateApiKey();
     const record: ApiKeyRecord = {
       id: randomUUID(), prefix, hash, name: input.name, role: input.role,
       models: input.models === undefined || input.models === null ? null : [...input.models],
-      createdAt: new Date().toISOString(), revokedAt: null, lastUsedAt: null,
+      workspaceId, scopes: scopes === null ? null : [...new Set(scopes)], expiresAt,
+      createdAt: this.#now().toISOString(), revokedAt: null, lastUsedAt: null,
     };
     await this.#store.insert(record);
     return { ...publicView(record), key };
   }
 
-  async list(): Promise<PublicKeyView[]> {
-    return (await this.#store.list()).map(publicView);
+  /** Newest first; a workspace's own keys only when `within` names one. */
+  async list(within: WorkspaceScope = null): Promise<PublicKeyView[]> {
+    const all = await this.#store.list();
+    return (within === null ? all : all.filter((k) => k.workspaceId === within)).map(publicView);
   }
 
   /** Revokes by id or by public prefix; returns the revoked key. */
-  async revoke(idOrPrefix: string): Promise<PublicKeyView> {
-    const record = await this.#find(idOrPrefix);
-    await this.#store.revoke(record.id, new Date().toISOString());
+  async revoke(idOrPrefix: string, within: WorkspaceScope = null): Promise<PublicKeyView> {
+    const record = await this.#find(idOrPrefix, within);
+    await this.#store.revoke(record.id, this.#now().toISOString());
     return publicView((await this.#store.get(record.id)) ?? record);
   }
 
-  async #find(idOrPrefix: string): Promise<ApiKeyRecord> {
+  /**
+   * A new key with the same name, role, models, workspace, scopes and expiry; the old one keeps working for
+   * `overlapSeconds` (0: it stops now), so callers can move to the new one without a gap.
+   */
+  async rotate(idOrPrefix: string, overlapSeconds: number, within: WorkspaceScope = null): Promise<{ readonly key: PublicKeyView & { key: string }; readonly previous: PublicKeyView }> {
+    const old = await this.#find(idOrPrefix, within);
+    if (old.revokedAt !== null) throw new GatewayError('SB_INVALID_REQUEST', { param: 'id', message: 'The key is revoked; a revoked key cannot be rotated. Create a new one.' });
+    const now = this.#now().getTime();
+    if (old.expiresAt !== null && Date.parse(old.expiresAt) <= now) throw new GatewayError('SB_INVALID_REQUEST', { param: 'id', message: 'The key has expired; create a new one.' });
+    const key = await this.create({ name: old.name, role: old.role, models: old.models, workspaceId: old.workspaceId, scopes: old.scopes, expiresAt: old.expiresAt }, within);
+    await this.#store.expire(old.id, new Date(now + overlapSeconds * 1000).toISOString());
+    return { key, previous: publicView((await this.#store.get(old.id)) ?? old) };
+  }
+
+  /** A key the caller may act on; another workspace's key is "not found", so its existence is not revealed. */
+  async #find(idOrPrefix: string, within: WorkspaceScope): Promise<ApiKeyRecord> {
     const record = (await this.#store.get(idOrPrefix)) ?? (await this.#store.findByPrefix(idOrPrefix));
-    if (record === undefined) throw new GatewayError('SB_KEY_NOT_FOUND', { param: 'id' });
+    if (record === undefined || (within !== null && record.workspaceId !== within)) throw new GatewayError('SB_KEY_NOT_FOUND', { param: 'id' });
     return record;
   }
+}
+
+function workspaceOf(input: CreateKeyInput, within: WorkspaceScope): string | null {
+  if (within !== null) {
+    if (input.workspaceId !== undefined && input.workspaceId !== within) {
+      throw new GatewayError('SB_WORKSPACE_FORBIDDEN', { param: 'workspaceId', message: `This key belongs to workspace "${within}"; it can make keys of that workspace only.` });
+    }
+    return within;
+  }
+  if (input.workspaceId === null && input.role !== 'admin') throw invalid('workspaceId', 'only an admin key may belong to no workspace');
+  if (input.workspaceId !== undefined) return input.workspaceId;
+  return input.role === 'admin' ? null : DEFAULT_WORKSPACE;
+}
+
+function invalid(param: string, reason: string): GatewayError {
+  return new GatewayError('SB_INVALID_REQUEST', { param, message: `Invalid key request: ${param}: ${reason}.`, issues: [{ path: param, message: reason }] });
 }
 
 function publicView(record: ApiKeyRecord): PublicKeyView {

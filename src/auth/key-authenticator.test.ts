@@ -62,10 +62,10 @@ describe('KeyAuthenticator', () => {
 
   describe('valid keys', () => {
     it('turns an inference key into its principal', async () => {
-      const created = await admin.create({ name: 'app', role: 'inference', models: ['gpt-4o', 'claude-sonnet-4'] });
+      const created = await admin.create({ name: 'app', role: 'member', models: ['gpt-4o', 'claude-sonnet-4'] });
       const principal = await new KeyAuthenticator({ store: storage.keys }).authenticate(created.key);
       assert.equal(principal.keyId, created.id);
-      assert.equal(principal.role, 'inference');
+      assert.equal(principal.role, 'member');
       assert.deepEqual(principal.models, new Set(['gpt-4o', 'claude-sonnet-4']));
       assert.ok(Object.isFrozen(principal));
     });
@@ -79,7 +79,7 @@ describe('KeyAuthenticator', () => {
 
     it('accepts the configured admin key without any store record', async () => {
       const principal = await new KeyAuthenticator({ store: storage.keys, adminKey: ADMIN_KEY }).authenticate(ADMIN_KEY);
-      assert.deepEqual(principal, { keyId: 'env-admin', role: 'admin', models: null });
+      assert.deepEqual(principal, { keyId: 'env-admin', kind: 'key', role: 'admin', scopes: new Set(['inference', 'services', 'voice', 'admin:read', 'admin:write']), workspaceId: null, models: null, tier: null, userId: null });
       assert.equal(await storage.keys.count(), 0);
     });
 
@@ -90,7 +90,7 @@ describe('KeyAuthenticator', () => {
     });
 
     it('still accepts stored keys when an admin key is configured', async () => {
-      const created = await admin.create({ name: 'app', role: 'inference' });
+      const created = await admin.create({ name: 'app', role: 'member' });
       const principal = await new KeyAuthenticator({ store: storage.keys, adminKey: ADMIN_KEY }).authenticate(created.key);
       assert.equal(principal.keyId, created.id);
     });
@@ -115,7 +115,7 @@ describe('KeyAuthenticator', () => {
     });
 
     it('SB_AUTH_INVALID_KEY for the right prefix with a wrong secret', async () => {
-      const created = await admin.create({ name: 'app', role: 'inference' });
+      const created = await admin.create({ name: 'app', role: 'member' });
       const forged = `${created.prefix}_${'A'.repeat(43)}`;
       assert.notEqual(forged, created.key);
       const auth = new KeyAuthenticator({ store: storage.keys });
@@ -125,13 +125,13 @@ describe('KeyAuthenticator', () => {
     });
 
     it('SB_AUTH_REVOKED_KEY for a revoked key', async () => {
-      const created = await admin.create({ name: 'app', role: 'inference' });
+      const created = await admin.create({ name: 'app', role: 'member' });
       await admin.revoke(created.id);
       await rejectsWith(new KeyAuthenticator({ store: storage.keys }).authenticate(created.key), 'SB_AUTH_REVOKED_KEY');
     });
 
     it('SB_AUTH_INVALID_KEY, not REVOKED, for a wrong secret on a revoked prefix', async () => {
-      const created = await admin.create({ name: 'app', role: 'inference' });
+      const created = await admin.create({ name: 'app', role: 'member' });
       await admin.revoke(created.id);
       await rejectsWith(new KeyAuthenticator({ store: storage.keys }).authenticate(`${created.prefix}_${'B'.repeat(43)}`), 'SB_AUTH_INVALID_KEY');
     });
@@ -139,7 +139,7 @@ describe('KeyAuthenticator', () => {
     it('SB_AUTH_INVALID_KEY when a stored record holds a different hash', async () => {
       const { key, prefix } = generateApiKey();
       const record: ApiKeyRecord = {
-        id: 'k1', prefix, hash: generateApiKey().hash, name: 'x', role: 'admin', models: null,
+        id: 'k1', prefix, hash: generateApiKey().hash, name: 'x', role: 'admin', models: null, workspaceId: null, scopes: null, expiresAt: null,
         createdAt: new Date().toISOString(), revokedAt: null, lastUsedAt: null,
       };
       await storage.keys.insert(record);
@@ -149,7 +149,7 @@ describe('KeyAuthenticator', () => {
 
   describe('cache', () => {
     it('asks the store once per prefix within the TTL', async () => {
-      const created = await admin.create({ name: 'app', role: 'inference' });
+      const created = await admin.create({ name: 'app', role: 'member' });
       const counting = countingStore(storage.keys);
       const auth = new KeyAuthenticator({ store: counting.store, cacheTtlMs: 60_000 });
       for (let i = 0; i < 5; i++) await auth.authenticate(created.key);
@@ -166,7 +166,7 @@ describe('KeyAuthenticator', () => {
 
     it('sees a revocation made directly in the store only after the TTL (750 ms by default, under the 1 s replicas promise)', async () => {
       mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
-      const created = await admin.create({ name: 'app', role: 'inference' });
+      const created = await admin.create({ name: 'app', role: 'member' });
       const auth = new KeyAuthenticator({ store: storage.keys });
       await auth.authenticate(created.key);
       await storage.keys.revoke(created.id, new Date().toISOString());
@@ -179,8 +179,8 @@ describe('KeyAuthenticator', () => {
 
     it('keeps accepting a key it checked before while the store is down, and refuses unknown ones with 503', async () => {
       mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
-      const created = await admin.create({ name: 'app', role: 'inference' });
-      const other = await admin.create({ name: 'other', role: 'inference' });
+      const created = await admin.create({ name: 'app', role: 'member' });
+      const other = await admin.create({ name: 'other', role: 'member' });
       let down = false;
       const store = { ...storage.keys, findByPrefix: (prefix: string) => (down ? Promise.reject(new Error('ECONNREFUSED')) : storage.keys.findByPrefix(prefix)) };
       const auth = new KeyAuthenticator({ store });
@@ -193,7 +193,7 @@ describe('KeyAuthenticator', () => {
 
     it('forgets a key by id at once when the store reports it revoked', async () => {
       mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
-      const created = await admin.create({ name: 'app', role: 'inference' });
+      const created = await admin.create({ name: 'app', role: 'member' });
       const auth = new KeyAuthenticator({ store: storage.keys, cacheTtlMs: 60_000 });
       await auth.authenticate(created.key);
       await storage.keys.revoke(created.id, new Date().toISOString());
@@ -205,7 +205,7 @@ describe('KeyAuthenticator', () => {
 
     it('honours a custom TTL', async () => {
       mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
-      const created = await admin.create({ name: 'app', role: 'inference' });
+      const created = await admin.create({ name: 'app', role: 'member' });
       const auth = new KeyAuthenticator({ store: storage.keys, cacheTtlMs: 50 });
       await auth.authenticate(created.key);
       await storage.keys.revoke(created.id, new Date().toISOString());
@@ -217,8 +217,8 @@ describe('KeyAuthenticator', () => {
 
     it('sees a revocation at once after forget(prefix)', async () => {
       mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
-      const created = await admin.create({ name: 'app', role: 'inference' });
-      const other = await admin.create({ name: 'other', role: 'inference' });
+      const created = await admin.create({ name: 'app', role: 'member' });
+      const other = await admin.create({ name: 'other', role: 'member' });
       const auth = new KeyAuthenticator({ store: storage.keys, cacheTtlMs: 60_000 });
       await auth.authenticate(created.key);
       await auth.authenticate(other.key);
@@ -235,7 +235,7 @@ describe('KeyAuthenticator', () => {
       const { key, prefix, hash } = generateApiKey();
       const auth = new KeyAuthenticator({ store: storage.keys, cacheTtlMs: 1000 });
       await rejectsWith(auth.authenticate(key), 'SB_AUTH_INVALID_KEY');
-      await storage.keys.insert({ id: 'late', prefix, hash, name: 'late', role: 'inference', models: null, createdAt: new Date().toISOString(), revokedAt: null, lastUsedAt: null });
+      await storage.keys.insert({ id: 'late', prefix, hash, name: 'late', role: 'member', models: null, workspaceId: 'default', scopes: null, expiresAt: null, createdAt: new Date().toISOString(), revokedAt: null, lastUsedAt: null });
       await rejectsWith(auth.authenticate(key), 'SB_AUTH_INVALID_KEY');
       mock.timers.tick(1000);
       assert.equal((await auth.authenticate(key)).keyId, 'late');
@@ -244,7 +244,7 @@ describe('KeyAuthenticator', () => {
 
   describe('cache contents', () => {
     it('holds the SHA-256 of a verified key, never the key itself', async () => {
-      const created = await admin.create({ name: 'app', role: 'inference' });
+      const created = await admin.create({ name: 'app', role: 'member' });
       const auth = new KeyAuthenticator({ store: storage.keys, adminKey: ADMIN_KEY });
       await auth.authenticate(created.key);
       await auth.authenticate(ADMIN_KEY);
@@ -260,7 +260,7 @@ describe('KeyAuthenticator', () => {
     });
 
     it('keeps nothing of a refused key but its public prefix', async () => {
-      const created = await admin.create({ name: 'app', role: 'inference' });
+      const created = await admin.create({ name: 'app', role: 'member' });
       const forged = `${created.prefix}_${'C'.repeat(43)}`;
       const auth = new KeyAuthenticator({ store: storage.keys });
       await rejectsWith(auth.authenticate(forged), 'SB_AUTH_INVALID_KEY');
@@ -268,8 +268,8 @@ describe('KeyAuthenticator', () => {
     });
 
     it('forget(prefix) drops both entries of that key and no other', async () => {
-      const created = await admin.create({ name: 'app', role: 'inference' });
-      const other = await admin.create({ name: 'other', role: 'inference' });
+      const created = await admin.create({ name: 'app', role: 'member' });
+      const other = await admin.create({ name: 'other', role: 'member' });
       const auth = new KeyAuthenticator({ store: storage.keys, cacheTtlMs: 60_000 });
       await auth.authenticate(created.key);
       await auth.authenticate(other.key);
@@ -282,7 +282,7 @@ describe('KeyAuthenticator', () => {
   describe('cache bound', () => {
     it('never holds more than maxCacheEntries per cache, and keeps the newest entries', async () => {
       const created = [];
-      for (let i = 0; i < 5; i++) created.push(await admin.create({ name: `k${i}`, role: 'inference' }));
+      for (let i = 0; i < 5; i++) created.push(await admin.create({ name: `k${i}`, role: 'member' }));
       const counting = countingStore(storage.keys);
       const auth = new KeyAuthenticator({ store: counting.store, cacheTtlMs: 60_000, maxCacheEntries: 3 });
       for (const key of created) {
@@ -327,7 +327,7 @@ describe('KeyAuthenticator', () => {
 
     it('writes lastUsedAt of a key after it was used and flush() ran', async () => {
       mock.timers.enable({ apis: ['Date'], now: T0 });
-      const created = await admin.create({ name: 'app', role: 'inference' });
+      const created = await admin.create({ name: 'app', role: 'member' });
       const auth = new KeyAuthenticator({ store: storage.keys });
       await auth.authenticate(created.key);
       assert.equal((await storage.keys.get(created.id))?.lastUsedAt, null, 'not on the request path');
@@ -338,7 +338,7 @@ describe('KeyAuthenticator', () => {
 
     it('counts a use answered by the synchronous cached() path, and sends one entry per key, the latest', async () => {
       mock.timers.enable({ apis: ['Date'], now: T0 });
-      const created = await admin.create({ name: 'app', role: 'inference' });
+      const created = await admin.create({ name: 'app', role: 'member' });
       const recording = recordingStore(storage.keys);
       const auth = new KeyAuthenticator({ store: recording.store, cacheTtlMs: 60_000 });
       await auth.authenticate(created.key);
@@ -354,7 +354,7 @@ describe('KeyAuthenticator', () => {
 
     it('flushes on its own every touchIntervalMs (60 s by default)', async () => {
       mock.timers.enable({ apis: ['Date', 'setInterval'], now: T0 });
-      const created = await admin.create({ name: 'app', role: 'inference' });
+      const created = await admin.create({ name: 'app', role: 'member' });
       const recording = recordingStore(storage.keys);
       const auth = new KeyAuthenticator({ store: recording.store });
       await auth.authenticate(created.key);
@@ -368,7 +368,7 @@ describe('KeyAuthenticator', () => {
 
     it('honours a custom touchIntervalMs', async () => {
       mock.timers.enable({ apis: ['Date', 'setInterval'], now: T0 });
-      const created = await admin.create({ name: 'app', role: 'inference' });
+      const created = await admin.create({ name: 'app', role: 'member' });
       const recording = recordingStore(storage.keys);
       const auth = new KeyAuthenticator({ store: recording.store, touchIntervalMs: 1000 });
       await auth.authenticate(created.key);
@@ -378,7 +378,7 @@ describe('KeyAuthenticator', () => {
 
     it('close() writes what is pending and stops the timer', async () => {
       mock.timers.enable({ apis: ['Date', 'setInterval'], now: T0 });
-      const created = await admin.create({ name: 'app', role: 'inference' });
+      const created = await admin.create({ name: 'app', role: 'member' });
       const recording = recordingStore(storage.keys);
       const auth = new KeyAuthenticator({ store: recording.store });
       await auth.authenticate(created.key);
@@ -391,8 +391,8 @@ describe('KeyAuthenticator', () => {
 
     it('close() waits for a flush under way and then writes the uses noted meanwhile', async () => {
       mock.timers.enable({ apis: ['Date'], now: T0 });
-      const a = await admin.create({ name: 'a', role: 'inference' });
-      const b = await admin.create({ name: 'b', role: 'inference' });
+      const a = await admin.create({ name: 'a', role: 'member' });
+      const b = await admin.create({ name: 'b', role: 'member' });
       const recording = recordingStore(storage.keys);
       const auth = new KeyAuthenticator({ store: recording.store });
       await auth.authenticate(a.key);
@@ -405,8 +405,8 @@ describe('KeyAuthenticator', () => {
 
     it('swallows a failing touch and retries the same entries next time, newer uses winning', async () => {
       mock.timers.enable({ apis: ['Date'], now: T0 });
-      const a = await admin.create({ name: 'a', role: 'inference' });
-      const b = await admin.create({ name: 'b', role: 'inference' });
+      const a = await admin.create({ name: 'a', role: 'member' });
+      const b = await admin.create({ name: 'b', role: 'member' });
       const recording = recordingStore(storage.keys, 1);
       const auth = new KeyAuthenticator({ store: recording.store, cacheTtlMs: 60_000 });
       await auth.authenticate(a.key);
@@ -422,7 +422,7 @@ describe('KeyAuthenticator', () => {
     });
 
     it('never touches for the configured admin key or a refused key', async () => {
-      const created = await admin.create({ name: 'app', role: 'inference' });
+      const created = await admin.create({ name: 'app', role: 'member' });
       await admin.revoke(created.id);
       const recording = recordingStore(storage.keys);
       const auth = new KeyAuthenticator({ store: recording.store, adminKey: ADMIN_KEY });

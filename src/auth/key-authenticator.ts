@@ -3,6 +3,7 @@ import type { ApiKeyRecord, KeyStore, KeyUse } from '../storage/ports.ts';
 import { hashApiKey, hashesEqual, keyPrefix } from './api-key.ts';
 import { setBounded } from './bounded-map.ts';
 import type { Principal } from '../domain/principal.ts';
+import { ROLE_SCOPES } from '../domain/api-key-record.ts';
 
 export interface KeyAuthenticatorOptions {
   readonly store: KeyStore;
@@ -21,6 +22,9 @@ export interface KeyAuthenticatorOptions {
 
 interface LookupEntry { readonly record: ApiKeyRecord | undefined; readonly principal: Principal | undefined; readonly until: number }
 interface VerifiedEntry { readonly principal: Principal; readonly prefix: string; readonly until: number }
+
+/** A verification: the principal and when the key stops being valid by itself (its expiry), epoch ms. */
+interface Verified { readonly principal: Principal; readonly expiresAtMs: number }
 
 /**
  * Under a second, so a key revoked on another replica is refused everywhere within 1 s even when the store's
@@ -74,9 +78,10 @@ export class KeyAuthenticator {
     const hash = hashApiKey(presented);
     const hit = this.#hit(hash);
     if (hit !== undefined) return hit;
-    const principal = await this.#verify(presented, hash);
+    const { principal, expiresAtMs } = await this.#verify(presented, hash);
     const now = Date.now();
-    setBounded(this.#verified, this.#maxEntries, hash, { principal, prefix: keyPrefix(presented) ?? '', until: now + this.#ttl });
+    // A key never outlives its expiry in the cache: a rotated key's overlap ends on time, not up to a TTL later.
+    setBounded(this.#verified, this.#maxEntries, hash, { principal, prefix: keyPrefix(presented) ?? '', until: Math.min(now + this.#ttl, expiresAtMs) });
     this.#noteUse(principal, now);
     return principal;
   }
@@ -149,8 +154,8 @@ export class KeyAuthenticator {
     }
   }
 
-  async #verify(presented: string, hash: string): Promise<Principal> {
-    if (this.#adminHash !== undefined && hashesEqual(hash, this.#adminHash)) return ENV_ADMIN;
+  async #verify(presented: string, hash: string): Promise<Verified> {
+    if (this.#adminHash !== undefined && hashesEqual(hash, this.#adminHash)) return { principal: ENV_ADMIN, expiresAtMs: Number.POSITIVE_INFINITY };
     const prefix = keyPrefix(presented);
     if (prefix === undefined) throw new GatewayError('SB_AUTH_INVALID_KEY');
     const entry = await this.#lookup(prefix);
@@ -158,7 +163,9 @@ export class KeyAuthenticator {
       throw new GatewayError('SB_AUTH_INVALID_KEY');
     }
     if (entry.record.revokedAt !== null) throw new GatewayError('SB_AUTH_REVOKED_KEY');
-    return entry.principal;
+    const expiresAtMs = entry.record.expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(entry.record.expiresAt);
+    if (expiresAtMs <= Date.now()) throw new GatewayError('SB_AUTH_EXPIRED_KEY');
+    return { principal: entry.principal, expiresAtMs };
   }
 
   async #lookup(prefix: string): Promise<LookupEntry> {
@@ -180,10 +187,15 @@ export class KeyAuthenticator {
   }
 }
 
-const ENV_ADMIN: Principal = Object.freeze({ keyId: 'env-admin', role: 'admin', models: null });
+const ENV_ADMIN: Principal = Object.freeze({
+  keyId: 'env-admin', kind: 'key', role: 'admin', scopes: new Set(ROLE_SCOPES.admin), workspaceId: null, models: null, tier: null, userId: null,
+});
 
 function toPrincipal(record: ApiKeyRecord): Principal {
-  return Object.freeze({ keyId: record.id, role: record.role, models: record.models === null ? null : new Set(record.models) });
+  return Object.freeze({
+    keyId: record.id, kind: 'key', role: record.role, scopes: new Set(record.scopes ?? ROLE_SCOPES[record.role]), workspaceId: record.workspaceId,
+    models: record.models === null ? null : new Set(record.models), tier: null, userId: null,
+  });
 }
 
 function toKeyUses(used: ReadonlyMap<string, number>): KeyUse[] {

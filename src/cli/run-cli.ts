@@ -6,6 +6,7 @@ import { loadConfig, readConfigFile, readConfigSources, validateConfigFile, type
 import { isTree } from '../config/merge-patch.ts';
 import type { Config } from '../config/schema.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
+import { KEY_ROLE_INPUTS, keyRoleOf } from '../domain/api-key-record.ts';
 
 export interface CliIo {
   out(text: string): void;
@@ -23,7 +24,7 @@ export const USAGE = `usage: switchboard <command>
   config import FILE [--dry-run]     apply a JSON or YAML file of sections ({ "config": {…} } or the sections)
   config versions [--limit N] [--json]  list the stored versions, newest first
   config rollback N                  make version N's admin changes current again, as a new version
-  keys create --name NAME [--role admin|inference] [--models m1,m2] [--json]
+  keys create --name NAME [--role admin|operator|member|viewer] [--workspace ID] [--models m1,m2] [--json]
   keys list [--json]
   keys revoke ID_OR_PREFIX
   migrate                            create or update the database schema
@@ -125,14 +126,16 @@ async function configCommand(sub: string, arg: string | undefined, flags: Flags,
 async function keysCommand(sub: string, arg: string | undefined, flags: Flags, io: CliIo, env: Env): Promise<number> {
   return withStorage(flags, env, async (keys) => {
     if (sub === 'create') {
-      const role = flags.role === 'admin' ? 'admin' : 'inference';
-      if (flags.role !== undefined && flags.role !== 'admin' && flags.role !== 'inference') throw new GatewayError('SB_INVALID_REQUEST', { param: 'role', message: '--role must be admin or inference' });
+      const given = typeof flags.role === 'string' ? flags.role : 'member';
+      if (!(KEY_ROLE_INPUTS as readonly string[]).includes(given)) throw new GatewayError('SB_INVALID_REQUEST', { param: 'role', message: `--role must be one of ${KEY_ROLE_INPUTS.join(', ')}` });
+      const role = keyRoleOf(given as typeof KEY_ROLE_INPUTS[number]);
       const models = typeof flags.models === 'string' ? flags.models.split(',').map((m) => m.trim()).filter(Boolean) : null;
-      const created = await keys.create({ name: typeof flags.name === 'string' ? flags.name : 'cli', role, models });
+      const workspaceId = typeof flags.workspace === 'string' ? flags.workspace : undefined;
+      const created = await keys.create({ name: typeof flags.name === 'string' ? flags.name : 'cli', role, models, workspaceId });
       io.out(flags.json === true ? JSON.stringify(created) : `created ${created.role} key ${created.prefix} (id ${created.id})\n\n  ${created.key}\n\nIt is shown only this once.`);
     } else if (sub === 'list') {
       const list = await keys.list();
-      io.out(flags.json === true ? JSON.stringify(list) : list.map((k) => `${k.prefix}  ${k.role.padEnd(9)} ${k.revokedAt === null ? 'active ' : 'revoked'}  ${k.createdAt}  ${(k.lastUsedAt ?? 'never').padEnd(24)}  ${k.name}  ${k.id}`).join('\n') || 'no keys');
+      io.out(flags.json === true ? JSON.stringify(list) : list.map((k) => `${k.prefix}  ${k.role.padEnd(9)} ${(k.workspaceId ?? '*').padEnd(12)} ${k.revokedAt === null ? 'active ' : 'revoked'}  ${k.createdAt}  ${(k.lastUsedAt ?? 'never').padEnd(24)}  ${k.name}  ${k.id}`).join('\n') || 'no keys');
     } else if (sub === 'revoke' && arg !== undefined) {
       const revoked = await keys.revoke(arg);
       io.out(`revoked ${revoked.prefix} (${revoked.name})`);

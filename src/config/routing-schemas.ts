@@ -259,6 +259,14 @@ export const workspaceSchema = z.object({
   tier: z.string().min(1).max(100).optional(),
   qualityRequirements: z.object({ minSuccessRate: z.number().min(0).max(1).optional(), maxLatency: z.number().positive().optional() }).strict().optional(),
   complianceRequirements: z.array(z.string().min(1)).optional(),
+  /** People of the workspace (seed 002's members); their keys and tokens carry the workspace. */
+  members: z.array(z.object({
+    userId: z.string().min(1).max(200),
+    email: z.string().email().max(320).optional(),
+    role: z.enum(['admin', 'operator', 'member', 'viewer']).default('member'),
+    addedAt: isoTime.optional(),
+  }).strict()).max(10_000).optional(),
+  createdAt: isoTime.optional(),
   updatedAt: isoTime.optional(),
 }).strict();
 

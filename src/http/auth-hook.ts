@@ -3,10 +3,12 @@ import type { KeyAuthenticator } from '../auth/key-authenticator.ts';
 import type { Principal } from '../domain/principal.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { dialectOf } from './error-handler.ts';
+import { checkAdminAccess } from './route-access.ts';
 
 /**
- * What an HTTP area asks of its callers: a valid key, an admin key, a key if one is sent (operator views that
- * show more to admins), or nothing (probes, docs). Set once per area plugin, never per route.
+ * What an HTTP area asks of its callers: a key with the inference scope, a key the admin route's access allows
+ * (route-access.ts), a key if one is sent (operator views that show more to admins), or nothing (probes, docs).
+ * Set once per area plugin; admin routes say in their config who may call them.
  */
 export type AreaAuth = 'key' | 'admin' | 'optional' | 'none';
 
@@ -54,17 +56,24 @@ export function authHook(options: AuthHookOptions) {
 }
 
 function admit(request: FastifyRequest, principal: Principal, need: AreaAuth): GatewayError | undefined {
-  if (need === 'admin' && principal.role !== 'admin') return new GatewayError('SB_AUTH_FORBIDDEN');
+  if (need === 'admin') {
+    const refused = checkAdminAccess(request, principal);
+    if (refused !== undefined) return refused;
+  } else if (need === 'key' && !principal.scopes.has('inference')) {
+    return new GatewayError('SB_AUTH_FORBIDDEN', { message: `This key has no inference scope (role ${principal.role}); model calls need it.` });
+  }
   request.principal = principal;
   return undefined;
 }
 
-/** For routes of an 'optional' area that only an admin may see. */
+/** For routes of an 'optional' area that only an operator of every workspace may see. */
 export function requireAdmin(request: FastifyRequest): void {
   if (request.principal === undefined) throw new GatewayError('SB_AUTH_MISSING_KEY');
-  if (request.principal.role !== 'admin') throw new GatewayError('SB_AUTH_FORBIDDEN');
+  if (!isAdmin(request)) throw new GatewayError('SB_AUTH_FORBIDDEN', { message: 'This view needs a key of no workspace with the admin:read scope.' });
 }
 
+/** A caller that may read everything: a key of no workspace with admin:read (admin, operator or viewer). */
 export function isAdmin(request: FastifyRequest): boolean {
-  return request.principal?.role === 'admin';
+  const principal = request.principal;
+  return principal !== undefined && principal.workspaceId === null && principal.scopes.has('admin:read');
 }

@@ -1,5 +1,6 @@
 import type { Principal } from '../domain/principal.ts';
 import type { ErrorDialect } from '../errors/envelopes.ts';
+import type { AccessConfig } from './route-access.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -8,7 +9,7 @@ declare module 'fastify' {
     /** The request body exactly as received (the AI area's JSON routes only). */
     rawBody: Buffer | undefined;
   }
-  interface FastifyContextConfig {
+  interface FastifyContextConfig extends AccessConfig {
     /** The dialect errors are answered in; by URL when unset. */
     dialect?: ErrorDialect;
   }

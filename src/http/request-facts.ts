@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestFacts } from '../domain/request-facts.ts';
 import type { Endpoint } from '../domain/usage-record.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
 
 const METADATA_PREFIX = 'x-switchboard-metadata-';
 const REQUEST_TYPES: Readonly<Record<Endpoint, string>> = { chat: 'chat', messages: 'chat', embeddings: 'embedding', count_tokens: 'count_tokens' };
@@ -11,6 +12,11 @@ const MAX_VALUE = 500;
 export interface FactsSource {
   readonly requestId: string;
   readonly keyId: string;
+  /**
+   * The caller's own workspace (the key's or the token's): it is the request's workspace, and a different one
+   * claimed in a header or the body is refused. null (a key of no workspace): the claim is taken as it is.
+   */
+  readonly workspace: string | null;
   readonly endpoint: Endpoint;
   readonly headers: IncomingHttpHeaders;
   readonly body: Readonly<Record<string, unknown>>;
@@ -36,13 +42,21 @@ export function requestFacts(source: FactsSource): RequestFacts {
   return {
     requestId: source.requestId, keyId: source.keyId, model: source.model,
     agentType: source.given?.agentType ?? header('x-switchboard-agent-type') ?? metadata.agentType,
-    workspaceId: source.given?.workspaceId ?? header('x-switchboard-workspace') ?? metadata.workspaceId,
+    workspaceId: workspaceOf(source.workspace, source.given?.workspaceId ?? header('x-switchboard-workspace') ?? metadata.workspaceId),
     userId: source.given?.userId ?? header('x-switchboard-user') ?? bounded(body.user) ?? metadata.userId ?? metadata.user_id,
     sessionId: header('x-switchboard-session') ?? metadata.sessionId,
     requestType: source.given?.requestType ?? metadata.requestType ?? REQUEST_TYPES[source.endpoint],
     metadata, header,
     contentLength: () => (length ??= promptLength(body)),
   };
+}
+
+function workspaceOf(own: string | null, claimed: string | undefined): string | undefined {
+  if (own === null) return claimed;
+  if (claimed !== undefined && claimed !== own) {
+    throw new GatewayError('SB_WORKSPACE_FORBIDDEN', { param: 'workspaceId', message: `This key belongs to workspace "${own}"; the request names workspace "${claimed.slice(0, 100)}".` });
+  }
+  return own;
 }
 
 function metadataOf(headers: IncomingHttpHeaders, fromBody: unknown): Readonly<Record<string, string>> {

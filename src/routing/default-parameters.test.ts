@@ -3,10 +3,11 @@ import { describe, it } from 'node:test';
 import type { CallContext } from '../domain/call-context.ts';
 import { testFacts } from '../../test/support/request-facts-factory.ts';
 import { wireDefaults, withDefaultParameters } from './default-parameters.ts';
+import { testPrincipal } from '../../test/support/principal-factory.ts';
 
 function ctx(body: Record<string, unknown>, endpoint: CallContext['endpoint'] = 'chat'): CallContext {
   return {
-    requestId: 'r', principal: { keyId: 'k', role: 'inference', models: null }, endpoint, callerFormat: 'openai', body, raw: Buffer.from(JSON.stringify(body)),
+    requestId: 'r', principal: testPrincipal({ keyId: 'k' }), endpoint, callerFormat: 'openai', body, raw: Buffer.from(JSON.stringify(body)),
     model: 'm', stream: false, forwardHeaders: {}, facts: testFacts(), startedAt: 0, deadlineAt: 1, startedMs: 0, signal: new AbortController().signal,
   };
 }

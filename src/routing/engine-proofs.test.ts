@@ -9,6 +9,7 @@ import { decide, type DecisionInput } from './engine.ts';
 import { ModelCatalogue } from './model-catalogue.ts';
 import { RoutingTable } from './routing-table.ts';
 import { stickyHash } from './sticky-hash.ts';
+import { testPrincipal } from '../../test/support/principal-factory.ts';
 
 const PROVIDERS = [
   { name: 'openai', type: 'openai', apiKey: 'env:K' },
@@ -16,7 +17,7 @@ const PROVIDERS = [
   { name: 'mock', type: 'mock', models: ['mock'] },
 ];
 const FORMATS = new Map<string, WireFormat>([['openai', 'openai'], ['anthropic', 'anthropic'], ['mock', 'openai']]);
-const PRINCIPAL = { keyId: 'k1', role: 'inference' as const, models: null };
+const PRINCIPAL = testPrincipal({ keyId: 'k1' });
 
 function table(sections: Record<string, unknown>): RoutingTable {
   const config = configSchema.parse({ providers: PROVIDERS, ...sections });

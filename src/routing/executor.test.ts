@@ -17,6 +17,7 @@ import type { HealthRegistry } from '../health/health-registry.ts';
 import { NO_ROUTE_TAGS } from '../domain/route-tags.ts';
 import type { Decision } from './route-decision.ts';
 import { testFacts } from '../../test/support/request-facts-factory.ts';
+import { testPrincipal } from '../../test/support/principal-factory.ts';
 
 const COMPLETION = JSON.stringify({ id: 'c', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } });
 
@@ -55,7 +56,7 @@ function setup(plan: Plan, providers: ProviderAdapter[], options: SetupOptions =
 
 const body = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
 const ctx = (): CallContext => ({
-  requestId: 'req-1', principal: { keyId: 'k1', role: 'inference', models: null }, endpoint: 'chat', callerFormat: 'openai',
+  requestId: 'req-1', principal: testPrincipal({ keyId: 'k1' }), endpoint: 'chat', callerFormat: 'openai',
   body, raw: Buffer.from(JSON.stringify(body)), model: 'm', stream: false, forwardHeaders: {}, facts: testFacts({ model: 'm' }),
   startedAt: performance.now(), deadlineAt: performance.now() + 60_000, startedMs: Date.now(), signal: new AbortController().signal,
 });

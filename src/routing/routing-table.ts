@@ -87,7 +87,8 @@ export class RoutingTable {
       id: o.id, kind: o.kind, match: o.match, modelId: o.modelId, endpoint: o.endpoint, reason: o.reason, expiresAtMs: Date.parse(o.expiresAt),
     }));
     this.agents = new Map(Object.entries(config.agentPreferences));
-    this.workspaces = new Map(Object.entries(config.workspaces));
+    // Only workspaces that restrict or rank models take part in routing; names, members, limits and budgets do not.
+    this.workspaces = new Map(Object.entries(config.workspaces).filter(([, w]) => w.modelRestrictions !== undefined || w.complianceRequirements !== undefined || w.qualityRequirements !== undefined));
     this.plain = this.rules.length === 0 && this.experiments.length === 0 && this.overrides.length === 0 && this.agents.size === 0 && this.workspaces.size === 0
       && !catalogue.registered().some((m) => m.status !== 'active' || m.reportedUnhealthy || m.primaries.length + m.secondaries.length > 1);
   }

@@ -20,6 +20,11 @@ export interface KeyStore {
   revoke(id: string, at: string): Promise<boolean>;
   count(): Promise<number>;
   /**
+   * Makes the key expire at `at` (a rotated key's overlap), or sooner if it already expires sooner; false if no such
+   * key. Listeners are told as for a revocation, so caches on every replica read the key again.
+   */
+  expire(id: string, at: string): Promise<boolean>;
+  /**
    * Records when keys were last used, in one batch. Only moves lastUsedAt forward (by time, not ISO text): an
    * older or equal time leaves the key as it is, so late or repeated batches are harmless. Unknown ids are
    * ignored. Fails, writing nothing, if any `at` is not an ISO-8601 time.
@@ -37,6 +42,8 @@ export interface KeyUse {
 export interface UsageQuery {
   readonly requestId?: string;
   readonly keyId?: string;
+  /** Records of this workspace only (a workspace key's view). */
+  readonly workspaceId?: string;
   /** ISO-8601 lower bound on startedAt, inclusive. */
   readonly since?: string;
   /** At most this many records, newest first; default 100. */

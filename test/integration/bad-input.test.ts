@@ -88,9 +88,16 @@ describe('bad input', () => {
     assert.equal(otherModel.body.error.code, 'SB_MODEL_NOT_ALLOWED');
     const models = await fetch(`${gw.url}/v1/models`, { headers: asKey });
     assert.deepEqual(((await models.json()) as any).data.map((m: { id: string }) => m.id), ['mock']);
-    const admin = await fetch(`${gw.url}/api/keys`, { headers: asKey });
-    assert.equal(admin.status, 403);
-    assert.equal(((await admin.json()) as any).error.code, 'SB_AUTH_FORBIDDEN');
+    // A member of the default workspace: its workspace's keys only, nothing shared, no key management.
+    const own = await fetch(`${gw.url}/api/keys`, { headers: asKey });
+    assert.equal(own.status, 200);
+    assert.ok(((await own.json()) as any).data.every((k: { workspaceId: string }) => k.workspaceId === 'default'));
+    const shared = await fetch(`${gw.url}/api/config`, { headers: asKey });
+    assert.equal(shared.status, 403);
+    assert.equal(((await shared.json()) as any).error.code, 'SB_WORKSPACE_FORBIDDEN');
+    const manage = await fetch(`${gw.url}/api/keys`, { method: 'POST', headers: { ...asKey, 'content-type': 'application/json' }, body: '{"name":"x"}' });
+    assert.equal(manage.status, 403);
+    assert.equal(((await manage.json()) as any).error.code, 'SB_AUTH_FORBIDDEN');
 
     const revoke = await fetch(`${gw.url}/api/keys/${created.body.id as string}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
     assert.equal(revoke.status, 200);

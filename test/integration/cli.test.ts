@@ -111,7 +111,7 @@ describe('switchboard keys', () => {
     assert.equal(created.code, 0, created.err);
     const key = JSON.parse(created.out) as Record<string, unknown>;
     assert.equal(key.name, 'x');
-    assert.equal(key.role, 'inference');
+    assert.equal(key.role, 'member', 'inference, the role before workspaces, makes a member');
     assert.deepEqual(key.models, ['a', 'b']);
     assert.equal(key.revokedAt, null);
     assert.equal(typeof key.key, 'string');
@@ -148,11 +148,11 @@ describe('switchboard keys', () => {
     }
   });
 
-  it('prints a created key for people without --json, defaulting to an inference key named "cli"', async () => {
+  it('prints a created key for people without --json, defaulting to a member key named "cli"', async () => {
     const { env } = dataEnv();
     const run = await cli(['keys', 'create'], {}, env);
     assert.equal(run.code, 0);
-    const match = /^created inference key (sb_[0-9a-f]{8}) \(id ([0-9a-f-]{36})\)\n\n {2}(\S+)\n\nIt is shown only this once\.$/.exec(run.out);
+    const match = /^created member key (sb_[0-9a-f]{8}) \(id ([0-9a-f-]{36})\)\n\n {2}(\S+)\n\nIt is shown only this once\.$/.exec(run.out);
     assert.ok(match, run.out);
     assert.equal(keyPrefix(match[3]!), match[1]);
     const list = JSON.parse((await cli(['keys', 'list'], { json: true }, env)).out) as Array<{ name: string; models: unknown }>;
@@ -170,15 +170,15 @@ describe('switchboard keys', () => {
     const lines = (await cli(['keys', 'list'], {}, env)).out.split('\n');
     assert.equal(lines.length, 2);
     // created, then last used ("never", padded to the width of an ISO time)
-    assert.match(lines[0]!, new RegExp(`^${second.prefix} {2}admin {5}active {3}\\S+ {2}never {21}second {2}[0-9a-f-]{36}$`));
-    assert.match(lines[1]!, new RegExp(`^${first.prefix} {2}inference revoked {2}\\S+ {2}never {21}first {2}${first.id}$`));
+    assert.match(lines[0]!, new RegExp(`^${second.prefix} {2}admin {5}\\* {12}active {3}\\S+ {2}never {21}second {2}[0-9a-f-]{36}$`));
+    assert.match(lines[1]!, new RegExp(`^${first.prefix} {2}member {4}default {6}revoked {2}\\S+ {2}never {21}first {2}${first.id}$`));
   });
 
   it('refuses an unknown role', async () => {
     const { env } = dataEnv();
     const run = await cli(['keys', 'create'], { name: 'x', role: 'root' }, env);
     assert.equal(run.code, 1);
-    assert.equal(run.err, '--role must be admin or inference');
+    assert.equal(run.err, '--role must be one of admin, operator, member, viewer, inference');
     assert.equal((await cli(['keys', 'list'], {}, env)).out, 'no keys');
   });
 

@@ -232,7 +232,7 @@ describe('routing admin API', () => {
     it("sets seed 002's workspace config as written, budget limits included, and gets it back", async () => {
       const res = await call('POST', '/api/workspaces/ws-marketing-001/config', SEED_WORKSPACE);
       assert.equal(res.status, 200, res.text);
-      assert.deepEqual({ ...res.body, updatedAt: undefined }, { ...SEED_WORKSPACE, updatedAt: undefined });
+      assert.deepEqual({ ...res.body, updatedAt: undefined }, { ...SEED_WORKSPACE, id: 'ws-marketing-001', updatedAt: undefined });
       assert.deepEqual(res.body.budgetLimits, { daily: 100, weekly: 500, monthly: 2000 });
       assert.equal((await latest()).summary, 'workspace ws-marketing-001 config set: modelRestrictions, budgetLimits, qualityRequirements, complianceRequirements');
       assert.deepEqual((await call('GET', '/api/workspaces/ws-marketing-001/config')).body, res.body);

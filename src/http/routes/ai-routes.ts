@@ -66,7 +66,7 @@ function callContext(route: AiRoute, request: FastifyRequest, signal: AbortSigna
   return {
     requestId: request.id, principal, endpoint: route.endpoint, callerFormat: route.format, body, raw: request.rawBody,
     model: body.model as string, stream: body.stream === true, forwardHeaders,
-    facts: requestFacts({ requestId: request.id, keyId: principal.keyId, endpoint: route.endpoint, headers: request.headers, body, model: body.model as string }),
+    facts: requestFacts({ requestId: request.id, keyId: principal.keyId, workspace: principal.workspaceId, endpoint: route.endpoint, headers: request.headers, body, model: body.model as string }),
     startedAt: now, deadlineAt: now + timeoutMs, startedMs: Date.now(), signal,
   };
 }

@@ -1,30 +1,58 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { KeyAdmin } from '../../auth/key-admin.ts';
 import type { KeyAuthenticator } from '../../auth/key-authenticator.ts';
-import { GatewayError } from '../../errors/gateway-error.ts';
+import { KEY_ROLE_INPUTS, KEY_SCOPES, keyRoleOf } from '../../domain/api-key-record.ts';
+import type { Principal } from '../../domain/principal.ts';
+import { workspaceFor } from '../route-access.ts';
+import { parsed } from './admin-input.ts';
 
+const workspaceId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, ".", "_" or "-", at most 128');
 const createKeyInput = z.object({
   name: z.string().trim().min(1).max(200),
-  role: z.enum(['admin', 'inference']).default('inference'),
+  role: z.enum(KEY_ROLE_INPUTS).default('member'),
   models: z.array(z.string().min(1)).min(1).nullable().optional(),
+  workspaceId: workspaceId.nullable().optional(),
+  scopes: z.array(z.enum(KEY_SCOPES)).min(1).nullable().optional(),
+  expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
 }).strict();
+const rotateInput = z.object({
+  /** How long the old key keeps working; default one hour, at most 30 days. */
+  overlapSeconds: z.number().int().min(0).max(30 * 24 * 3600).default(3600),
+}).strict();
+const keyParam = z.object({ id: z.string().min(1).max(200) }).strict();
+const listQuery = z.object({ workspaceId: workspaceId.optional() }).strict();
 
-/** Admin API for keys: create (the key is in this one answer only), list, revoke. */
+// Keys belong to workspaces: a workspace's key sees and manages that workspace's keys only; making and revoking
+// keys needs the admin role there.
+const read = { dialect: 'generic', access: 'tenant' } as const;
+const write = { dialect: 'generic', access: 'tenant', role: 'admin' } as const;
+const schema = { tags: ['admin'] };
+
+/** Admin API for keys: create (the key is in this one answer only), list, revoke, rotate. */
 export function registerKeyRoutes(app: FastifyInstance, keys: KeyAdmin, authenticator: KeyAuthenticator): void {
-  const config = { dialect: 'generic' } as const;
-  app.post('/api/keys', { config, schema: { tags: ['admin'] } }, async (request, reply) => {
-    const parsed = createKeyInput.safeParse(request.body ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new GatewayError('SB_INVALID_REQUEST', { param: issue?.path.join('.') || undefined, message: `Invalid key request: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}.` });
-    }
-    return reply.code(201).send(await keys.create(parsed.data));
+  const principal = (request: FastifyRequest): Principal => request.principal as Principal;
+
+  app.post('/api/keys', { config: write, schema }, async (request, reply) => {
+    const input = parsed(createKeyInput, request.body ?? {}, 'body');
+    const caller = principal(request);
+    const created = await keys.create({ ...input, role: keyRoleOf(input.role) }, caller.workspaceId);
+    return reply.code(201).send(created);
   });
-  app.get('/api/keys', { config, schema: { tags: ['admin'] } }, async () => ({ data: await keys.list() }));
-  app.delete<{ Params: { id: string } }>('/api/keys/:id', { config, schema: { tags: ['admin'] } }, async (request) => {
-    const revoked = await keys.revoke(request.params.id);
+  app.get('/api/keys', { config: read, schema }, async (request) => {
+    const asked = parsed(listQuery, request.query, 'query').workspaceId;
+    const data = await keys.list(workspaceFor(principal(request), asked) ?? null);
+    return { data, total: data.length };
+  });
+  app.delete('/api/keys/:id', { config: write, schema }, async (request) => {
+    const revoked = await keys.revoke(parsed(keyParam, request.params, 'path').id, principal(request).workspaceId);
     authenticator.forget(revoked.prefix);
     return revoked;
+  });
+  app.post('/api/keys/:id/rotate', { config: write, schema }, async (request, reply) => {
+    const { overlapSeconds } = parsed(rotateInput, request.body ?? {}, 'body');
+    const rotated = await keys.rotate(parsed(keyParam, request.params, 'path').id, overlapSeconds, principal(request).workspaceId);
+    authenticator.forget(rotated.previous.prefix);
+    return reply.code(201).send(rotated);
   });
 }

@@ -55,13 +55,13 @@ export function registerRouteRoute(app: FastifyInstance, routing: LiveRouting, r
 
 /** POST /api/routing/test: the decision and its explanation, without calling a provider (admin). */
 export function registerRoutingTestRoute(app: FastifyInstance, routing: LiveRouting): void {
-  app.post('/api/routing/test', { config, schema: { tags: ['admin'] } }, async (request) => {
+  app.post('/api/routing/test', { config: { ...config, scope: 'admin:read' }, schema: { tags: ['admin'] } }, async (request) => {
     const body = parseInput(testBody, request.body ?? {}, 'body');
     const principal = request.principal as Principal;
     const state = routing.current;
     const prompt = body.prompt ?? '';
     const facts = requestFacts({
-      requestId: `test-${randomUUID()}`, keyId: body.keyId ?? principal.keyId, endpoint: 'chat', model: body.model,
+      requestId: `test-${randomUUID()}`, keyId: body.keyId ?? principal.keyId, workspace: principal.workspaceId, endpoint: 'chat', model: body.model,
       headers: { ...lowerCase(body.headers), ...(body.sessionId === undefined ? {} : { 'x-switchboard-session': body.sessionId }) },
       body: { messages: [{ role: 'user', content: prompt }], ...(body.metadata === undefined ? {} : { metadata: body.metadata }) },
       given: { agentType: body.agentType, workspaceId: body.workspaceId, userId: body.userId, requestType: body.requestType ?? stringOf(body.metadata?.requestType) ?? 'completion' },
@@ -95,7 +95,7 @@ async function route(routing: LiveRouting, timeoutMs: number, request: FastifyRe
     requestId: request.id, principal, endpoint: 'chat', callerFormat: 'openai', body: chat, raw: Buffer.from(JSON.stringify(chat)),
     model: body.model ?? '', stream: false, forwardHeaders: {},
     facts: requestFacts({
-      requestId: request.id, keyId: principal.keyId, endpoint: 'chat', headers: request.headers, model: body.model,
+      requestId: request.id, keyId: principal.keyId, workspace: principal.workspaceId, endpoint: 'chat', headers: request.headers, model: body.model,
       body: { messages, ...(body.metadata === undefined ? {} : { metadata: body.metadata }) },
       given: { agentType: body.agentType, workspaceId: body.workspaceId, userId: body.userId, requestType: stringOf(body.metadata?.requestType) ?? 'completion' },
     }),

@@ -12,7 +12,7 @@ interface StoredKey {
 
 /** Copies in and out so no caller can reach, and mutate, the stored state. */
 function copyKey(record: ApiKeyRecord): ApiKeyRecord {
-  return { ...record, models: record.models === null ? null : [...record.models] };
+  return { ...record, models: record.models === null ? null : [...record.models], scopes: record.scopes === null ? null : [...record.scopes] };
 }
 
 const NEVER = Number.NEGATIVE_INFINITY;
@@ -34,6 +34,7 @@ export function createMemoryKeyStore(assertOpen: () => void, onRevoke: (id: stri
       if (idByPrefix.has(record.prefix)) throw new Error(`an API key with prefix ${record.prefix} already exists`);
       const createdAtMs = toEpochMs(record.createdAt, 'createdAt');
       const lastUsedAtMs = record.lastUsedAt === null ? NEVER : toEpochMs(record.lastUsedAt, 'lastUsedAt');
+      if (record.expiresAt !== null) toEpochMs(record.expiresAt, 'expiresAt');
       byId.set(record.id, { record: copyKey(record), createdAtMs, lastUsedAtMs, seq: seq++ });
       idByPrefix.set(record.prefix, record.id);
     },
@@ -64,6 +65,16 @@ export function createMemoryKeyStore(assertOpen: () => void, onRevoke: (id: stri
     async count() {
       assertOpen();
       return byId.size;
+    },
+    async expire(id, at) {
+      assertOpen();
+      const ms = toEpochMs(at, 'expiresAt');
+      const stored = byId.get(id);
+      if (!stored) return false;
+      const current = stored.record.expiresAt;
+      if (current === null || toEpochMs(current, 'expiresAt') > ms) stored.record = { ...stored.record, expiresAt: at };
+      onRevoke(id);
+      return true;
     },
     async touch(entries) {
       assertOpen();

@@ -20,6 +20,7 @@ function matcher(query: UsageQuery): (stored: StoredUsage) => boolean {
   return ({ record, startedAtMs }) =>
     (query.requestId === undefined || record.requestId === query.requestId) &&
     (query.keyId === undefined || record.keyId === query.keyId) &&
+    (query.workspaceId === undefined || record.workspaceId === query.workspaceId) &&
     (sinceMs === undefined || startedAtMs >= sinceMs);
 }
 

@@ -77,6 +77,13 @@ export const MIGRATIONS: readonly string[] = [
      at_ms         bigint NOT NULL,
      PRIMARY KEY (experiment_id, request_id)
    );`,
+  // Tenancy. A key belongs to a workspace (admin keys made before: to none, they see every one; the others: to
+  // "default"), has scopes (NULL: its role's) and may expire; "inference" keys become members.
+  `ALTER TABLE api_keys ADD COLUMN workspace_id text, ADD COLUMN scopes text, ADD COLUMN expires_at text,
+     ADD COLUMN expires_at_ms bigint;
+   UPDATE api_keys SET workspace_id = 'default' WHERE role <> 'admin';
+   UPDATE api_keys SET role = 'member' WHERE role = 'inference';
+   CREATE INDEX api_keys_workspace ON api_keys (workspace_id, created_at_ms DESC);`,
 ];
 
 const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -15,6 +15,12 @@ const LIST_SQL = `${SELECT_KEYS_SQL} ORDER BY created_at_ms DESC, seq DESC`;
 const REVOKE_SQL = `WITH revoked AS (UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 RETURNING id)
   SELECT pg_notify('${CHANGE_CHANNEL}', $3) FROM revoked`;
 const COUNT_SQL = 'SELECT COUNT(*) AS count FROM api_keys';
+// Only ever brings the expiry forward; notified like a revocation so every replica's cache reads the key again.
+const EXPIRE_SQL = `WITH expired AS (UPDATE api_keys SET
+    expires_at = CASE WHEN expires_at_ms IS NULL OR expires_at_ms > $3 THEN $2 ELSE expires_at END,
+    expires_at_ms = CASE WHEN expires_at_ms IS NULL OR expires_at_ms > $3 THEN $3 ELSE expires_at_ms END
+    WHERE id = $1 RETURNING id)
+  SELECT pg_notify('${CHANGE_CHANNEL}', $4) FROM expired`;
 // The whole batch in one statement (one transaction). DISTINCT ON keeps, per key, the batch's latest time (the
 // first of equal ones), as applying the entries one by one would; epoch ms, not the ISO text, decides "later".
 const TOUCH_SQL = `UPDATE api_keys AS k SET last_used_at = t.at, last_used_at_ms = t.ms
@@ -52,6 +58,13 @@ export function createPostgresKeyStore(db: SqlClient, notice: (change: StorageCh
     },
     async count() {
       return Number((await db.query(COUNT_SQL)).rows[0]?.count ?? 0);
+    },
+    async expire(id, at) {
+      const ms = toEpochMs(at, 'expiresAt');
+      const { rowCount } = await db.query(EXPIRE_SQL, [id, at, ms, notice({ kind: 'key', id })]);
+      const matched = (rowCount ?? 0) > 0;
+      if (matched) onRevoke(id);
+      return matched;
     },
     async touch(entries) {
       if (entries.length === 0) return;

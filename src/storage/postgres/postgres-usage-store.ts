@@ -54,6 +54,7 @@ function listStatement(query: UsageQuery): { text: string; values: SqlValue[] } 
   };
   if (query.requestId !== undefined) filter('request_id =', query.requestId);
   if (query.keyId !== undefined) filter('key_id =', query.keyId);
+  if (query.workspaceId !== undefined) filter('workspace_id =', query.workspaceId);
   if (query.since !== undefined) filter('started_at_ms >=', toEpochMs(query.since, 'since'));
   values.push(resolveUsageLimit(query.limit));
   const clauses = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;

@@ -1,4 +1,5 @@
 /** How an ApiKeyRecord maps to an api_keys row and back, the same in every SQL adapter. */
+import { KEY_ROLES, KEY_SCOPES, type KeyScope } from '../../domain/api-key-record.ts';
 import type { ApiKeyRecord, KeyRole } from '../ports.ts';
 import { toEpochMs } from '../to-epoch-ms.ts';
 import { readNullableText, readOneOf, readText } from './read-column.ts';
@@ -11,9 +12,10 @@ import type { SqlValue } from './sql-value.ts';
  */
 export const KEY_COLUMNS = [
   'id', 'prefix', 'hash', 'name', 'role', 'models', 'created_at', 'created_at_ms', 'revoked_at', 'last_used_at', 'last_used_at_ms',
+  'workspace_id', 'scopes', 'expires_at', 'expires_at_ms',
 ] as const;
 
-const KEY_ROLES: Record<KeyRole, true> = { admin: true, inference: true };
+const ROLES = Object.fromEntries(KEY_ROLES.map((r) => [r, true])) as Record<KeyRole, true>;
 
 /** The record's values in KEY_COLUMNS order; throws RangeError on a time that is not ISO-8601, before any write. */
 export function keyValues(record: ApiKeyRecord): SqlValue[] {
@@ -23,6 +25,8 @@ export function keyValues(record: ApiKeyRecord): SqlValue[] {
     record.models === null ? null : JSON.stringify(record.models),
     record.createdAt, toEpochMs(record.createdAt, 'createdAt'), record.revokedAt,
     record.lastUsedAt, record.lastUsedAt === null ? null : toEpochMs(record.lastUsedAt, 'lastUsedAt'),
+    record.workspaceId, record.scopes === null ? null : JSON.stringify(record.scopes),
+    record.expiresAt, record.expiresAt === null ? null : toEpochMs(record.expiresAt, 'expiresAt'),
   ];
 }
 
@@ -35,14 +39,26 @@ function parseModels(json: string | null): string[] | null {
   return models;
 }
 
+function parseScopes(json: string | null): KeyScope[] | null {
+  if (json === null) return null;
+  const scopes: unknown = JSON.parse(json);
+  if (!Array.isArray(scopes) || !scopes.every((scope) => (KEY_SCOPES as readonly unknown[]).includes(scope))) {
+    throw new TypeError(`column scopes holds ${JSON.stringify(json)}, expected a JSON array of ${KEY_SCOPES.join(', ')}`);
+  }
+  return scopes as KeyScope[];
+}
+
 export function rowToKey(row: Row): ApiKeyRecord {
   return {
     id: readText(row, 'id'),
     prefix: readText(row, 'prefix'),
     hash: readText(row, 'hash'),
     name: readText(row, 'name'),
-    role: readOneOf(row, 'role', KEY_ROLES),
+    role: readOneOf(row, 'role', ROLES),
     models: parseModels(readNullableText(row, 'models')),
+    workspaceId: readNullableText(row, 'workspace_id'),
+    scopes: parseScopes(readNullableText(row, 'scopes')),
+    expiresAt: readNullableText(row, 'expires_at'),
     createdAt: readText(row, 'created_at'),
     revokedAt: readNullableText(row, 'revoked_at'),
     lastUsedAt: readNullableText(row, 'last_used_at'),

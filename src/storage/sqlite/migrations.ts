@@ -80,6 +80,15 @@ export const MIGRATIONS: readonly string[] = [
      at_ms         INTEGER NOT NULL,
      PRIMARY KEY (experiment_id, request_id)
    ) WITHOUT ROWID;`,
+  // Version 7: tenancy. A key belongs to a workspace (admin keys made before: to none, they see every one;
+  // the others: to "default"), has scopes (NULL: its role's) and may expire; "inference" keys become members.
+  `ALTER TABLE api_keys ADD COLUMN workspace_id TEXT;
+   ALTER TABLE api_keys ADD COLUMN scopes TEXT;
+   ALTER TABLE api_keys ADD COLUMN expires_at TEXT;
+   ALTER TABLE api_keys ADD COLUMN expires_at_ms INTEGER;
+   UPDATE api_keys SET workspace_id = 'default' WHERE role <> 'admin';
+   UPDATE api_keys SET role = 'member' WHERE role = 'inference';
+   CREATE INDEX api_keys_workspace ON api_keys (workspace_id, created_at_ms);`,
 ];
 
 const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

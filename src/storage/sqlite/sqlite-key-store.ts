@@ -14,6 +14,11 @@ const LIST_SQL = `${SELECT_KEYS_SQL} ORDER BY created_at_ms DESC, rowid DESC`;
 // COALESCE keeps the first revocation time; the row still counts as changed, so a second revoke answers true.
 const REVOKE_SQL = 'UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?';
 const COUNT_SQL = 'SELECT COUNT(*) AS count FROM api_keys';
+// Only ever brings the expiry forward; the row counts as matched either way.
+const EXPIRE_SQL = `UPDATE api_keys SET
+  expires_at = CASE WHEN expires_at_ms IS NULL OR expires_at_ms > $ms THEN $at ELSE expires_at END,
+  expires_at_ms = CASE WHEN expires_at_ms IS NULL OR expires_at_ms > $ms THEN $ms ELSE expires_at_ms END
+  WHERE id = $id`;
 // Compares epoch ms, not the ISO text, so only a later time moves lastUsedAt; an unknown id matches no row.
 const TOUCH_SQL = `UPDATE api_keys SET last_used_at = $at, last_used_at_ms = $ms
   WHERE id = $id AND (last_used_at_ms IS NULL OR last_used_at_ms < $ms)`;
@@ -43,6 +48,12 @@ export function createSqliteKeyStore(db: DatabaseSync, statements: StatementCach
     },
     async count() {
       return Number(statements.get(COUNT_SQL).get()?.count ?? 0);
+    },
+    async expire(id, at) {
+      const ms = toEpochMs(at, 'expiresAt');
+      const matched = Number(statements.get(EXPIRE_SQL).run({ id, at, ms }).changes) > 0;
+      if (matched) onRevoke(id);
+      return matched;
     },
     async touch(entries) {
       if (entries.length === 0) return;

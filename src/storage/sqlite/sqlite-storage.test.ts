@@ -300,7 +300,7 @@ describe('reading rows', () => {
     await withStorage(path, async (storage) => storage.keys.insert(key));
     inspect(path, (db) => db.prepare("UPDATE api_keys SET role = 'root'").run());
     await withStorage(path, async (storage) => {
-      await assert.rejects(storage.keys.get(key.id), /column role holds "root", expected admin \| inference/);
+      await assert.rejects(storage.keys.get(key.id), /column role holds "root", expected admin \| operator \| member \| viewer/);
     });
   });
 

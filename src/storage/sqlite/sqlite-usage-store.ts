@@ -40,6 +40,10 @@ function listStatement(query: UsageQuery): ListStatement {
     where.push('key_id = $keyId');
     params.keyId = query.keyId;
   }
+  if (query.workspaceId !== undefined) {
+    where.push('workspace_id = $workspaceId');
+    params.workspaceId = query.workspaceId;
+  }
   if (query.since !== undefined) {
     where.push('started_at_ms >= $sinceMs');
     params.sinceMs = toEpochMs(query.since, 'since');
