@@ -31,6 +31,9 @@ import { createSqliteStorage } from './storage/sqlite/sqlite-storage.ts';
 import { ByteBudget } from './upstream/byte-budget.ts';
 import { BUILT_IN_PRICES } from './usage/price-table.ts';
 import { modelHealthScores } from './admin/model-health.ts';
+import { Admissions } from './limits/admissions.ts';
+import { MemoryLimiter } from './limits/memory-limiter.ts';
+import type { UsageRecord } from './domain/usage-record.ts';
 import { UsageRecorder } from './usage/usage-recorder.ts';
 import { VERSION } from './version.ts';
 
@@ -100,8 +103,13 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
   const runDir = join(initial.dataDir, 'sidecars');
   await reapStaleSidecars(runDir, logger);
   const modeDeps = { env: sources.env, runDir, logger };
+  const admissions = new Admissions({ local: new MemoryLimiter(), logger });
+  // A request's record settles its admission: concurrency given back, token estimates replaced by real counts.
+  const settleLimits = (record: UsageRecord): void => {
+    if (record.kind === 'request') admissions.settle(record.requestId, { tokens: record.inputTokens + record.outputTokens + record.cachedInputTokens, costMicroUsd: Math.round(record.costUsd * 1e6) });
+  };
   const routing: LiveRouting = new LiveRouting({
-    view: versions, usageListeners: [metrics.observe, usage.record], env: sources.env,
+    view: versions, usageListeners: [metrics.observe, usage.record, settleLimits], env: sources.env,
     createProvider: (p, budget) => createModeAdapter(p, { ...modeDeps, http: (c, baseUrl) => createProvider(baseUrl === undefined ? c : { ...c, baseUrl }, sources.env, budget) }),
     builtInPrices: BUILT_IN_PRICES, bufferBudget: new ByteBudget(config.server.maxBufferedResponseBytes), countTokens: countInputTokens, logger,
     health, budget: new RetryBudget(config.resilience.retryBudget), prober,
@@ -110,7 +118,7 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
   const unsubscribeKeys = storage.subscribe((change) => { if (change.kind === 'key') authenticator.forgetId(change.id); });
   const deps: AppDeps = {
     config, logger, storage, authenticator, keyAdmin: new KeyAdmin(storage.keys), routing, versions, configAdmin: new ConfigAdmin(versions),
-    usage, metrics, version: VERSION, lifecycle: new Lifecycle(), health,
+    usage, metrics, version: VERSION, lifecycle: new Lifecycle(), health, admissions,
   };
   const app = await buildApp(deps);
   const close = async (): Promise<void> => {
@@ -120,6 +128,7 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
     unlogHealth();
     await prober.close();
     await health.close();
+    await admissions.close();
   };
   return { app, deps, close };
 }

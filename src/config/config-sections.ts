@@ -7,7 +7,7 @@ import { isTree, type Tree } from './merge-patch.ts';
  */
 export const SHARED_SECTIONS = [
   'providers', 'models', 'routing', 'pricing', 'resilience', 'routingRules', 'experiments', 'overrides', 'agentPreferences',
-  'workspaces', 'services', 'voicePools',
+  'workspaces', 'limits', 'services', 'voicePools',
 ] as const;
 
 export type SharedSection = typeof SHARED_SECTIONS[number];

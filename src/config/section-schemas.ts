@@ -4,6 +4,7 @@
  * features that use a section extend its schema rather than keeping settings of their own.
  */
 import { z } from 'zod';
+import { limitsSchema } from './limits-schema.ts';
 import { agentPreferenceSchema, experimentSchema, overrideSchema, routingRuleSchema, slugOf, withIds, workspaceSchema } from './routing-schemas.ts';
 
 /** Names under /api/v1/ that voice and operations use (DESIGN §11): no service may take one. */
@@ -33,6 +34,7 @@ export const sectionSchemas = {
   overrides: z.array(overrideSchema).default([]).transform(withIds((o, i) => `${o.kind.replace('_', '-')}-${i + 1}`)),
   agentPreferences: z.record(z.string().min(1), agentPreferenceSchema).default({}),
   workspaces: z.record(z.string().min(1), workspaceSchema).default({}),
+  limits: limitsSchema,
   services: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and "-"'), serviceSchema).default({}),
   voicePools: z.object({ pods: z.array(voicePodSchema).default([]) }).strict().prefault({}),
 };

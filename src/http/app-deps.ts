@@ -10,6 +10,7 @@ import type { Storage } from '../storage/ports.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { HealthRegistry } from '../health/health-registry.ts';
 import type { UsageRecorder } from '../usage/usage-recorder.ts';
+import type { Admissions } from '../limits/admissions.ts';
 
 /** Everything buildApp needs, wired by main.ts (or by a test). */
 export interface AppDeps {
@@ -31,6 +32,8 @@ export interface AppDeps {
   readonly version: string;
   /** Breakers, ejection, probes and latency of every endpoint (memory, or Redis shared by every replica). */
   readonly health: HealthRegistry;
+  /** Rate limits and budgets: each request's admission decision and its settlement. */
+  readonly admissions: Admissions;
   /** Flipped by the shutdown sequence so /ready turns 503 before the listener closes. */
   readonly lifecycle: Lifecycle;
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app-deps.ts';
 import { authHook } from '../auth-hook.ts';
 import { registerJsonParser } from '../json-body-parser.ts';
+import { rateLimitHook } from '../rate-limit-hook.ts';
 import { registerAiRoutes } from '../routes/ai-routes.ts';
 import { registerModelsRoute } from '../routes/models-route.ts';
 import { registerRouteRoute } from '../routes/route-routes.ts';
@@ -11,6 +12,8 @@ export function aiPlugin(deps: AppDeps) {
   return async function ai(app: FastifyInstance): Promise<void> {
     registerJsonParser(app, { keepRaw: true });
     app.addHook('onRequest', authHook({ authenticator: deps.authenticator, lifecycle: deps.lifecycle, need: 'key' }));
+    // After the body is parsed and validated: a malformed request takes nothing from the caller's limits.
+    app.addHook('preHandler', rateLimitHook(deps.admissions, () => deps.routing.current.config));
     registerAiRoutes(app, deps.routing, deps.config.server.requestTimeoutMs, deps.lifecycle);
     registerModelsRoute(app, deps.routing);
     registerRouteRoute(app, deps.routing, deps.config.server.requestTimeoutMs, deps.lifecycle);

@@ -1,0 +1,111 @@
+import type { Logger } from 'pino';
+import { GatewayError } from '../errors/gateway-error.ts';
+import type { Admission, AdmitRequest, Actuals, Limiter, Ticket } from './limiter.ts';
+import type { MemoryLimiter } from './memory-limiter.ts';
+
+export interface AdmissionsOptions {
+  /** This replica's own limiter: the only one without a shared store, the fallback with one. */
+  readonly local: MemoryLimiter;
+  /** The limiter every replica shares (Redis), if configured. */
+  readonly shared?: Limiter | undefined;
+  readonly logger?: Pick<Logger, 'warn' | 'info'> | undefined;
+}
+
+export interface AdmissionPolicy {
+  readonly onStoreError: 'open' | 'closed';
+  readonly storeTimeoutMs: number;
+}
+
+/** An admitted request's ticket and which limiter took it (settled by the same one). */
+interface Held { readonly ticket: Ticket; readonly by: Limiter }
+
+/** At most this many admitted requests awaiting settlement are remembered; beyond, the oldest is forgotten. */
+const MAX_HELD = 100_000;
+
+/**
+ * Runs admission decisions on the shared limiter with a bounded wait and, when it fails or is late, the
+ * configured policy: judge locally (open) or refuse with SB_LIMITER_UNAVAILABLE (closed). Every request tries the
+ * shared store again, so enforcement resumes by itself once it answers; the switch each way is logged once.
+ */
+export class Admissions {
+  readonly #o: AdmissionsOptions;
+  readonly #held = new Map<string, Held>();
+  #degraded = false;
+
+  constructor(options: AdmissionsOptions) {
+    this.#o = options;
+  }
+
+  /** Whether the shared store failed on the last decision (for /health/detailed). */
+  get degraded(): boolean {
+    return this.#degraded;
+  }
+
+  get shared(): boolean {
+    return this.#o.shared !== undefined;
+  }
+
+  async admit(request: AdmitRequest, policy: AdmissionPolicy): Promise<Admission> {
+    const shared = this.#o.shared;
+    if (shared === undefined) return this.#remember(this.#o.local.admitNow(request), this.#o.local);
+    let admission: Admission;
+    try {
+      admission = await withTimeout(shared.admit(request), policy.storeTimeoutMs);
+    } catch (err) {
+      this.#storeFailed(err, policy);
+      if (policy.onStoreError === 'closed') throw new GatewayError('SB_LIMITER_UNAVAILABLE', { cause: err });
+      return this.#remember(this.#o.local.admitNow(request), this.#o.local);
+    }
+    if (this.#degraded) {
+      this.#degraded = false;
+      this.#o.logger?.info({ event: 'limiter_store_recovered' }, 'the shared limiter store answers again: limits are shared by every replica again');
+    }
+    return this.#remember(admission, shared);
+  }
+
+  /**
+   * After the request (its usage record): its holds given back, its token estimates replaced by the tokens it
+   * took, its reservations by what it cost (micro-dollars; 0 for a failure).
+   */
+  settle(requestId: string, used: { readonly tokens: number; readonly costMicroUsd: number }): void {
+    const held = this.#held.get(requestId);
+    if (held === undefined) return;
+    this.#held.delete(requestId);
+    const actual: Record<string, number> = {};
+    for (const check of held.ticket.checks) {
+      if (check.unit === 'microUsd') actual[check.key] = used.costMicroUsd;
+      else if (check.unit === 'tokens') actual[check.key] = used.tokens;
+    }
+    void held.by.settle(held.ticket, actual as Actuals);
+  }
+
+  async close(): Promise<void> {
+    await this.#o.shared?.close();
+    await this.#o.local.close();
+  }
+
+  #remember(admission: Admission, by: Limiter): Admission {
+    if (admission.ok) {
+      if (this.#held.size >= MAX_HELD) {
+        const oldest = this.#held.keys().next();
+        if (oldest.done !== true) this.#held.delete(oldest.value);
+      }
+      this.#held.set(admission.ticket.id, { ticket: admission.ticket, by });
+    }
+    return admission;
+  }
+
+  #storeFailed(err: unknown, policy: AdmissionPolicy): void {
+    if (this.#degraded) return;
+    this.#degraded = true;
+    this.#o.logger?.warn({ event: 'limiter_store_failed', policy: policy.onStoreError, err: err instanceof Error ? err.message : String(err) },
+      policy.onStoreError === 'open' ? 'the shared limiter store failed: each replica enforces limits on its own until it is back' : 'the shared limiter store failed: limited requests are refused until it is back');
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the shared limiter store did not answer within ${ms} ms`)), ms);
+    promise.then((value) => { clearTimeout(timer); resolve(value); }, (err: unknown) => { clearTimeout(timer); reject(err instanceof Error ? err : new Error(String(err))); });
+  });
+}

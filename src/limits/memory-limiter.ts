@@ -1,0 +1,177 @@
+import type { Actuals, Admission, AdmitRequest, CheckState, Limiter, LimitCheck, Ticket } from './limiter.ts';
+
+interface Entry { readonly id: string; readonly at: number; amount: number }
+interface WindowState { readonly kind: 'window'; entries: Entry[]; head: number; sum: number; readonly byId: Map<string, Entry> }
+interface HoldState { readonly kind: 'concurrency'; readonly holds: Map<string, number> }
+interface CounterState { readonly kind: 'counter'; value: number; resetAt: number }
+type State = WindowState | HoldState | CounterState;
+
+/**
+ * The limiter of one replica: every counter in this process's memory, decisions synchronous (so all of a
+ * request's checks are taken together by construction). A window is an exact log of its admissions, compacted as
+ * they leave it; memory per counter is bounded by what one window can admit.
+ */
+export class MemoryLimiter implements Limiter {
+  readonly #states = new Map<string, State>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  async admit(request: AdmitRequest): Promise<Admission> {
+    return this.admitNow(request);
+  }
+
+  /** The decision without a promise: the HTTP layer's fast path when no shared store is configured. */
+  admitNow(request: AdmitRequest): Admission {
+    const now = this.#now();
+    const states: CheckState[] = [];
+    for (const check of request.checks) {
+      const state = this.#state(request.tag, check, now);
+      const room = roomFor(state, check, now);
+      if (room.retryAfterMs !== undefined) {
+        return { ok: false, refusedBy: check, retryAfterMs: room.retryAfterMs, states: request.checks.map((c) => this.#figures(request.tag, c, now)) };
+      }
+    }
+    for (const check of request.checks) {
+      const state = this.#state(request.tag, check, now);
+      take(state, request.id, check, now);
+      states.push(figures(state, check, now));
+    }
+    return { ok: true, states, ticket: { tag: request.tag, id: request.id, checks: request.checks, at: now } };
+  }
+
+  async settle(ticket: Ticket, actual: Actuals): Promise<void> {
+    this.settleNow(ticket, actual);
+  }
+
+  settleNow(ticket: Ticket, actual: Actuals): void {
+    for (const check of ticket.checks) {
+      const state = this.#states.get(keyOf(ticket.tag, check));
+      if (state === undefined) continue;
+      if (state.kind === 'concurrency') {
+        state.holds.delete(ticket.id);
+        continue;
+      }
+      const real = actual[check.key];
+      if (real === undefined) continue;
+      const delta = real - check.amount;
+      if (state.kind === 'window') {
+        // An entry that already left the window has nothing left to correct.
+        const entry = state.byId.get(ticket.id);
+        if (entry === undefined) continue;
+        entry.amount += delta;
+        state.sum += delta;
+      } else if (state.resetAt === (check.resetAt ?? 0)) {
+        // A counter of a period that has ended since started again from 0: the old period's reservation is gone.
+        state.value = Math.max(0, state.value + delta);
+      }
+    }
+  }
+
+  async peek(tag: string, checks: readonly LimitCheck[]): Promise<readonly CheckState[]> {
+    const now = this.#now();
+    return checks.map((c) => this.#figures(tag, c, now));
+  }
+
+  async close(): Promise<void> {
+    this.#states.clear();
+  }
+
+  #figures(tag: string, check: LimitCheck, now: number): CheckState {
+    return figures(this.#state(tag, check, now), check, now);
+  }
+
+  #state(tag: string, check: LimitCheck, now: number): State {
+    const key = keyOf(tag, check);
+    let state = this.#states.get(key);
+    if (state === undefined || state.kind !== check.kind) {
+      state = fresh(check);
+      this.#states.set(key, state);
+    }
+    prune(state, check, now);
+    return state;
+  }
+}
+
+function keyOf(tag: string, check: LimitCheck): string {
+  return `${tag}\u0000${check.key}`;
+}
+
+function fresh(check: LimitCheck): State {
+  switch (check.kind) {
+    case 'window': return { kind: 'window', entries: [], head: 0, sum: 0, byId: new Map() };
+    case 'concurrency': return { kind: 'concurrency', holds: new Map() };
+    case 'counter': return { kind: 'counter', value: 0, resetAt: check.resetAt ?? 0 };
+  }
+}
+
+function prune(state: State, check: LimitCheck, now: number): void {
+  if (state.kind === 'window') {
+    const from = now - check.windowMs;
+    while (state.head < state.entries.length) {
+      const entry = state.entries[state.head] as Entry;
+      if (entry.at > from) break;
+      state.sum -= entry.amount;
+      state.byId.delete(entry.id);
+      state.head++;
+    }
+    // Compact once the dead prefix is half the log, so memory follows what the window holds.
+    if (state.head > 32 && state.head * 2 > state.entries.length) {
+      state.entries = state.entries.slice(state.head);
+      state.head = 0;
+    }
+    if (state.head === state.entries.length) state.sum = 0;
+  } else if (state.kind === 'concurrency') {
+    for (const [id, until] of state.holds) if (until <= now) state.holds.delete(id);
+  } else if ((check.resetAt ?? 0) !== state.resetAt && now >= state.resetAt) {
+    state.value = 0;
+    state.resetAt = check.resetAt ?? 0;
+  }
+}
+
+/** undefined: room; otherwise when there will be. */
+function roomFor(state: State, check: LimitCheck, now: number): { readonly retryAfterMs?: number } {
+  if (state.kind === 'window') {
+    if (state.sum + check.amount <= check.limit) return {};
+    // When enough of the oldest entries leave for this amount to fit; one over the limit alone: a whole window.
+    if (check.amount > check.limit) return { retryAfterMs: check.windowMs };
+    let freed = 0;
+    for (let i = state.head; i < state.entries.length; i++) {
+      const entry = state.entries[i] as Entry;
+      freed += entry.amount;
+      if (state.sum - freed + check.amount <= check.limit) return { retryAfterMs: Math.max(1, entry.at + check.windowMs - now) };
+    }
+    return { retryAfterMs: check.windowMs };
+  }
+  if (state.kind === 'concurrency') {
+    if (state.holds.size + 1 <= check.limit) return {};
+    // A hold ends when its request does; a second is a fair guess, its longest life the bound.
+    return { retryAfterMs: Math.min(1000, check.windowMs) };
+  }
+  if (state.value + check.amount <= check.limit) return {};
+  return { retryAfterMs: Math.max(1, state.resetAt - now) };
+}
+
+function take(state: State, id: string, check: LimitCheck, now: number): void {
+  if (state.kind === 'window') {
+    const entry: Entry = { id, at: now, amount: check.amount };
+    state.entries.push(entry);
+    state.byId.set(id, entry);
+    state.sum += check.amount;
+  } else if (state.kind === 'concurrency') {
+    state.holds.set(id, now + check.windowMs);
+  } else {
+    state.value += check.amount;
+  }
+}
+
+function figures(state: State, check: LimitCheck, now: number): CheckState {
+  if (state.kind === 'window') {
+    const oldest = state.entries[state.head];
+    return { key: check.key, limit: check.limit, remaining: Math.max(0, check.limit - state.sum), resetAt: (oldest?.at ?? now) + check.windowMs };
+  }
+  if (state.kind === 'concurrency') return { key: check.key, limit: check.limit, remaining: Math.max(0, check.limit - state.holds.size), resetAt: now };
+  return { key: check.key, limit: check.limit, remaining: Math.max(0, check.limit - state.value), resetAt: state.resetAt };
+}

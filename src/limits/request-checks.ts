@@ -1,0 +1,51 @@
+import type { LimitsConfig, RateLimits } from '../config/limits-schema.ts';
+import type { Principal } from '../domain/principal.ts';
+import type { AdmitRequest, LimitCheck } from './limiter.ts';
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+
+/** What the limits of one request are made from: plain data the HTTP layer gathers. */
+export interface LimitSubject {
+  readonly requestId: string;
+  readonly principal: Principal;
+  /** The caller's workspace's own limits and tier (workspaces.<id>), when it has any. */
+  readonly workspace: { readonly rateLimits?: RateLimits | undefined; readonly tier?: string | undefined } | undefined;
+  /** The model named, for limits.perModel; undefined for requests without one. */
+  readonly model: string | undefined;
+  /** Tokens the request is expected to take (prompt estimate + its output cap); 0 when it takes none. */
+  readonly tokens: number;
+}
+
+/**
+ * Every limit one request must pass, named so that each replica counts the same counters: the caller's tier and
+ * per-key limits, its workspace's, and its workspace's per-model ones. All share the workspace's tag (or the
+ * key's), so one Redis script takes them together. null: nothing limits this caller.
+ */
+export function requestChecks(limits: LimitsConfig, subject: LimitSubject): AdmitRequest | null {
+  const { principal, workspace } = subject;
+  if (!limits.enabled) return null;
+  if (limits.exemptAdmins && principal.workspaceId === null && principal.role === 'admin') return null;
+  const who = principal.keyId;
+  const checks: LimitCheck[] = [];
+  const add = (prefix: string, l: RateLimits | undefined): void => {
+    if (l === undefined) return;
+    if (l.requestsPerMinute !== undefined) checks.push({ key: `${prefix}:rpm`, kind: 'window', limit: l.requestsPerMinute, windowMs: MINUTE, amount: 1 });
+    if (l.requestsPerHour !== undefined) checks.push({ key: `${prefix}:rph`, kind: 'window', limit: l.requestsPerHour, windowMs: HOUR, amount: 1 });
+    if (l.tokensPerMinute !== undefined && subject.tokens > 0) checks.push({ key: `${prefix}:tpm`, kind: 'window', limit: l.tokensPerMinute, windowMs: MINUTE, amount: subject.tokens, unit: 'tokens' });
+    if (l.concurrentRequests !== undefined) checks.push({ key: `${prefix}:concurrent`, kind: 'concurrency', limit: l.concurrentRequests, windowMs: limits.concurrencyHoldMs, amount: 1 });
+  };
+  const tier = workspace?.tier ?? principal.tier ?? (principal.kind === 'jwt' ? 'authenticated' : principal.kind === 'anonymous' ? 'anonymous' : 'api_key');
+  add(`tier:${who}`, limits.tiers[tier]);
+  add(`key:${who}`, limits.perKey);
+  if (principal.workspaceId !== null) add('ws', workspace?.rateLimits);
+  if (subject.model !== undefined) add(`model:${subject.model}:${principal.workspaceId === null ? who : 'ws'}`, limits.perModel[subject.model]);
+  if (checks.length === 0) return null;
+  return { tag: principal.workspaceId === null ? `key:${who}` : `ws:${principal.workspaceId}`, id: subject.requestId, checks };
+}
+
+/** The tokens a chat request may take: its prompt (about 4 bytes a token of its JSON) and the output it asks for. */
+export function estimateTokens(rawLength: number, body: Readonly<Record<string, unknown>>): number {
+  const cap = body.max_completion_tokens ?? body.max_tokens ?? body.max_output_tokens;
+  return Math.ceil(rawLength / 4) + (typeof cap === 'number' && Number.isFinite(cap) && cap > 0 ? Math.floor(cap) : 0);
+}
