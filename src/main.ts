@@ -33,6 +33,8 @@ import { BUILT_IN_PRICES } from './usage/price-table.ts';
 import { modelHealthScores } from './admin/model-health.ts';
 import { Admissions } from './limits/admissions.ts';
 import { MemoryLimiter } from './limits/memory-limiter.ts';
+import { RedisLimiter } from './limits/redis-limiter.ts';
+import { Redis } from 'ioredis';
 import type { UsageRecord } from './domain/usage-record.ts';
 import { UsageRecorder } from './usage/usage-recorder.ts';
 import { VERSION } from './version.ts';
@@ -103,7 +105,11 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
   const runDir = join(initial.dataDir, 'sidecars');
   await reapStaleSidecars(runDir, logger);
   const modeDeps = { env: sources.env, runDir, logger };
-  const admissions = new Admissions({ local: new MemoryLimiter(), logger });
+  const limiterRedis = openLimiterRedis(initial);
+  const admissions = new Admissions({
+    local: new MemoryLimiter(), logger,
+    shared: limiterRedis === undefined ? undefined : new RedisLimiter({ redis: limiterRedis, keyPrefix: `${initial.redis.keyPrefix}limits:`, logger }),
+  });
   // A request's record settles its admission: concurrency given back, token estimates replaced by real counts.
   const settleLimits = (record: UsageRecord): void => {
     if (record.kind === 'request') admissions.settle(record.requestId, { tokens: record.inputTokens + record.outputTokens + record.cachedInputTokens, costMicroUsd: Math.round(record.costUsd * 1e6) });
@@ -129,6 +135,7 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
     await prober.close();
     await health.close();
     await admissions.close();
+    limiterRedis?.disconnect();
   };
   return { app, deps, close };
 }
@@ -144,6 +151,23 @@ function openHealthRegistry(process: Config, shared: Config, logger: Logger): He
   return new RedisHealthRegistry({
     url: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeoutMs, connectTimeoutMs: redis.connectTimeoutMs, settings, logger,
   });
+}
+
+/**
+ * The limiter's own Redis connection (REDIS_URL): a command fails at once while Redis is away instead of queueing,
+ * and the request's wait is bounded by limits.storeTimeoutMs on top (limits/admissions.ts).
+ */
+function openLimiterRedis(process: Config): Redis | undefined {
+  const redis = process.redis;
+  if (redis.url === undefined) return undefined;
+  const client = new Redis(redis.url, {
+    connectTimeout: redis.connectTimeoutMs, commandTimeout: redis.commandTimeoutMs, disconnectTimeout: redis.commandTimeoutMs,
+    enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false,
+    retryStrategy: (times) => Math.min(50 * 2 ** (times - 1), 2_000), connectionName: 'switchboard-limits',
+  });
+  // Failures are answered per request by the store-failure policy; the client's own error events only say it again.
+  client.on('error', () => {});
+  return client;
 }
 
 /** Creates and prints the bootstrap admin key on a first start without SWITCHBOARD_ADMIN_KEY. */

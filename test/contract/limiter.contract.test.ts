@@ -1,12 +1,214 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import type { LimitCheck, Ticket } from '../../src/limits/limiter.ts';
 import { MemoryLimiter } from '../../src/limits/memory-limiter.ts';
+import { LimiterStoreError, RedisLimiter } from '../../src/limits/redis-limiter.ts';
 import { runLimiterContract, type MakeLimiter } from './limiter.contract.ts';
+
+const START = 1_800_000_000_000;
+
+function testRedis(): Redis {
+  return new Redis({ host: '127.0.0.1', port: 6379, commandTimeout: 500, maxRetriesPerRequest: 1 });
+}
+
+/** Deletes this test's keys only: other tests share the machine's Redis. */
+async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
 
 /** Every limiter adapter; the Redis one runs against the machine's real Redis on its own key prefix. */
 const ADAPTERS: ReadonlyArray<readonly [name: string, make: MakeLimiter]> = [
   ['memory', async () => {
-    let now = 1_800_000_000_000;
+    let now = START;
     return { limiter: new MemoryLimiter(() => now), advance: (ms) => { now += ms; }, now: () => now, close: async () => {} };
+  }],
+  ['redis', async () => {
+    let now = START;
+    const redis = testRedis();
+    const keyPrefix = `sb-test-limiter-${process.pid}-${randomUUID()}:`;
+    return {
+      limiter: new RedisLimiter({ redis, keyPrefix, now: () => now }),
+      advance: (ms) => { now += ms; },
+      now: () => now,
+      close: async () => {
+        await dropPrefix(redis, keyPrefix);
+        await redis.quit();
+      },
+    };
   }],
 ];
 
 for (const [name, make] of ADAPTERS) runLimiterContract(name, make);
+
+// Redis only: what the contract cannot see from outside (key layout, script fallback, failures), and a
+// differential run against the memory adapter, whose answers are the spec.
+describe('RedisLimiter', () => {
+  const prefix = () => `sb-test-limiter-${process.pid}-${randomUUID()}:`;
+
+  it('puts every key of a request under one hash tag, braces of the tag escaped', async () => {
+    const redis = testRedis();
+    const keyPrefix = prefix();
+    try {
+      const limiter = new RedisLimiter({ redis, keyPrefix, now: () => START });
+      const checks: LimitCheck[] = [
+        { key: 'rpm', kind: 'window', limit: 5, windowMs: 60_000, amount: 1 },
+        { key: 'conc', kind: 'concurrency', limit: 5, windowMs: 60_000, amount: 1 },
+        { key: 'budget', kind: 'counter', limit: 5, windowMs: 0, resetAt: START + 1000, amount: 1 },
+      ];
+      const a = await limiter.admit({ tag: 'a{b}%c', id: 'r1', checks });
+      assert.equal(a.ok, true);
+      const keys = (await redis.keys(`${keyPrefix}*`)).sort();
+      const base = `${keyPrefix}{a%7Bb%7D%25c}:`;
+      assert.deepEqual(keys, [`${base}budget`, `${base}conc`, `${base}rpm:amt`, `${base}rpm:log`, `${base}rpm:sum`]);
+      for (const key of keys) {
+        assert.equal(key.split('{').length, 2, 'one opening brace');
+        assert.equal(key.split('}').length, 2, 'one closing brace');
+        assert.ok(await redis.pttl(key) > 0, `${key} expires`);
+      }
+      // An empty tag must not be `{}`, which Redis Cluster ignores (each key would hash on its own).
+      await limiter.admit({ tag: '', id: 'r2', checks: [checks[0]!] });
+      assert.ok((await redis.keys(`${keyPrefix}{%}:*`)).length > 0);
+    } finally {
+      await dropPrefix(redis, keyPrefix);
+      await redis.quit();
+    }
+  });
+
+  // ioredis defineCommand sends EVALSHA and, on NOSCRIPT, EVAL once. Flushing the server's scripts would touch
+  // state other tests share, so a proxy answers NOSCRIPT to the first EVALSHA in place of the server.
+  it('falls back to EVAL when Redis has lost the script', async () => {
+    const seen: string[] = [];
+    let injected = false;
+    const proxy = createServer((client) => {
+      const upstream = connect(6379, '127.0.0.1');
+      upstream.on('data', (d) => client.write(d));
+      client.on('data', (d: Buffer) => {
+        const text = d.toString('latin1').toLowerCase();
+        const name = /^\*\d+\r\n\$\d+\r\n([a-z]+)\r\n/.exec(text)?.[1];
+        if (name !== undefined) seen.push(name);
+        if (name === 'evalsha' && !injected) {
+          injected = true;
+          client.write('-NOSCRIPT No matching script. Please use EVAL.\r\n');
+          return;
+        }
+        upstream.write(d);
+      });
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+      client.on('error', () => undefined);
+      upstream.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const port = (proxy.address() as AddressInfo).port;
+    const redis = new Redis({ host: '127.0.0.1', port, commandTimeout: 500, maxRetriesPerRequest: 1 });
+    const keyPrefix = prefix();
+    try {
+      const limiter = new RedisLimiter({ redis, keyPrefix, now: () => START });
+      const check: LimitCheck = { key: 'rpm', kind: 'window', limit: 5, windowMs: 60_000, amount: 1 };
+      for (let i = 1; i <= 3; i++) {
+        const a = await limiter.admit({ tag: 't', id: `r${i}`, checks: [check] });
+        assert.equal(a.ok, true);
+        assert.equal(a.states[0]?.remaining, 5 - i);
+      }
+      const scripts = seen.filter((s) => s === 'eval' || s === 'evalsha');
+      // First use on a connection: EVAL; then EVALSHA (NOSCRIPT), EVAL again; then EVALSHA.
+      assert.deepEqual(scripts, ['eval', 'evalsha', 'eval', 'evalsha']);
+    } finally {
+      await dropPrefix(redis, keyPrefix);
+      await redis.quit();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+  });
+
+  it('rejects admit with a Redis error and never rejects settle, warning once', async () => {
+    // Nothing listens on port 1; no offline queue and no reconnects, so every command fails at once.
+    const redis = new Redis({ host: '127.0.0.1', port: 1, commandTimeout: 200, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, lazyConnect: true });
+    redis.on('error', () => undefined);
+    const warnings: string[] = [];
+    const limiter = new RedisLimiter({ redis, keyPrefix: prefix(), logger: { warn: (_obj, msg) => warnings.push(msg) } });
+    const check: LimitCheck = { key: 'rpm', kind: 'window', limit: 5, windowMs: 60_000, amount: 1 };
+    await assert.rejects(limiter.admit({ tag: 't', id: 'r1', checks: [check] }), (err: Error) => {
+      assert.ok(err instanceof LimiterStoreError);
+      assert.match(err.message, /Redis failed/);
+      return true;
+    });
+    const ticket = { tag: 't', id: 'r1', checks: [check], at: Date.now() };
+    await limiter.settle(ticket, { rpm: 2 });
+    await limiter.settle(ticket, { rpm: 3 });
+    assert.equal(warnings.length, 1);
+    redis.disconnect();
+  });
+
+  it('answers exactly as the memory adapter over a random run', async () => {
+    const redis = testRedis();
+    const keyPrefix = prefix();
+    let now = START;
+    const memory = new MemoryLimiter(() => now);
+    const shared = new RedisLimiter({ redis, keyPrefix, now: () => now });
+    // A small deterministic PRNG (mulberry32): the run is the same every time, failures reproduce.
+    let seed = 0x5eed;
+    const rand = (): number => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const pick = (n: number): number => Math.floor(rand() * n);
+    let period = START + 5_000;
+    const tickets: Ticket[] = [];
+    const outcomes = { admitted: 0, refused: new Set<string>(), settled: 0 };
+    try {
+      for (let step = 0; step < 600; step++) {
+        const op = rand();
+        if (op < 0.25) {
+          now += pick(400);
+          if (now >= period && rand() < 0.5) period += 5_000;
+          continue;
+        }
+        const checks: LimitCheck[] = [];
+        if (rand() < 0.8) checks.push({ key: 'rpm', kind: 'window', limit: 8, windowMs: 2_000, amount: 1 });
+        if (rand() < 0.6) checks.push({ key: 'tpm', kind: 'window', limit: 100, windowMs: 3_000, amount: pick(40) });
+        if (rand() < 0.4) checks.push({ key: 'conc', kind: 'concurrency', limit: 3, windowMs: 1_500, amount: 1 });
+        if (rand() < 0.5) checks.push({ key: 'budget', kind: 'counter', limit: 500, windowMs: 0, resetAt: period, amount: pick(120) });
+        const tag = rand() < 0.8 ? 'ws-1' : 'ws-2';
+        if (op < 0.35 && tickets.length > 0) {
+          const ticket = tickets.splice(pick(tickets.length), 1)[0]!;
+          const actual: Record<string, number> = {};
+          for (const c of ticket.checks) if (c.kind !== 'concurrency' && rand() < 0.7) actual[c.key] = pick(Math.max(1, c.amount * 2));
+          await memory.settle(ticket, actual);
+          await shared.settle(ticket, actual);
+          outcomes.settled++;
+          continue;
+        }
+        if (op < 0.45) {
+          assert.deepEqual(await shared.peek(tag, checks), await memory.peek(tag, checks), `peek at step ${step}`);
+          continue;
+        }
+        const request = { tag, id: `r${step}`, checks };
+        const expected = await memory.admit(request);
+        const actual = await shared.admit(request);
+        assert.deepEqual(actual, expected, `admit at step ${step}`);
+        if (actual.ok) {
+          tickets.push(actual.ticket);
+          outcomes.admitted++;
+        } else {
+          outcomes.refused.add(actual.refusedBy.key);
+        }
+      }
+      // The run is only worth something if it admitted, settled, and was refused by every kind of limit.
+      assert.ok(outcomes.admitted > 50 && outcomes.settled > 20, JSON.stringify({ ...outcomes, refused: [...outcomes.refused] }));
+      assert.deepEqual([...outcomes.refused].sort(), ['budget', 'conc', 'rpm', 'tpm']);
+    } finally {
+      await dropPrefix(redis, keyPrefix);
+      await redis.quit();
+    }
+  });
+});

@@ -1,0 +1,187 @@
+-- The limiter's admission decision (and its peek), atomic because Redis runs one script at a time: every check of
+-- a request is tested, and only if all have room are they all taken. Semantics mirror src/limits/memory-limiter.ts
+-- down to retryAfterMs. `now` comes from the caller so tests control time and every replica applies one formula.
+--
+-- KEYS, per check in order (all under the request's one hash tag, so a Redis Cluster runs this on one node):
+--   window      → log (ZSET id → admitted at), amounts (HASH id → amount), sum (STRING, the amounts' total)
+--   concurrency → holds (ZSET id → hold ends at)
+--   counter     → HASH { value, resetAt }
+-- ARGV: mode ('admit' | 'peek'), now, id, margin (ms added to window/hold TTLs), day (ms), then 5 per check:
+--   kind ('w' | 'c' | 'b'), limit, windowMs, resetAt, amount.
+-- Amounts and limits are integers (the adapter rounds them): INCRBY/HINCRBY keep sums exact, no float drift.
+-- Returns integers only: admitted {1, remaining, resetAt, ...}; refused {0, index (1-based), retryAfterMs,
+-- remaining, resetAt, ...} (nothing taken); peek {2, remaining, resetAt, ...}.
+local mode = ARGV[1]
+local now = tonumber(ARGV[2])
+local id = ARGV[3]
+local margin = tonumber(ARGV[4])
+local day = tonumber(ARGV[5])
+local FIELDS = 5
+local n = (#ARGV - 5) / FIELDS
+
+-- redis.call gives false for a missing value.
+local function num(v)
+  if v then return tonumber(v) or 0 end
+  return 0
+end
+
+-- unpack() has a bounded C stack: large id lists go to HMGET/HDEL in chunks.
+local CHUNK = 500
+
+local checks = {}
+local k = 1
+for i = 1, n do
+  local b = 5 + (i - 1) * FIELDS
+  local c = { kind = ARGV[b + 1], limit = tonumber(ARGV[b + 2]), windowMs = tonumber(ARGV[b + 3]), resetAt = tonumber(ARGV[b + 4]), amount = tonumber(ARGV[b + 5]), k = k }
+  if c.kind == 'w' then k = k + 3 else k = k + 1 end
+  checks[i] = c
+end
+
+-- Loads each check's state, dropping what has left it (as the memory adapter's prune does, on peek too).
+local function load(c)
+  if c.kind == 'w' then
+    local log, amts, sumk = KEYS[c.k], KEYS[c.k + 1], KEYS[c.k + 2]
+    local from = now - c.windowMs
+    local sum = num(redis.call('GET', sumk))
+    local gone = redis.call('ZRANGEBYSCORE', log, '-inf', from)
+    if #gone > 0 then
+      local freed = 0
+      for s = 1, #gone, CHUNK do
+        local ids = {}
+        for j = s, math.min(s + CHUNK - 1, #gone) do ids[#ids + 1] = gone[j] end
+        local amounts = redis.call('HMGET', amts, unpack(ids))
+        for j = 1, #amounts do freed = freed + num(amounts[j]) end
+        redis.call('HDEL', amts, unpack(ids))
+      end
+      redis.call('ZREMRANGEBYSCORE', log, '-inf', from)
+      sum = sum - freed
+      -- INCRBY, not SET: SET would drop the key's TTL.
+      if freed ~= 0 then redis.call('INCRBY', sumk, -freed) end
+    end
+    -- An empty log holds nothing, whatever the sum says (it cannot drift past the last entry's departure).
+    if sum ~= 0 and redis.call('ZCARD', log) == 0 then
+      redis.call('DEL', log, amts, sumk)
+      sum = 0
+    end
+    c.sum = sum
+  elseif c.kind == 'c' then
+    local holds = KEYS[c.k]
+    redis.call('ZREMRANGEBYSCORE', holds, '-inf', now)
+    c.card = redis.call('ZCARD', holds)
+  else
+    local key = KEYS[c.k]
+    local stored = redis.call('HMGET', key, 'value', 'resetAt')
+    if not stored[2] then
+      c.value = 0
+      c.stored = c.resetAt
+    else
+      c.value = num(stored[1])
+      c.stored = tonumber(stored[2])
+      -- A counter of a period that has ended starts again from 0 with the new period.
+      if c.resetAt ~= c.stored and now >= c.stored then
+        c.value = 0
+        c.stored = c.resetAt
+        redis.call('HSET', key, 'value', 0, 'resetAt', c.resetAt)
+      end
+    end
+  end
+end
+
+-- nil: room; otherwise the ms until there will be.
+local function retry(c)
+  if c.kind == 'w' then
+    if c.sum + c.amount <= c.limit then return nil end
+    if c.amount > c.limit then return c.windowMs end
+    -- When enough of the oldest entries leave for this amount to fit. Entries admitted in the same ms sort by id,
+    -- not by arrival, but they leave together, so the answer is the memory adapter's.
+    local log, amts = KEYS[c.k], KEYS[c.k + 1]
+    local freed = 0
+    local start = 0
+    while true do
+      local page = redis.call('ZRANGE', log, start, start + CHUNK - 1, 'WITHSCORES')
+      if #page == 0 then break end
+      local ids = {}
+      for j = 1, #page, 2 do ids[#ids + 1] = page[j] end
+      local amounts = redis.call('HMGET', amts, unpack(ids))
+      for j = 1, #ids do
+        freed = freed + num(amounts[j])
+        if c.sum - freed + c.amount <= c.limit then return math.max(1, tonumber(page[2 * j]) + c.windowMs - now) end
+      end
+      start = start + CHUNK
+    end
+    return c.windowMs
+  elseif c.kind == 'c' then
+    if c.card + 1 <= c.limit then return nil end
+    return math.min(1000, c.windowMs)
+  end
+  if c.value + c.amount <= c.limit then return nil end
+  return math.max(1, c.stored - now)
+end
+
+local function take(c)
+  if c.kind == 'w' then
+    local log, amts, sumk = KEYS[c.k], KEYS[c.k + 1], KEYS[c.k + 2]
+    -- The same id again replaces its entry (a ZSET member is unique) instead of counting an orphan amount.
+    local old = num(redis.call('HGET', amts, id))
+    redis.call('ZADD', log, now, id)
+    redis.call('HSET', amts, id, c.amount)
+    redis.call('INCRBY', sumk, c.amount - old)
+    c.sum = c.sum + c.amount - old
+    local ttl = c.windowMs + margin
+    redis.call('PEXPIRE', log, ttl)
+    redis.call('PEXPIRE', amts, ttl)
+    redis.call('PEXPIRE', sumk, ttl)
+  elseif c.kind == 'c' then
+    local holds = KEYS[c.k]
+    redis.call('ZADD', holds, now + c.windowMs, id)
+    c.card = redis.call('ZCARD', holds)
+    redis.call('PEXPIRE', holds, c.windowMs + margin)
+  else
+    local key = KEYS[c.k]
+    c.value = redis.call('HINCRBY', key, 'value', c.amount)
+    redis.call('HSET', key, 'resetAt', c.stored)
+    -- A day past the period's end (as PEXPIREAT resetAt + day would, but relative to the caller's clock, so an
+    -- injected clock or a counter without a period never sets a deadline already past).
+    redis.call('PEXPIRE', key, math.max(0, c.stored - now) + day)
+  end
+end
+
+local function figures(out, c)
+  if c.kind == 'w' then
+    local oldest = redis.call('ZRANGE', KEYS[c.k], 0, 0, 'WITHSCORES')
+    local at = now
+    if oldest[2] then at = tonumber(oldest[2]) end
+    out[#out + 1] = math.max(0, c.limit - c.sum)
+    out[#out + 1] = at + c.windowMs
+  elseif c.kind == 'c' then
+    out[#out + 1] = math.max(0, c.limit - c.card)
+    out[#out + 1] = now
+  else
+    out[#out + 1] = math.max(0, c.limit - c.value)
+    out[#out + 1] = c.stored
+  end
+end
+
+for i = 1, n do load(checks[i]) end
+
+if mode == 'peek' then
+  local out = { 2 }
+  for i = 1, n do figures(out, checks[i]) end
+  return out
+end
+
+for i = 1, n do
+  local wait = retry(checks[i])
+  if wait then
+    local out = { 0, i, wait }
+    for j = 1, n do figures(out, checks[j]) end
+    return out
+  end
+end
+
+local out = { 1 }
+for i = 1, n do
+  take(checks[i])
+  figures(out, checks[i])
+end
+return out

@@ -1,0 +1,34 @@
+-- Ends a request (see src/limits/memory-limiter.ts settleNow): concurrency holds are given back, and each window
+-- or counter named in the actuals is corrected from the admitted amount to the real one.
+-- KEYS: the same layout as admit.lua (window: log, amounts, sum; concurrency: holds; counter: hash).
+-- ARGV: id, then 4 per check: kind ('w' | 'c' | 'b'), amount admitted, resetAt, actual ('' when not named).
+-- Integers only (the adapter rounds), so HINCRBY/INCRBY stay exact. Returns nothing.
+local id = ARGV[1]
+local FIELDS = 4
+local n = (#ARGV - 1) / FIELDS
+local k = 1
+for i = 1, n do
+  local b = 1 + (i - 1) * FIELDS
+  local kind, amount, resetAt, actual = ARGV[b + 1], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3]), ARGV[b + 4]
+  if kind == 'c' then
+    redis.call('ZREM', KEYS[k], id)
+  elseif actual ~= '' then
+    local delta = tonumber(actual) - amount
+    if delta ~= 0 and kind == 'w' then
+      -- An entry that already left the window has nothing left to correct.
+      if redis.call('ZSCORE', KEYS[k], id) then
+        redis.call('HINCRBY', KEYS[k + 1], id, delta)
+        redis.call('INCRBY', KEYS[k + 2], delta)
+      end
+    elseif delta ~= 0 then
+      -- A counter of a period that has ended since started again from 0: the old period's reservation is gone.
+      local stored = redis.call('HGET', KEYS[k], 'resetAt')
+      if stored and tonumber(stored) == resetAt then
+        local value = redis.call('HINCRBY', KEYS[k], 'value', delta)
+        if value < 0 then redis.call('HSET', KEYS[k], 'value', 0) end
+      end
+    end
+  end
+  if kind == 'w' then k = k + 3 else k = k + 1 end
+end
+return 0
