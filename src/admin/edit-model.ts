@@ -2,8 +2,8 @@ import type { Tree } from '../config/merge-patch.ts';
 import type { ModelConfig } from '../config/schema.ts';
 import { withBodyPaths } from './body-paths.ts';
 import type { ConfigAdmin } from './config-admin.ts';
-import { findModel, modelNotFound, rawModelId, rawModelIndex } from './find-model.ts';
-import { listOf } from './section-values.ts';
+import { findModel, modelNotFound, rawModelIndex } from './find-model.ts';
+import { listOf, nameSlugId } from './section-values.ts';
 
 /**
  * Changes the raw models entry with this id in one version: `change` gets a copy and returns the new entry,
@@ -17,7 +17,7 @@ export async function editModel(admin: ConfigAdmin, id: string, summary: string,
     index = rawModelIndex(list, id);
     const entry = list[index];
     if (entry === undefined) throw modelNotFound(id);
-    list[index] = { ...change(entry), id: rawModelId(entry), updatedAt: now().toISOString() };
+    list[index] = { ...change(entry), id: nameSlugId(entry), updatedAt: now().toISOString() };
     return list;
   }, { author, summary }), () => {
     const part = bodyAt();

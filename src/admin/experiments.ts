@@ -10,8 +10,7 @@ import { experimentResults, type ExperimentResults } from './experiment-results.
 import { findModel } from './find-model.ts';
 import { invalidRequest } from './invalid-request.ts';
 import type { StoredRule } from './routing-rules.ts';
-import { withRuleIds } from './routing-rules.ts';
-import { listOf } from './section-values.ts';
+import { listOf, withNameIds } from './section-values.ts';
 import { uniqueId } from './unique-id.ts';
 
 export type ExperimentInput = z.input<typeof experimentSchema>;
@@ -77,7 +76,7 @@ export class Experiments {
     let index = 0;
     const variants = input.variants.map((v) => `${v.name} (${v.modelId}) ${v.allocation}%`).join(', ');
     await withBodyPaths(() => this.#admin.editSection('experiments', (current) => {
-      const list = withExperimentIds(listOf(current));
+      const list = withNameIds(listOf(current));
       index = list.length;
       return [...list, { ...input, id, status: 'draft', createdAt: this.#now().toISOString() }];
     }, { author, summary: `experiment ${id} created (draft): ${variants}` }), () => `experiments.${index}`);
@@ -128,7 +127,7 @@ export class Experiments {
     const at = this.#now().toISOString();
     const took = conditioned ? 'the requests its condition matches' : `the traffic of model ${input.model ?? ''}`;
     await withBodyPaths(() => this.#admin.editSections(['experiments', 'routingRules'], (current) => {
-      const experiments = withExperimentIds(listOf(current.experiments));
+      const experiments = withNameIds(listOf(current.experiments));
       const index = experiments.findIndex((e) => e.id === id);
       const entry = experiments[index];
       if (entry === undefined) throw experimentNotFound(id);
@@ -140,7 +139,7 @@ export class Experiments {
         description: `Made permanent by promoting experiment ${id}: variant ${variant.name} (${variant.modelId}) takes ${took}.`,
         condition, targetModels: [{ modelId: variant.modelId }], priority: WINNER_RULE_PRIORITY, createdAt: at, updatedAt: at,
       };
-      const rules = withRuleIds(listOf(current.routingRules)).filter((r) => r.id !== ruleId);
+      const rules = withNameIds(listOf(current.routingRules)).filter((r) => r.id !== ruleId);
       return { experiments, routingRules: [...rules, rule] };
     }, { author, summary: `experiment ${id} promoted: variant ${variant.name} (${variant.modelId}) won; rule ${ruleId} sends ${took} to it` }), () => undefined);
     const rule = this.#admin.current().config.routingRules.find((r) => r.id === ruleId);
@@ -161,7 +160,7 @@ export class Experiments {
     assertStatus(id, experiment.status, from, to === 'running' ? 'start' : 'stop');
     let index = 0;
     await withBodyPaths(() => this.#admin.editSection('experiments', (current) => {
-      const list = withExperimentIds(listOf(current));
+      const list = withNameIds(listOf(current));
       index = list.findIndex((e) => e.id === id);
       const entry = list[index];
       if (entry === undefined) throw experimentNotFound(id);
@@ -180,10 +179,6 @@ function statusOf(entry: Tree): Status {
 function assertStatus(id: string, status: Status, allowed: readonly Status[], step: string): void {
   if (allowed.includes(status)) return;
   throw new GatewayError('SB_EXPERIMENT_STATE', { message: `Experiment "${id}" is ${status}; ${step} needs it ${allowed.join(' or ')}.` });
-}
-
-function withExperimentIds(list: readonly Tree[]): Array<Tree & { id: string }> {
-  return list.map((e) => ({ ...e, id: typeof e.id === 'string' ? e.id : slugOf(typeof e.name === 'string' ? e.name : '') }));
 }
 
 function experimentNotFound(id: string): GatewayError {

@@ -1,7 +1,7 @@
 import type { Tree } from '../config/merge-patch.ts';
-import { slugOf } from '../config/routing-schemas.ts';
 import type { Config, ModelConfig } from '../config/schema.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
+import { nameSlugId } from './section-values.ts';
 
 /** The models entry a path names: by id, then by name or alias. SB_MODEL_NOT_FOUND when none. */
 export function findModel(config: Config, ref: string): ModelConfig {
@@ -12,11 +12,7 @@ export function findModel(config: Config, ref: string): ModelConfig {
 
 /** Its index in the raw section (entries without an id have their name's slug). -1 when none. */
 export function rawModelIndex(list: readonly Tree[], id: string): number {
-  return list.findIndex((m) => rawModelId(m) === id);
-}
-
-export function rawModelId(entry: Tree): string {
-  return typeof entry.id === 'string' ? entry.id : slugOf(typeof entry.name === 'string' ? entry.name : '');
+  return list.findIndex((m) => nameSlugId(m) === id);
 }
 
 export function modelNotFound(ref: string): GatewayError {

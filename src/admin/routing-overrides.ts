@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Tree } from '../config/merge-patch.ts';
-import { overrideSchema, type OverrideConfig } from '../config/routing-schemas.ts';
+import { defaultOverrideId, overrideSchema, type OverrideConfig } from '../config/routing-schemas.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { withBodyPaths } from './body-paths.ts';
 import type { ConfigAdmin } from './config-admin.ts';
@@ -101,7 +101,7 @@ function expiredNote(n: number): string {
 
 /** The raw overrides with their ids written out first (positional defaults would shift as others go). */
 function withOverrideIds(list: readonly Tree[]): Array<Tree & { id: string }> {
-  return list.map((o, i) => ({ ...o, id: typeof o.id === 'string' ? o.id : `${String(o.kind).replace('_', '-')}-${i + 1}` }));
+  return list.map((o, i) => ({ ...o, id: typeof o.id === 'string' ? o.id : defaultOverrideId(String(o.kind), i) }));
 }
 
 function withoutExpired(list: readonly Tree[], now: number): Array<Tree & { id: string }> {

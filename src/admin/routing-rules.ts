@@ -1,11 +1,10 @@
 import type { z } from 'zod';
 import { slugOf, type RoutingRuleConfig, type routingRuleSchema } from '../config/routing-schemas.ts';
-import type { Tree } from '../config/merge-patch.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { withBodyPaths } from './body-paths.ts';
 import type { ConfigAdmin } from './config-admin.ts';
 import { invalidRequest } from './invalid-request.ts';
-import { listOf, patched } from './section-values.ts';
+import { listOf, patched, withNameIds } from './section-values.ts';
 import { uniqueId } from './unique-id.ts';
 
 export type RuleInput = z.input<typeof routingRuleSchema>;
@@ -38,7 +37,7 @@ export class RoutingRules {
     const at = this.#now().toISOString();
     let index = 0;
     await withBodyPaths(() => this.#admin.editSection('routingRules', (current) => {
-      const list = withRuleIds(listOf(current));
+      const list = withNameIds(listOf(current));
       index = list.length;
       return [...list, { ...input, id, createdAt: at, updatedAt: at }];
     }, { author, summary: `rule ${id} created (${input.name}, priority ${input.priority ?? 0})` }), () => `routingRules.${index}`);
@@ -52,7 +51,7 @@ export class RoutingRules {
     const fields = Object.keys(patch).filter((k) => k !== 'id');
     let index = 0;
     await withBodyPaths(() => this.#admin.editSection('routingRules', (current) => {
-      const list = withRuleIds(listOf(current));
+      const list = withNameIds(listOf(current));
       index = list.findIndex((r) => r.id === id);
       const entry = list[index];
       if (entry === undefined) throw ruleNotFound(id);
@@ -65,16 +64,11 @@ export class RoutingRules {
   async remove(id: string, author: string): Promise<void> {
     const rule = this.get(id);
     await withBodyPaths(() => this.#admin.editSection('routingRules', (current) => {
-      const list = withRuleIds(listOf(current));
+      const list = withNameIds(listOf(current));
       if (!list.some((r) => r.id === id)) throw ruleNotFound(id);
       return list.filter((r) => r.id !== id);
     }, { author, summary: `rule ${id} deleted (${rule.name})` }), () => undefined);
   }
-}
-
-/** The raw rules with their ids written out (the name's slug where none was given), so edits keep them. */
-export function withRuleIds(list: readonly Tree[]): Array<Tree & { id: string }> {
-  return list.map((r) => ({ ...r, id: typeof r.id === 'string' ? r.id : slugOf(typeof r.name === 'string' ? r.name : '') }));
 }
 
 export function ruleNotFound(id: string): GatewayError {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { embeddedModeSchema } from './resilience-schemas.ts';
 import { secretRefSchema } from './secret-ref.ts';
+import { KEY_ROLES } from '../domain/api-key-record.ts';
 
 /** Ids the admin API puts in paths: letters, digits, ".", "_", ":" and "-". */
 export const resourceId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, 'letters, digits, ".", "_", ":" or "-", at most 200');
@@ -25,6 +26,11 @@ export function slugOf(name: string): string {
 }
 
 /** A list of entries with ids: given ones kept, missing ones made from `fallback`. */
+/** The id an override gets when none is given: its kind and its place ("force-target-2"). */
+export function defaultOverrideId(kind: string, index: number): string {
+  return `${kind.replace('_', '-')}-${index + 1}`;
+}
+
 export function withIds<T extends { readonly id?: string | undefined }>(fallback: (entry: T, index: number) => string) {
   return (list: T[]): Array<T & { id: string }> => list.map((entry, i) => ({ ...entry, id: entry.id ?? fallback(entry, i) }));
 }
@@ -246,6 +252,9 @@ export const agentPreferenceSchema = z.object({
 }).strict();
 
 /** Seed 002's workspace config, plus the limits the tenancy feature enforces. */
+/** A workspace id as paths, keys and headers name it. */
+export const workspaceIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, ".", "_" or "-", at most 128');
+
 export const workspaceSchema = z.object({
   name: z.string().min(1).max(200).optional(),
   modelRestrictions: z.array(modelRef).optional(),
@@ -263,7 +272,7 @@ export const workspaceSchema = z.object({
   members: z.array(z.object({
     userId: z.string().min(1).max(200),
     email: z.string().email().max(320).optional(),
-    role: z.enum(['admin', 'operator', 'member', 'viewer']).default('member'),
+    role: z.enum(KEY_ROLES).default('member'),
     addedAt: isoTime.optional(),
   }).strict()).max(10_000).optional(),
   createdAt: isoTime.optional(),

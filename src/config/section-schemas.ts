@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { limitsSchema } from './limits-schema.ts';
-import { agentPreferenceSchema, experimentSchema, overrideSchema, routingRuleSchema, slugOf, withIds, workspaceSchema } from './routing-schemas.ts';
+import { agentPreferenceSchema, defaultOverrideId, experimentSchema, overrideSchema, routingRuleSchema, slugOf, withIds, workspaceSchema } from './routing-schemas.ts';
 
 /** Names under /api/v1/ that voice and operations use (DESIGN §11): no service may take one. */
 export const RESERVED_SERVICE_NAMES: ReadonlySet<string> = new Set([
@@ -31,7 +31,7 @@ export const voicePodSchema = z.object({
 export const sectionSchemas = {
   routingRules: z.array(routingRuleSchema).default([]).transform(withIds((r) => slugOf(r.name))),
   experiments: z.array(experimentSchema).default([]).transform(withIds((e) => slugOf(e.name))),
-  overrides: z.array(overrideSchema).default([]).transform(withIds((o, i) => `${o.kind.replace('_', '-')}-${i + 1}`)),
+  overrides: z.array(overrideSchema).default([]).transform(withIds((o, i) => defaultOverrideId(o.kind, i))),
   agentPreferences: z.record(z.string().min(1), agentPreferenceSchema).default({}),
   workspaces: z.record(z.string().min(1), workspaceSchema).default({}),
   limits: limitsSchema,

@@ -3,7 +3,7 @@ import { invalidRequest, zodIssues } from '../../admin/invalid-request.ts';
 import type { ErrorIssue } from '../../errors/gateway-error.ts';
 
 /**
- * Input of the registry's admin routes. Every problem is answered at once as SB_INVALID_REQUEST, each with its
+ * Input of the admin and routing routes. Every problem is answered at once as SB_INVALID_REQUEST, each with its
  * path relative to the body (an unknown field at its own name), `param` the first.
  */
 

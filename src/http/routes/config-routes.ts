@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { asConfigGatewayError, type ConfigAdmin } from '../../admin/config-admin.ts';
 import type { VersionedConfig } from '../../config/versioned-config.ts';
-import { parseInput } from './parse-input.ts';
+import { parsed } from './admin-input.ts';
 
 const config = { dialect: 'generic' } as const;
 const schema = { tags: ['admin'] };
@@ -24,23 +24,23 @@ export function registerConfigRoutes(app: FastifyInstance, versions: VersionedCo
   app.get('/api/config', { config, schema }, async () => ({ ...admin.export(), status: versions.status() }));
   app.get('/api/config/export', { config, schema }, async () => admin.export());
   app.patch('/api/config', { config, schema }, async (request) => {
-    const dryRun = parseInput(dryRunQuery, request.query, 'query').dry_run === 'true';
+    const dryRun = parsed(dryRunQuery, request.query, 'query').dry_run === 'true';
     return result(await changing(() => admin.patch(request.body, author(request), dryRun)), dryRun);
   });
   app.post('/api/config/import', { config, schema }, async (request) => {
-    const dryRun = parseInput(dryRunQuery, request.query, 'query').dry_run === 'true';
-    const body = parseInput(importBody, request.body ?? {}, 'body');
+    const dryRun = parsed(dryRunQuery, request.query, 'query').dry_run === 'true';
+    const body = parsed(importBody, request.body ?? {}, 'body');
     return result(await changing(() => admin.import(body.config, author(request), dryRun)), dryRun);
   });
   app.post('/api/config/rollback', { config, schema }, async (request) => {
-    const body = parseInput(rollbackBody, request.body ?? {}, 'body');
+    const body = parsed(rollbackBody, request.body ?? {}, 'body');
     return result(await changing(() => admin.rollback(body.version, author(request))), false);
   });
   app.get('/api/config/versions', { config, schema }, async (request) => {
-    const q = parseInput(versionsQuery, request.query, 'query');
+    const q = parsed(versionsQuery, request.query, 'query');
     return { data: await versions.versions({ limit: q.limit, ...(q.before === undefined ? {} : { before: q.before }) }), current: versions.current().version };
   });
-  app.get('/api/config/versions/:n', { config, schema }, async (request) => versions.version(parseInput(versionParam, request.params, 'path').n));
+  app.get('/api/config/versions/:n', { config, schema }, async (request) => versions.version(parsed(versionParam, request.params, 'path').n));
 }
 
 function author(request: FastifyRequest): string {

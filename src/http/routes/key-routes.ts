@@ -2,17 +2,17 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { KeyAdmin } from '../../auth/key-admin.ts';
 import type { KeyAuthenticator } from '../../auth/key-authenticator.ts';
+import { workspaceIdSchema } from '../../config/routing-schemas.ts';
 import { KEY_ROLE_INPUTS, KEY_SCOPES, keyRoleOf } from '../../domain/api-key-record.ts';
 import type { Principal } from '../../domain/principal.ts';
 import { workspaceFor } from '../route-access.ts';
 import { parsed } from './admin-input.ts';
 
-const workspaceId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, ".", "_" or "-", at most 128');
 const createKeyInput = z.object({
   name: z.string().trim().min(1).max(200),
   role: z.enum(KEY_ROLE_INPUTS).default('member'),
   models: z.array(z.string().min(1)).min(1).nullable().optional(),
-  workspaceId: workspaceId.nullable().optional(),
+  workspaceId: workspaceIdSchema.nullable().optional(),
   scopes: z.array(z.enum(KEY_SCOPES)).min(1).nullable().optional(),
   expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
 }).strict();
@@ -21,7 +21,7 @@ const rotateInput = z.object({
   overlapSeconds: z.number().int().min(0).max(30 * 24 * 3600).default(3600),
 }).strict();
 const keyParam = z.object({ id: z.string().min(1).max(200) }).strict();
-const listQuery = z.object({ workspaceId: workspaceId.optional() }).strict();
+const listQuery = z.object({ workspaceId: workspaceIdSchema.optional() }).strict();
 
 // Keys belong to workspaces: a workspace's key sees and manages that workspace's keys only; making and revoking
 // keys needs the admin role there.

@@ -9,7 +9,7 @@ import { usageFromOpenAI } from '../../providers/formats/usage.ts';
 import type { Lifecycle } from '../lifecycle.ts';
 import { requestFacts } from '../request-facts.ts';
 import { requestSignal } from '../request-signal.ts';
-import { parseInput } from './parse-input.ts';
+import { parsed } from './admin-input.ts';
 
 const config = { dialect: 'generic' } as const;
 const text = z.string().min(1).max(500);
@@ -56,7 +56,7 @@ export function registerRouteRoute(app: FastifyInstance, routing: LiveRouting, r
 /** POST /api/routing/test: the decision and its explanation, without calling a provider (admin). */
 export function registerRoutingTestRoute(app: FastifyInstance, routing: LiveRouting): void {
   app.post('/api/routing/test', { config: { ...config, scope: 'admin:read' }, schema: { tags: ['admin'] } }, async (request) => {
-    const body = parseInput(testBody, request.body ?? {}, 'body');
+    const body = parsed(testBody, request.body ?? {}, 'body');
     const principal = request.principal as Principal;
     const state = routing.current;
     const prompt = body.prompt ?? '';
@@ -79,7 +79,7 @@ export function registerRoutingTestRoute(app: FastifyInstance, routing: LiveRout
 }
 
 async function route(routing: LiveRouting, timeoutMs: number, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-  const body = parseInput(routeBody, request.body ?? {}, 'body');
+  const body = parsed(routeBody, request.body ?? {}, 'body');
   const principal = request.principal;
   if (principal === undefined) throw new GatewayError('SB_INTERNAL');
   const state = routing.current;

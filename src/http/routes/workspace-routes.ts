@@ -1,17 +1,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { WorkspaceConfigs } from '../../admin/workspace-configs.ts';
-import { workspaceSchema } from '../../config/routing-schemas.ts';
+import { workspaceIdSchema, workspaceSchema } from '../../config/routing-schemas.ts';
 import type { Principal } from '../../domain/principal.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { workspaceFor } from '../route-access.ts';
 import { parsed, validBody, validPatch } from './admin-input.ts';
 import { authorOf } from './author-of.ts';
 
-const workspaceId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, ".", "_" or "-", at most 128');
-const workspaceParam = z.object({ id: workspaceId }).strict();
-const memberParam = z.object({ id: workspaceId, userId: z.string().min(1).max(200) }).strict();
-const createBody = workspaceSchema.extend({ id: workspaceId.optional() }).strict();
+const workspaceParam = z.object({ id: workspaceIdSchema }).strict();
+const memberParam = z.object({ id: workspaceIdSchema, userId: z.string().min(1).max(200) }).strict();
+const createBody = workspaceSchema.extend({ id: workspaceIdSchema.optional() }).strict();
 const memberBody = workspaceSchema.shape.members.unwrap().element.omit({ addedAt: true });
 const READ_ONLY = ['createdAt', 'updatedAt'];
 const CONFIG_READ_ONLY = [...READ_ONLY, 'members', 'name'];
