@@ -26,20 +26,17 @@ export class MemoryLimiter implements Limiter {
   /** The decision without a promise: the HTTP layer's fast path when no shared store is configured. */
   admitNow(request: AdmitRequest): Admission {
     const now = this.#now();
-    const states: CheckState[] = [];
-    for (const check of request.checks) {
-      const state = this.#state(request.tag, check, now);
-      const room = roomFor(state, check, now);
+    const { checks } = request;
+    const states = checks.map((check) => this.#state(request.tag, check, now));
+    for (let i = 0; i < checks.length; i++) {
+      const check = checks[i] as LimitCheck;
+      const room = roomFor(states[i] as State, check, now);
       if (room.retryAfterMs !== undefined) {
-        return { ok: false, refusedBy: check, retryAfterMs: room.retryAfterMs, states: request.checks.map((c) => this.#figures(request.tag, c, now)) };
+        return { ok: false, refusedBy: check, retryAfterMs: room.retryAfterMs, states: checks.map((c, j) => figures(states[j] as State, c, now)) };
       }
     }
-    for (const check of request.checks) {
-      const state = this.#state(request.tag, check, now);
-      take(state, request.id, check, now);
-      states.push(figures(state, check, now));
-    }
-    return { ok: true, states, ticket: { tag: request.tag, id: request.id, checks: request.checks, at: now } };
+    checks.forEach((check, i) => take(states[i] as State, request.id, check, now));
+    return { ok: true, states: checks.map((c, i) => figures(states[i] as State, c, now)), ticket: { tag: request.tag, id: request.id, checks, at: now } };
   }
 
   async settle(ticket: Ticket, actual: Actuals): Promise<void> {
@@ -72,15 +69,11 @@ export class MemoryLimiter implements Limiter {
 
   async peek(tag: string, checks: readonly LimitCheck[]): Promise<readonly CheckState[]> {
     const now = this.#now();
-    return checks.map((c) => this.#figures(tag, c, now));
+    return checks.map((c) => figures(this.#state(tag, c, now), c, now));
   }
 
   async close(): Promise<void> {
     this.#states.clear();
-  }
-
-  #figures(tag: string, check: LimitCheck, now: number): CheckState {
-    return figures(this.#state(tag, check, now), check, now);
   }
 
   #state(tag: string, check: LimitCheck, now: number): State {
