@@ -5,9 +5,14 @@ import { nameSlugId } from './section-values.ts';
 
 /** The models entry a path names: by id, then by name or alias. SB_MODEL_NOT_FOUND when none. */
 export function findModel(config: Config, ref: string): ModelConfig {
-  const model = config.models.find((m) => m.id === ref) ?? config.models.find((m) => m.name === ref || m.aliases.includes(ref));
+  const model = lookupModel(config, ref);
   if (model === undefined) throw modelNotFound(ref);
   return model;
+}
+
+/** findModel without the error: undefined when nothing has this id, name or alias. */
+export function lookupModel(config: Config, ref: string): ModelConfig | undefined {
+  return config.models.find((m) => m.id === ref) ?? config.models.find((m) => m.name === ref || m.aliases.includes(ref));
 }
 
 /** Its index in the raw section (entries without an id have their name's slug). -1 when none. */

@@ -5,7 +5,7 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import { withBodyPaths } from './body-paths.ts';
 import type { ConfigAdmin } from './config-admin.ts';
 import { editModel } from './edit-model.ts';
-import { findModel, modelNotFound, rawModelIndex } from './find-model.ts';
+import { findModel, lookupModel, modelNotFound, rawModelIndex } from './find-model.ts';
 import { invalidRequest } from './invalid-request.ts';
 import { listOf, patched } from './section-values.ts';
 import { uniqueId } from './unique-id.ts';
@@ -82,7 +82,7 @@ export class ModelRegistry {
     const { config } = this.#admin.current();
     const unknown: Array<{ path: string; message: string }> = [];
     const resolved = updates.map((u, i) => {
-      const model = config.models.find((m) => m.id === u.modelId) ?? config.models.find((m) => m.name === u.modelId || m.aliases.includes(u.modelId));
+      const model = lookupModel(config, u.modelId);
       if (model === undefined) unknown.push({ path: `updates.${i}.modelId`, message: `no registered model "${u.modelId}"` });
       return { id: model?.id ?? '', from: model?.status, status: u.status };
     });
