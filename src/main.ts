@@ -38,6 +38,7 @@ import { Redis } from 'ioredis';
 import type { UsageRecord } from './domain/usage-record.ts';
 import { UsageRecorder } from './usage/usage-recorder.ts';
 import { VERSION } from './version.ts';
+import { createJwtVerifier } from './auth/jwt-verifier.ts';
 
 export interface Gateway {
   readonly app: FastifyInstance;
@@ -120,7 +121,7 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
     builtInPrices: BUILT_IN_PRICES, bufferBudget: new ByteBudget(config.server.maxBufferedResponseBytes), countTokens: countInputTokens, logger,
     health, budget: new RetryBudget(config.resilience.retryBudget), prober,
   });
-  const authenticator = new KeyAuthenticator({ store: storage.keys, adminKey: config.adminKey });
+  const authenticator = new KeyAuthenticator({ store: storage.keys, adminKey: config.adminKey, jwt: createJwtVerifier(initial.auth.jwt) });
   const unsubscribeKeys = storage.subscribe((change) => { if (change.kind === 'key') authenticator.forgetId(change.id); });
   const deps: AppDeps = {
     config, logger, storage, authenticator, keyAdmin: new KeyAdmin(storage.keys), routing, versions, configAdmin: new ConfigAdmin(versions),

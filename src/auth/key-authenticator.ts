@@ -18,6 +18,8 @@ export interface KeyAuthenticatorOptions {
   readonly maxCacheEntries?: number;
   /** How often last-used times gathered in memory are written to the store; close() writes the rest. Default 60 000. */
   readonly touchIntervalMs?: number;
+  /** Bearer JWTs (auth.jwt), when configured: a presented JWT is checked by it instead of the key store. */
+  readonly jwt?: { verify(token: string): Promise<Principal> } | undefined;
 }
 
 interface LookupEntry { readonly record: ApiKeyRecord | undefined; readonly principal: Principal | undefined; readonly until: number }
@@ -40,6 +42,7 @@ const DEFAULT_TOUCH_INTERVAL_MS = 60_000;
  */
 export class KeyAuthenticator {
   readonly #store: KeyStore;
+  readonly #jwt: KeyAuthenticatorOptions['jwt'];
   readonly #adminHash: string | undefined;
   readonly #ttl: number;
   readonly #maxEntries: number;
@@ -58,6 +61,7 @@ export class KeyAuthenticator {
 
   constructor(options: KeyAuthenticatorOptions) {
     this.#store = options.store;
+    this.#jwt = options.jwt;
     this.#adminHash = options.adminKey === undefined ? undefined : hashApiKey(options.adminKey);
     this.#ttl = options.cacheTtlMs ?? DEFAULT_TTL_MS;
     this.#maxEntries = positiveInteger(options.maxCacheEntries ?? DEFAULT_MAX_CACHE_ENTRIES, 'maxCacheEntries');
@@ -69,11 +73,14 @@ export class KeyAuthenticator {
 
   /** The principal of a key verified within the TTL, without any await; undefined when it must be checked. */
   cached(presented: string | undefined): Principal | undefined {
-    return presented === undefined || presented === '' ? undefined : this.#hit(hashApiKey(presented));
+    if (presented === undefined || presented === '' || (this.#jwt !== undefined && isJwt(presented))) return undefined;
+    return this.#hit(hashApiKey(presented));
   }
 
   async authenticate(presented: string | undefined): Promise<Principal> {
     if (presented === undefined || presented === '') throw new GatewayError('SB_AUTH_MISSING_KEY');
+    const jwt = this.#jwt;
+    if (jwt !== undefined && isJwt(presented)) return jwt.verify(presented);
     // One hash per call: the cache key is also what #verify compares with the stored hash.
     const hash = hashApiKey(presented);
     const hit = this.#hit(hash);
@@ -196,6 +203,11 @@ function toPrincipal(record: ApiKeyRecord): Principal {
     keyId: record.id, kind: 'key', role: record.role, scopes: new Set(record.scopes ?? ROLE_SCOPES[record.role]), workspaceId: record.workspaceId,
     models: record.models === null ? null : new Set(record.models), tier: null, userId: null,
   });
+}
+
+/** A JWT's header is base64url JSON, so it starts "eyJ"; keys start "sb_". */
+function isJwt(presented: string): boolean {
+  return presented.startsWith('eyJ');
 }
 
 function toKeyUses(used: ReadonlyMap<string, number>): KeyUse[] {

@@ -22,6 +22,10 @@ const OVERRIDES: ReadonlyArray<readonly [string, readonly string[], 'number' | '
   ['SWITCHBOARD_ETCD_PREFIX', ['etcd', 'prefix'], 'string'],
   ['REDIS_URL', ['redis', 'url'], 'string'],
   ['SWITCHBOARD_REDIS_PREFIX', ['redis', 'keyPrefix'], 'string'],
+  ['JWT_SECRET_KEY', ['auth', 'jwt', 'secret'], 'string'],
+  ['JWT_JWKS_URL', ['auth', 'jwt', 'jwksUrl'], 'string'],
+  ['JWT_ISSUER', ['auth', 'jwt', 'issuer'], 'string'],
+  ['JWT_AUDIENCE', ['auth', 'jwt', 'audience'], 'string'],
 ];
 
 function parseValue(value: string, kind: 'number' | 'string' | 'list'): unknown {

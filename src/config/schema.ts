@@ -8,6 +8,7 @@ import { providerResilienceFields, redisSchema, resilienceSchema } from './resil
 import { registryModelFields, slugOf, withIds } from './routing-schemas.ts';
 import { secretRefSchema } from './secret-ref.ts';
 import { sectionSchemas } from './section-schemas.ts';
+import { jwtSchema } from './jwt-schema.ts';
 
 const port = z.number().int().min(0).max(65535);
 const providerName = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" or "-"');
@@ -125,6 +126,11 @@ export const configSchema = z.object({
   resilience: resilienceSchema,
   ...sectionSchemas,
   redis: redisSchema,
+  /** How callers other than API keys authenticate (process settings: they apply at the next start). */
+  auth: z.object({
+    /** Bearer JWTs from an identity provider (seed 001); off unless a secret or jwksUrl is set. */
+    jwt: jwtSchema.prefault({}),
+  }).strict().prefault({}),
   /** The shared store for several replicas; unset: the embedded SQLite file under dataDir. */
   database: z.object({
     /** postgres://… (DATABASE_URL). */
