@@ -155,6 +155,12 @@ function openHealthRegistry(process: Config, shared: Config, logger: Logger): He
 }
 
 /**
+ * Only a backstop against a reply that never comes: each request's wait is bounded by limits.storeTimeoutMs in
+ * limits/admissions.ts, which tells a slow store from this process's own busy event loop (ioredis cannot).
+ */
+const LIMITER_COMMAND_TIMEOUT_MS = 5_000;
+
+/**
  * The limiter's own Redis connection (REDIS_URL): a command fails at once while Redis is away instead of queueing,
  * and the request's wait is bounded by limits.storeTimeoutMs on top (limits/admissions.ts).
  */
@@ -162,7 +168,7 @@ function openLimiterRedis(process: Config): Redis | undefined {
   const redis = process.redis;
   if (redis.url === undefined) return undefined;
   const client = new Redis(redis.url, {
-    connectTimeout: redis.connectTimeoutMs, commandTimeout: redis.commandTimeoutMs, disconnectTimeout: redis.commandTimeoutMs,
+    connectTimeout: redis.connectTimeoutMs, commandTimeout: LIMITER_COMMAND_TIMEOUT_MS, disconnectTimeout: redis.commandTimeoutMs,
     enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false,
     retryStrategy: (times) => Math.min(50 * 2 ** (times - 1), 2_000), connectionName: 'switchboard-limits',
   });

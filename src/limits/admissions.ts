@@ -31,6 +31,8 @@ export class Admissions {
   readonly #o: AdmissionsOptions;
   readonly #held = new Map<string, Held>();
   #degraded = false;
+  /** performance.now() of the shared store's latest answer: whether it is making progress (withTimeout). */
+  #lastAnswerAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: AdmissionsOptions) {
     this.#o = options;
@@ -50,7 +52,8 @@ export class Admissions {
     if (shared === undefined) return this.#remember(this.#o.local.admitNow(request), this.#o.local);
     let admission: Admission;
     try {
-      admission = await withTimeout(shared.admit(request), policy.storeTimeoutMs);
+      admission = await withTimeout(shared.admit(request), policy.storeTimeoutMs, () => this.#lastAnswerAt);
+      this.#lastAnswerAt = performance.now();
     } catch (err) {
       this.#storeFailed(err, policy);
       if (policy.onStoreError === 'closed') throw new GatewayError('SB_LIMITER_UNAVAILABLE', { cause: err });
@@ -103,9 +106,32 @@ export class Admissions {
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+/** However long the store keeps answering other requests, a decision waits no longer than this for its own answer. */
+const MAX_WAIT_MS = 1_000;
+
+/**
+ * The store's answer, or a rejection once the store has gone `ms` without answering anything. A request that
+ * waited `ms` while answers to other requests kept arriving (`lastAnswerAt`) is queued behind them — a burst on a
+ * saturated CPU, whose event loop reads the answers late — not facing a slow store: it waits on, up to
+ * MAX_WAIT_MS. A store that hangs or stopped answering shows no progress and is given up on after `ms`. The
+ * check runs after one setImmediate, once the sockets are read, so an answer already in is taken.
+ */
+function withTimeout<T>(promise: Promise<T>, ms: number, lastAnswerAt: () => number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the shared limiter store did not answer within ${ms} ms`)), ms);
-    promise.then((value) => { clearTimeout(timer); resolve(value); }, (err: unknown) => { clearTimeout(timer); reject(err instanceof Error ? err : new Error(String(err))); });
+    const started = performance.now();
+    let settled = false;
+    let timer: ReturnType<typeof setTimeout>;
+    const arm = (due: number): void => {
+      timer = setTimeout(() => setImmediate(() => {
+        if (settled) return;
+        const now = performance.now();
+        const busy = now - due > ms / 2;
+        const progressing = now - lastAnswerAt() < ms;
+        if ((busy || progressing) && now - started < MAX_WAIT_MS) arm(now + ms);
+        else reject(new Error(`the shared limiter store did not answer within ${Math.round(now - started)} ms`));
+      }), ms);
+    };
+    arm(started + ms);
+    promise.then((value) => { settled = true; clearTimeout(timer); resolve(value); }, (err: unknown) => { settled = true; clearTimeout(timer); reject(err instanceof Error ? err : new Error(String(err))); });
   });
 }

@@ -83,6 +83,19 @@ export class RedisLimiter implements Limiter {
     this.#redis.defineCommand(SETTLE_COMMAND, { lua: SETTLE_LUA });
     // defineCommand adds the methods to this client at run time; the interface above is their shape.
     this.#scripts = this.#redis as unknown as ScriptCommands;
+    // Loaded whenever the connection is (re)established, so that a burst of first requests — at start, or after
+    // Redis restarted empty — runs EVALSHA at once instead of each getting NOSCRIPT and compiling the script again.
+    const load = (): void => { void this.#load(); };
+    this.#redis.on('ready', load);
+    if (this.#redis.status === 'ready') load();
+  }
+
+  async #load(): Promise<void> {
+    try {
+      await Promise.all([this.#redis.script('LOAD', ADMIT_LUA), this.#redis.script('LOAD', SETTLE_LUA)]);
+    } catch {
+      // Nothing lost: defineCommand's EVAL fallback still loads the scripts on first use.
+    }
   }
 
   async admit(request: AdmitRequest): Promise<Admission> {

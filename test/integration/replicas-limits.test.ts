@@ -1,0 +1,135 @@
+/**
+ * Rate limits on three replicas sharing one Redis (the test's own redis-server) and one PostgreSQL, as real
+ * processes: 2,000 concurrent requests against a workspace limit of 100 a minute let exactly 100 through; when
+ * Redis is killed under load no request waits past the store timeout, the configured policy applies (open: each
+ * replica limits alone; closed: 503 SB_LIMITER_UNAVAILABLE), and once Redis is back the limit is shared again
+ * without restarting anything.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent } from 'undici';
+import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
+import { postgresSchemas, TEST_POSTGRES_URL } from '../support/postgres-schemas.ts';
+import { startTestRedis, type TestRedis } from '../support/redis-server.ts';
+import { timeUntilAll } from '../support/time-until-all.ts';
+
+const ADMIN = 'sb-limits-replica-admin-0123456789';
+// The outage cases use the default-like 25 ms. The 2,000-request burst queues some 150 ms of scripts in Redis
+// (about 70 µs each) behind which a request is genuinely waiting on the store: it runs with a timeout above that,
+// as docs/configuration.md advises for bursts of that size.
+const STORE_TIMEOUT_MS = 25;
+const BURST_STORE_TIMEOUT_MS = 400;
+const dir = mkdtempSync(join(tmpdir(), 'switchboard-limits-replicas-'));
+const schemas = postgresSchemas();
+const schema = schemas.fresh();
+// Enough sockets for 2,000 requests at once, spread over the three replicas.
+const dispatcher = new Agent({ connections: 1000, pipelining: 0 });
+
+interface Res { readonly status: number; readonly body: any; readonly ms: number }
+
+async function call(base: string, method: string, path: string, body?: unknown, key = ADMIN): Promise<Res> {
+  const started = performance.now();
+  const res = await fetch(`${base}${path}`, {
+    method, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }), signal: AbortSignal.timeout(20_000), dispatcher,
+  } as RequestInit);
+  const text = await res.text();
+  let parsed: unknown;
+  try { parsed = JSON.parse(text); } catch { parsed = text; }
+  return { status: res.status, body: parsed, ms: performance.now() - started };
+}
+
+const CHAT = { model: 'mock', messages: [{ role: 'user', content: 'hi' }] };
+
+describe('rate limits on three replicas sharing one Redis', () => {
+  const replicas: GatewayProcess[] = [];
+  let redis: TestRedis;
+  const keys: Record<string, string> = {};
+  /** Changes `limits` through one replica and waits until all three serve the change. */
+  const setLimits = async (limits: Record<string, unknown>): Promise<void> => {
+    const patched = await call(replicas[0]!.url, 'PATCH', '/api/config', { limits });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    await timeUntilAll(replicas, async (r) => (await call(r.url, 'GET', '/api/config')).body.version >= patched.body.version, 'the limits');
+  };
+  const burst = (workspace: string, n: number) => Promise.all(Array.from({ length: n }, (_, i) => call(replicas[i % 3]!.url, 'POST', '/v1/chat/completions', CHAT, keys[workspace])));
+
+  before(async () => {
+    redis = await startTestRedis();
+    const env = (name: string) => ({
+      DATABASE_URL: TEST_POSTGRES_URL, SWITCHBOARD_DATABASE_SCHEMA: schema, SWITCHBOARD_ADMIN_KEY: ADMIN, SWITCHBOARD_DATA_DIR: join(dir, name),
+      REDIS_URL: redis.url, SWITCHBOARD_REDIS_PREFIX: `sb-limits-${process.pid}:`,
+    });
+    replicas.push(await startGatewayProcess(env('a')));
+    replicas.push(...await Promise.all([startGatewayProcess(env('b')), startGatewayProcess(env('c'))]));
+    const workspaces = Object.fromEntries(['burst', 'outage', 'resumed', 'closed'].map((w) => [w, { rateLimits: { requestsPerMinute: 100 } }]));
+    const patched = await call(replicas[0]!.url, 'PATCH', '/api/config', { workspaces, limits: { storeTimeoutMs: STORE_TIMEOUT_MS } });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    for (const w of Object.keys(workspaces)) keys[w] = (await call(replicas[0]!.url, 'POST', '/api/keys', { name: w, workspaceId: w })).body.key;
+    const version = patched.body.version as number;
+    await timeUntilAll(replicas, async (r) => (await call(r.url, 'GET', '/api/config')).body.version >= version, 'the limits');
+  });
+
+  after(async () => {
+    await Promise.all(replicas.map((r) => r.stop()));
+    await redis.stop();
+    await schemas.dropAll();
+    await dispatcher.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lets exactly 100 of 2,000 concurrent requests through a limit of 100 a minute, whichever replica they reach', async () => {
+    await setLimits({ storeTimeoutMs: BURST_STORE_TIMEOUT_MS });
+    const results = await burst('burst', 2000);
+    const ok = results.filter((r) => r.status === 200).length;
+    const refused = results.filter((r) => r.status === 429);
+    assert.equal(ok, 100, `statuses: ${JSON.stringify(countBy(results.map((r) => r.status)))}`);
+    assert.equal(refused.length, 1900);
+    assert.ok(refused.every((r) => r.body.error.code === 'SB_RATE_LIMITED'));
+    // Later requests of the same minute are refused too, on every replica.
+    for (const r of replicas) assert.equal((await call(r.url, 'POST', '/v1/chat/completions', CHAT, keys.burst)).status, 429);
+    await setLimits({ storeTimeoutMs: STORE_TIMEOUT_MS });
+  });
+
+  it('keeps answering within the store timeout while Redis is down (open: each replica limits alone), and shares limits again once it is back', async () => {
+    // Before the outage: the shared count works.
+    assert.equal((await burst('outage', 30)).filter((r) => r.status === 200).length, 30);
+    await redis.stop();
+    const during: Res[] = [];
+    for (let round = 0; round < 5; round++) during.push(...await burst('outage', 60));
+    const slowest = Math.max(...during.map((r) => r.ms));
+    assert.ok(during.every((r) => r.status === 200 || r.status === 429), `statuses: ${JSON.stringify(countBy(during.map((r) => r.status)))}`);
+    // 300 requests over three replicas judged alone: each lets its own 100 through.
+    assert.equal(during.filter((r) => r.status === 200).length, 300, `statuses: ${JSON.stringify(countBy(during.map((r) => r.status)))}`);
+    // The request itself takes a few ms on these machines; the wait for a dead Redis adds at most the store timeout.
+    assert.ok(slowest < STORE_TIMEOUT_MS + 50 + 250, `slowest request during the outage took ${slowest.toFixed(0)} ms`);
+
+    await redis.start();
+    // Each replica's client reconnects by itself (backoff up to 2 s); then the shared, empty Redis counts again.
+    await sleep(2500);
+    const resumed = await burst('resumed', 150);
+    assert.equal(resumed.filter((r) => r.status === 200).length, 100, `statuses: ${JSON.stringify(countBy(resumed.map((r) => r.status)))}`);
+  });
+
+  it('refuses limited requests with 503 SB_LIMITER_UNAVAILABLE while Redis is down when the policy is closed', async () => {
+    await setLimits({ onStoreError: 'closed' });
+    await redis.stop();
+    const during = await burst('closed', 30);
+    assert.ok(during.every((r) => r.status === 503 && r.body.error.code === 'SB_LIMITER_UNAVAILABLE'), `statuses: ${JSON.stringify(countBy(during.map((r) => r.status)))}`);
+    assert.ok(Math.max(...during.map((r) => r.ms)) < STORE_TIMEOUT_MS + 50 + 250);
+    // Operators (keys of no workspace) are not limited, so they still get through to fix things.
+    assert.equal((await call(replicas[1]!.url, 'POST', '/v1/chat/completions', CHAT)).status, 200);
+    await redis.start();
+    await sleep(2500);
+    assert.equal((await burst('closed', 10)).filter((r) => r.status === 200).length, 10);
+  });
+});
+
+function countBy(values: readonly number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
