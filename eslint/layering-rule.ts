@@ -34,9 +34,11 @@ export const ALLOWED_AREAS: Readonly<Record<string, readonly string[]>> = {
   health: ['upstream', 'observability', ...BASE],
   // Rate limits and budgets: counters behind one port; the HTTP layer asks, the composition root picks the adapter.
   limits: ['observability', ...BASE],
+  // Budgets are limits counted in money: the counters are the limiter's; periods, prices and alerts are theirs.
+  budgets: ['limits', 'usage', 'observability', ...BASE],
   routing: ['auth', 'providers', 'health', 'upstream', 'usage', 'observability', 'storage', ...BASE],
   admin: ['auth', 'routing', 'health', 'providers', 'usage', 'storage', ...BASE],
-  http: ['admin', 'auth', 'limits', 'routing', 'health', 'providers', 'upstream', 'usage', 'observability', 'storage', 'version.ts', ...BASE],
+  http: ['admin', 'auth', 'budgets', 'limits', 'routing', 'health', 'providers', 'upstream', 'usage', 'observability', 'storage', 'version.ts', ...BASE],
   'app.ts': ['http', 'observability', ...BASE],
   'version.ts': [],
   // The composition root and the CLI (which asks main.ts for its adapters) may import anything.

@@ -32,6 +32,7 @@ import { ByteBudget } from './upstream/byte-budget.ts';
 import { BUILT_IN_PRICES } from './usage/price-table.ts';
 import { modelHealthScores } from './admin/model-health.ts';
 import { Admissions } from './limits/admissions.ts';
+import { BudgetAlerts } from './budgets/budget-alerts.ts';
 import { MemoryLimiter } from './limits/memory-limiter.ts';
 import { RedisLimiter } from './limits/redis-limiter.ts';
 import { Redis } from 'ioredis';
@@ -125,7 +126,7 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
   const unsubscribeKeys = storage.subscribe((change) => { if (change.kind === 'key') authenticator.forgetId(change.id); });
   const deps: AppDeps = {
     config, logger, storage, authenticator, keyAdmin: new KeyAdmin(storage.keys), routing, versions, configAdmin: new ConfigAdmin(versions),
-    usage, metrics, version: VERSION, lifecycle: new Lifecycle(), health, admissions,
+    usage, metrics, version: VERSION, lifecycle: new Lifecycle(), health, admissions, budgetAlerts: new BudgetAlerts(logger),
   };
   const app = await buildApp(deps);
   const close = async (): Promise<void> => {

@@ -20,6 +20,16 @@ export const DEFAULT_TIERS = {
   webhooks: { requestsPerHour: 10_000 },
 } as const;
 
+/** Whether the runtime knows an IANA time zone ("UTC", "Europe/Berlin" …). */
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The shared `limits` section: which limits apply (tiers, every key, every model within a workspace), where their
  * counters live and what happens when that store fails. Workspaces add their own (`workspaces.<id>.rateLimits`).
@@ -45,6 +55,14 @@ export const limitsSchema = z.object({
   exemptAdmins: z.boolean().default(true),
   /** The longest a concurrency slot is held by a request that never finished (a replica that died). */
   concurrencyHoldMs: z.number().int().positive().default(600_000),
+  /** Where budgets' days, weeks (from Monday) and months begin: an IANA time zone. */
+  budgetTimeZone: z.string().refine(isTimeZone, 'an IANA time zone such as UTC or Europe/Berlin').default('UTC'),
+  /** Spend thresholds, in percent of a budget, that raise an alert (a warn log line and, when set, the webhook). */
+  budgetAlerts: z.object({
+    thresholds: z.array(z.number().positive().max(1000)).default([50, 80, 100]),
+    /** POSTed a JSON alert ({ workspaceId, period, thresholdPercent, limitUsd, spentUsd, at }), 2 s timeout, not retried. */
+    webhookUrl: z.url({ protocol: /^https?$/ }).optional(),
+  }).strict().prefault({}),
 }).strict().prefault({});
 
 export type LimitsConfig = z.infer<typeof limitsSchema>;

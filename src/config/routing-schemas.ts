@@ -258,7 +258,11 @@ export const workspaceIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,
 export const workspaceSchema = z.object({
   name: z.string().min(1).max(200).optional(),
   modelRestrictions: z.array(modelRef).optional(),
-  budgetLimits: z.object({ daily: usd.optional(), weekly: usd.optional(), monthly: usd.optional(), total: usd.optional() }).strict().optional(),
+  budgetLimits: z.object({
+    daily: usd.optional(), weekly: usd.optional(), monthly: usd.optional(), total: usd.optional(),
+    /** hard (default): a request that could go past a limit is refused; soft: spend is counted and alerts fire. */
+    enforcement: z.enum(['hard', 'soft']).optional(),
+  }).strict().optional(),
   rateLimits: z.object({
     requestsPerMinute: z.number().int().positive().optional(),
     requestsPerHour: z.number().int().positive().optional(),

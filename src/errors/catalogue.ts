@@ -21,6 +21,7 @@ export const CATALOGUE = {
   SB_AUTH_EXPIRED_TOKEN: { status: 401, retryable: false, message: 'The bearer token has expired, or is not valid yet. Get a new token from the identity provider.' },
   SB_AUTH_JWKS_UNAVAILABLE: { status: 503, retryable: true, message: 'The identity provider\'s signing keys (auth.jwt.jwksUrl) cannot be fetched and no cached key fits this token. Try again shortly.' },
   SB_RATE_LIMITED: { status: 429, retryable: true, message: 'A rate limit of this key, its tier, its workspace or the model was reached. Retry after the time Retry-After gives.' },
+  SB_BUDGET_EXCEEDED: { status: 402, retryable: false, message: 'The workspace\'s budget for this period cannot cover the request\'s worst-case cost. It starts again with the next period (Retry-After).' },
   SB_LIMITER_UNAVAILABLE: { status: 503, retryable: true, message: 'The shared limiter store (Redis) cannot be reached, and limits.onStoreError is "closed": limited requests are refused until it is back.' },
   SB_AUTH_FORBIDDEN: { status: 403, retryable: false, message: 'This key may not use this route: its role or scopes do not allow it.' },
   SB_WORKSPACE_FORBIDDEN: { status: 403, retryable: false, message: 'This key belongs to another workspace, or to a workspace at all where the route changes what every workspace shares.' },

@@ -11,6 +11,7 @@ import type { Lifecycle } from './lifecycle.ts';
 import type { HealthRegistry } from '../health/health-registry.ts';
 import type { UsageRecorder } from '../usage/usage-recorder.ts';
 import type { Admissions } from '../limits/admissions.ts';
+import type { BudgetAlerts } from '../budgets/budget-alerts.ts';
 
 /** Everything buildApp needs, wired by main.ts (or by a test). */
 export interface AppDeps {
@@ -34,6 +35,8 @@ export interface AppDeps {
   readonly health: HealthRegistry;
   /** Rate limits and budgets: each request's admission decision and its settlement. */
   readonly admissions: Admissions;
+  /** Budget thresholds crossed by an admission: log lines and the webhook. */
+  readonly budgetAlerts: BudgetAlerts;
   /** Flipped by the shutdown sequence so /ready turns 503 before the listener closes. */
   readonly lifecycle: Lifecycle;
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors/gateway-error.ts';
-import type { Admission, AdmitRequest, Actuals, Limiter, Ticket } from './limiter.ts';
+import type { Admission, AdmitRequest, Actuals, CheckState, Limiter, LimitCheck, Ticket } from './limiter.ts';
 import type { MemoryLimiter } from './memory-limiter.ts';
 
 export interface AdmissionsOptions {
@@ -64,6 +64,36 @@ export class Admissions {
       this.#o.logger?.info({ event: 'limiter_store_recovered' }, 'the shared limiter store answers again: limits are shared by every replica again');
     }
     return this.#remember(admission, shared);
+  }
+
+  /**
+   * Whether this is the first claim of `key` before `resetAt`, across every replica (a once-per-period event, such
+   * as a budget alert): a counter of limit 1. Judged by this replica alone while the shared store fails.
+   */
+  async claimOnce(tag: string, key: string, resetAt: number, policy: AdmissionPolicy): Promise<boolean> {
+    const request: AdmitRequest = { tag, id: `claim:${key}:${resetAt}`, checks: [{ key, kind: 'counter', limit: 1, windowMs: 0, resetAt, amount: 1 }] };
+    const shared = this.#o.shared;
+    if (shared !== undefined) {
+      try {
+        return (await withTimeout(shared.admit(request), policy.storeTimeoutMs, () => this.#lastAnswerAt)).ok;
+      } catch (err) {
+        this.#storeFailed(err, policy);
+      }
+    }
+    return this.#o.local.admitNow(request).ok;
+  }
+
+  /** Where counters stand, without taking anything: from the shared store, or this replica's while it fails. */
+  async peek(tag: string, checks: readonly LimitCheck[], policy: AdmissionPolicy): Promise<{ readonly states: readonly CheckState[]; readonly shared: boolean }> {
+    const shared = this.#o.shared;
+    if (shared !== undefined) {
+      try {
+        return { states: await withTimeout(shared.peek(tag, checks), policy.storeTimeoutMs, () => this.#lastAnswerAt), shared: true };
+      } catch (err) {
+        this.#storeFailed(err, policy);
+      }
+    }
+    return { states: await this.#o.local.peek(tag, checks), shared: shared === undefined };
   }
 
   /**

@@ -17,15 +17,22 @@ export interface LimitSubject {
   readonly tokens: number;
 }
 
+/** The tag all counters of a workspace share (one Redis Cluster hash slot). */
+export function workspaceTag(workspaceId: string): string {
+  return `ws:${workspaceId}`;
+}
+
 /**
- * Every limit one request must pass, named so that each replica counts the same counters: the caller's tier and
- * per-key limits, its workspace's, and its workspace's per-model ones. All share the workspace's tag (or the
- * key's), so one Redis script takes them together. null: nothing limits this caller.
+ * Every rate limit one request must pass, named so that each replica counts the same counters: the caller's tier
+ * and per-key limits, its workspace's, and its workspace's per-model ones. All share the workspace's tag (or the
+ * key's), so one Redis script takes them together (budgets add theirs under the same tag). No checks when
+ * limits are off; null when nothing may limit this caller (an operator's key, limits.exemptAdmins).
  */
 export function requestChecks(limits: LimitsConfig, subject: LimitSubject): AdmitRequest | null {
   const { principal, workspace } = subject;
-  if (!limits.enabled) return null;
   if (limits.exemptAdmins && principal.workspaceId === null && principal.role === 'admin') return null;
+  const tag = principal.workspaceId === null ? `key:${principal.keyId}` : workspaceTag(principal.workspaceId);
+  if (!limits.enabled) return { tag, id: subject.requestId, checks: [] };
   const who = principal.keyId;
   const checks: LimitCheck[] = [];
   const add = (prefix: string, l: RateLimits | undefined): void => {
@@ -40,12 +47,16 @@ export function requestChecks(limits: LimitsConfig, subject: LimitSubject): Admi
   add(`key:${who}`, limits.perKey);
   if (principal.workspaceId !== null) add('ws', workspace?.rateLimits);
   if (subject.model !== undefined) add(`model:${subject.model}:${principal.workspaceId === null ? who : 'ws'}`, limits.perModel[subject.model]);
-  if (checks.length === 0) return null;
-  return { tag: principal.workspaceId === null ? `key:${who}` : `ws:${principal.workspaceId}`, id: subject.requestId, checks };
+  return { tag, id: subject.requestId, checks };
 }
 
 /** The tokens a chat request may take: its prompt (about 4 bytes a token of its JSON) and the output it asks for. */
 export function estimateTokens(rawLength: number, body: Readonly<Record<string, unknown>>): number {
+  return Math.ceil(rawLength / 4) + (outputCap(body) ?? 0);
+}
+
+/** The output cap a body (or a model's default parameters) sets: max_completion_tokens, max_tokens or max_output_tokens. */
+export function outputCap(body: Readonly<Record<string, unknown>>): number | undefined {
   const cap = body.max_completion_tokens ?? body.max_tokens ?? body.max_output_tokens;
-  return Math.ceil(rawLength / 4) + (typeof cap === 'number' && Number.isFinite(cap) && cap > 0 ? Math.floor(cap) : 0);
+  return typeof cap === 'number' && Number.isFinite(cap) && cap > 0 ? Math.floor(cap) : undefined;
 }

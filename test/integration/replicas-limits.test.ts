@@ -65,8 +65,11 @@ describe('rate limits on three replicas sharing one Redis', () => {
     });
     replicas.push(await startGatewayProcess(env('a')));
     replicas.push(...await Promise.all([startGatewayProcess(env('b')), startGatewayProcess(env('c'))]));
-    const workspaces = Object.fromEntries(['burst', 'outage', 'resumed', 'closed'].map((w) => [w, { rateLimits: { requestsPerMinute: 100 } }]));
-    const patched = await call(replicas[0]!.url, 'PATCH', '/api/config', { workspaces, limits: { storeTimeoutMs: STORE_TIMEOUT_MS } });
+    const workspaces: Record<string, unknown> = Object.fromEntries(['burst', 'outage', 'resumed', 'closed'].map((w) => [w, { rateLimits: { requestsPerMinute: 100 } }]));
+    workspaces.budget = { budgetLimits: { daily: 1 } };
+    // $1 per thousand input tokens, $2 per thousand output tokens: a request costs a few cents.
+    const pricing = { mock: { inputPerMTok: 1000, outputPerMTok: 2000 } };
+    const patched = await call(replicas[0]!.url, 'PATCH', '/api/config', { workspaces, pricing, limits: { storeTimeoutMs: STORE_TIMEOUT_MS } });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     for (const w of Object.keys(workspaces)) keys[w] = (await call(replicas[0]!.url, 'POST', '/api/keys', { name: w, workspaceId: w })).body.key;
     const version = patched.body.version as number;
@@ -91,6 +94,28 @@ describe('rate limits on three replicas sharing one Redis', () => {
     assert.ok(refused.every((r) => r.body.error.code === 'SB_RATE_LIMITED'));
     // Later requests of the same minute are refused too, on every replica.
     for (const r of replicas) assert.equal((await call(r.url, 'POST', '/v1/chat/completions', CHAT, keys.burst)).status, 429);
+    await setLimits({ storeTimeoutMs: STORE_TIMEOUT_MS });
+  });
+
+  it('never spends more than a $1.00 budget under 500 concurrent requests of random cost spread over the replicas', async () => {
+    await setLimits({ storeTimeoutMs: BURST_STORE_TIMEOUT_MS });
+    let seed = 11;
+    const random = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return 1 + (seed % n); };
+    const results = await Promise.all(Array.from({ length: 500 }, (_, i) => call(replicas[i % 3]!.url, 'POST', '/v1/chat/completions', {
+      model: 'mock', max_tokens: random(40), messages: [{ role: 'user', content: 'tell me more '.repeat(random(6)) }],
+    }, keys.budget)));
+    const served = results.filter((r) => r.status === 200).length;
+    assert.ok(results.every((r) => r.status === 200 || (r.status === 402 && r.body.error.code === 'SB_BUDGET_EXCEEDED')), `statuses: ${JSON.stringify(countBy(results.map((r) => r.status)))}`);
+    // Each replica writes its records in batches: wait until all of them are in PostgreSQL.
+    let requests: Array<{ requestId: string; costUsd: number }> = [];
+    for (let i = 0; i < 100 && requests.length < served; i++) {
+      requests = ((await call(replicas[0]!.url, 'GET', '/api/usage?workspace_id=budget&limit=1000')).body.data as Array<{ kind: string; requestId: string; costUsd: number }>).filter((r) => r.kind === 'request');
+      if (requests.length < served) await sleep(100);
+    }
+    assert.equal(requests.length, served);
+    assert.equal(new Set(requests.map((r) => r.requestId)).size, served, 'no request billed twice');
+    const spent = requests.reduce((sum, r) => sum + r.costUsd, 0);
+    assert.ok(spent <= 1 && spent > 0.5, `spent $${spent} over ${served} requests`);
     await setLimits({ storeTimeoutMs: STORE_TIMEOUT_MS });
   });
 

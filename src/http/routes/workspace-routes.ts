@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { WorkspaceConfigs } from '../../admin/workspace-configs.ts';
+import { budgetView, budgetViewChecks } from '../../budgets/budget-view.ts';
+import { workspaceTag } from '../../limits/request-checks.ts';
 import { workspaceIdSchema, workspaceSchema } from '../../config/routing-schemas.ts';
 import type { Principal } from '../../domain/principal.ts';
 import type { AppDeps } from '../app-deps.ts';
@@ -67,4 +69,11 @@ export function registerWorkspaceRoutes(app: FastifyInstance, deps: AppDeps): vo
     return workspaces.setConfig(ws, validBody(workspaceSchema, request.body ?? {}, CONFIG_READ_ONLY), authorOf(request));
   });
   app.get('/api/workspaces/:id/config', { config: tenantRead, schema }, async (request) => workspaces.get(id(request)));
+  app.get('/api/workspaces/:id/budget', { config: tenantRead, schema }, async (request) => {
+    const ws = workspaces.get(id(request));
+    const { limits } = deps.routing.current.config;
+    const checks = ws.budgetLimits === undefined ? [] : budgetViewChecks(ws.budgetLimits, Date.now(), limits.budgetTimeZone);
+    const { states, shared } = await deps.admissions.peek(workspaceTag(ws.id), checks, limits);
+    return budgetView(ws.id, ws.budgetLimits, limits.budgetTimeZone, states, shared);
+  });
 }

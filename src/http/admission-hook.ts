@@ -1,0 +1,130 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { BudgetAlerts } from '../budgets/budget-alerts.ts';
+import { budgetChecks, hasBudget, periodOfKey, worstCaseMicroUsd } from '../budgets/budget-checks.ts';
+import type { Pricing } from '../config/schema.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import type { Admissions } from '../limits/admissions.ts';
+import type { CheckState, LimitCheck } from '../limits/limiter.ts';
+import { estimateTokens, outputCap, requestChecks } from '../limits/request-checks.ts';
+import type { RoutingState } from '../routing/live-routing.ts';
+
+export interface AdmissionHookDeps {
+  readonly admissions: Admissions;
+  readonly alerts: BudgetAlerts;
+  /** The current configuration version's routing objects (limits, workspaces, the catalogue and prices). */
+  readonly routing: () => RoutingState;
+  /** Input tokens of a request body, counted as the providers count them. */
+  readonly countTokens: (body: Readonly<Record<string, unknown>>) => Promise<number>;
+}
+
+/** Tokens a chat format adds around each message (role markers) and once around the whole prompt. */
+const PER_MESSAGE_TOKENS = 4;
+const PER_PROMPT_TOKENS = 3;
+
+/**
+ * The AI area's preHandler: after the key and the body are checked, every limit of the request and its budget
+ * reservation are taken in one decision (limits/admissions.ts). Answers carry seed 001's X-RateLimit-* headers for
+ * the tightest request limit and OpenAI's x-ratelimit-* for requests and tokens; a refusal is 429 SB_RATE_LIMITED
+ * with Retry-After, or 402 SB_BUDGET_EXCEEDED.
+ */
+export function admissionHook(deps: AdmissionHookDeps) {
+  return async function admit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const principal = request.principal;
+    if (principal === undefined) return;
+    const state = deps.routing();
+    const { config } = state;
+    const body = (request.body ?? undefined) as Readonly<Record<string, unknown>> | undefined;
+    const model = typeof body?.model === 'string' ? body.model : undefined;
+    const workspace = principal.workspaceId === null ? undefined : config.workspaces[principal.workspaceId];
+    const admitRequest = requestChecks(config.limits, {
+      requestId: request.id, principal, model, workspace,
+      tokens: body === undefined || request.rawBody === undefined ? 0 : estimateTokens(request.rawBody.length, body),
+    });
+    if (admitRequest === null) return;
+    const budget = workspace?.budgetLimits;
+    const checks: LimitCheck[] = [...admitRequest.checks];
+    if (hasBudget(budget) && body !== undefined && model !== undefined) {
+      checks.push(...budgetChecks(budget, await reservation(deps, state, body, model), Date.now(), config.limits.budgetTimeZone));
+    }
+    if (checks.length === 0) return;
+    const admission = await deps.admissions.admit({ ...admitRequest, checks }, config.limits);
+    setHeaders(reply, admission.states, Date.now());
+    if (admission.ok) {
+      if (budget !== undefined && principal.workspaceId !== null) {
+        const tag = admitRequest.tag;
+        // Off the request's path: a crossing costs one more store call, which the answer need not wait for.
+        void deps.alerts.afterAdmission(principal.workspaceId, budget, checks, admission.states, config.limits.budgetAlerts,
+          (key, resetAt) => deps.admissions.claimOnce(tag, key, resetAt, config.limits));
+      }
+      return;
+    }
+    const { refusedBy } = admission;
+    const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
+    const period = periodOfKey(refusedBy.key);
+    if (period !== undefined) {
+      throw new GatewayError('SB_BUDGET_EXCEEDED', {
+        retryAfter: seconds,
+        message: `The workspace's ${period} budget of $${budget?.[period] ?? 0} cannot cover this request (its worst case is $${(refusedBy.amount / 1e6).toFixed(4)}); it starts again at ${new Date(refusedBy.resetAt ?? 0).toISOString()}.`,
+      });
+    }
+    throw new GatewayError('SB_RATE_LIMITED', {
+      retryAfter: seconds,
+      message: `Rate limit reached: ${describe(refusedBy.key)} allows ${refusedBy.limit}${refusedBy.kind === 'concurrency' ? ' at once' : ` per ${refusedBy.windowMs >= 3_600_000 ? 'hour' : 'minute'}`}. Retry after ${seconds} s.`,
+    });
+  };
+}
+
+/**
+ * The most the request can cost (micro-dollars): its counted input, and the output it asks for — or, when it
+ * sets no cap, the model's default parameters' or routing.defaultMaxTokens — at the dearest price of the targets
+ * its model may be sent to. 0 for a model nothing serves (the executor refuses it) or that has no price.
+ */
+async function reservation(deps: AdmissionHookDeps, state: RoutingState, body: Readonly<Record<string, unknown>>, model: string): Promise<number> {
+  let targets;
+  try {
+    targets = state.catalogue.resolve(model).targets;
+  } catch {
+    return 0;
+  }
+  const prices = targets.map((t) => t.pricing ?? state.prices.find(t.model)).filter((p): p is Pricing => p !== undefined);
+  if (prices.length === 0) return 0;
+  const messages = Array.isArray(body.messages) ? body.messages.length : 1;
+  const input = (await deps.countTokens(body)) + messages * PER_MESSAGE_TOKENS + PER_PROMPT_TOKENS;
+  const output = body.input !== undefined && body.messages === undefined ? 0
+    : outputCap(body) ?? targets.map((t) => outputCap(t.defaults ?? {})).find((c) => c !== undefined) ?? state.config.routing.defaultMaxTokens;
+  return worstCaseMicroUsd(prices, input, output);
+}
+
+function describe(key: string): string {
+  const [scope, , what] = key.split(':');
+  const unit = key.endsWith(':tpm') ? 'tokens' : key.endsWith(':concurrent') ? 'concurrent requests' : 'requests';
+  const owner = scope === 'ws' ? 'the workspace' : scope === 'tier' ? 'the tier' : scope === 'model' ? `model ${what ?? ''}` : 'the key';
+  return `${owner} (${unit})`;
+}
+
+function setHeaders(reply: FastifyReply, states: readonly CheckState[], now: number): void {
+  let requests: CheckState | undefined;
+  let tokens: CheckState | undefined;
+  for (const s of states) {
+    if (s.key.endsWith(':tpm')) {
+      if (tokens === undefined || s.remaining < tokens.remaining) tokens = s;
+    } else if (s.key.endsWith(':rpm') || s.key.endsWith(':rph')) {
+      if (requests === undefined || s.remaining < requests.remaining) requests = s;
+    }
+  }
+  if (requests !== undefined) {
+    reply.header('x-ratelimit-limit', requests.limit).header('x-ratelimit-remaining', requests.remaining).header('x-ratelimit-reset', Math.ceil(requests.resetAt / 1000));
+    reply.header('x-ratelimit-limit-requests', requests.limit).header('x-ratelimit-remaining-requests', requests.remaining).header('x-ratelimit-reset-requests', duration(requests.resetAt - now));
+  }
+  if (tokens !== undefined) {
+    reply.header('x-ratelimit-limit-tokens', tokens.limit).header('x-ratelimit-remaining-tokens', tokens.remaining).header('x-ratelimit-reset-tokens', duration(tokens.resetAt - now));
+  }
+}
+
+/** OpenAI's reset format: "1s", "6m0s", "20ms". */
+function duration(ms: number): string {
+  if (ms <= 0) return '0s';
+  if (ms < 1000) return `${Math.ceil(ms)}ms`;
+  const s = Math.ceil(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60}s`;
+}

@@ -1,0 +1,94 @@
+// Budgets on a running gateway: a $1.00 daily budget hit by 500 concurrent requests of random true cost is never
+// overspent, no request is billed twice, every refusal is 402 SB_BUDGET_EXCEEDED; a soft budget only alerts, each
+// threshold once, to the webhook; GET /api/workspaces/{id}/budget shows spend against each limit.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { adminCall } from '../support/admin-call.ts';
+import { startGateway, type TestGateway } from '../support/start-gateway.ts';
+import { until } from '../support/until.ts';
+
+// $1 per thousand input tokens, $2 per thousand output tokens: a request costs a few cents.
+const PRICE = { inputPerMTok: 1000, outputPerMTok: 2000 };
+
+describe('budgets', () => {
+  let gw: TestGateway;
+  let webhook: Server;
+  const alerts: Array<{ workspaceId: string; period: string; thresholdPercent: number; spentUsd: number }> = [];
+  const call = adminCall(() => gw);
+  const keys: Record<string, string> = {};
+  const chat = (key: string, maxTokens: number, words = 1) => call('POST', '/v1/chat/completions', {
+    model: 'mock', max_tokens: maxTokens, messages: [{ role: 'user', content: 'tell me more '.repeat(words) }],
+  }, { authorization: `Bearer ${key}` });
+
+  before(async () => {
+    webhook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => { body += c.toString(); });
+      req.on('end', () => { alerts.push(JSON.parse(body)); res.end(); });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+    gw = await startGateway({
+      config: {
+        providers: [{ name: 'mock', type: 'mock', models: ['mock'] }],
+        pricing: { mock: PRICE },
+        workspaces: { hard: { budgetLimits: { daily: 1 } }, soft: { budgetLimits: { monthly: 0.2, enforcement: 'soft' } } },
+        limits: { budgetAlerts: { webhookUrl: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/alerts` } },
+      },
+    });
+    for (const ws of ['hard', 'soft']) keys[ws] = (await call('POST', '/api/keys', { name: ws, workspaceId: ws })).body.key;
+  });
+  after(async () => {
+    await gw.close();
+    await new Promise<void>((resolve) => webhook.close(() => resolve()));
+  });
+
+  it('never spends more than a $1.00 budget under 500 concurrent requests of random cost, and bills each once', async () => {
+    let seed = 7;
+    const random = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return 1 + (seed % n); };
+    const results = await Promise.all(Array.from({ length: 500 }, () => chat(keys.hard!, random(40), random(6))));
+    const ok = results.filter((r) => r.status === 200);
+    const refused = results.filter((r) => r.status !== 200);
+    assert.ok(ok.length > 10 && refused.length > 10, `${ok.length} served, ${refused.length} refused`);
+    for (const r of refused) {
+      assert.equal(r.status, 402, r.text);
+      assert.equal(r.body.error.code, 'SB_BUDGET_EXCEEDED');
+      assert.match(r.body.error.message, /daily budget of \$1/);
+    }
+    const records = (await call('GET', '/api/usage?workspace_id=hard&limit=1000')).body.data as Array<{ kind: string; requestId: string; costUsd: number; outcome: string }>;
+    const requests = records.filter((r) => r.kind === 'request');
+    assert.equal(requests.length, ok.length, 'one request record per served request (refused ones never reached a provider)');
+    assert.equal(new Set(requests.map((r) => r.requestId)).size, requests.length, 'no request billed twice');
+    const spent = requests.reduce((sum, r) => sum + r.costUsd, 0);
+    assert.ok(spent <= 1.0, `spent $${spent}`);
+    assert.ok(spent > 0.5, `spent $${spent}: the budget was used, not refused early`);
+    // Every reservation has been settled to the real cost: the view shows what was billed.
+    await until(async () => Math.abs((await call('GET', '/api/workspaces/hard/budget')).body.periods[0].spentUsd - spent) < 1e-6, 'reservations settled');
+    const view = (await call('GET', '/api/workspaces/hard/budget')).body;
+    assert.equal(view.enforcement, 'hard');
+    assert.equal(view.timeZone, 'UTC');
+    assert.deepEqual(view.periods.map((p: { period: string; limitUsd: number }) => [p.period, p.limitUsd]), [['daily', 1]]);
+    assert.ok(Math.abs(view.periods[0].remainingUsd - (1 - spent)) < 1e-6);
+    assert.ok(Date.parse(view.periods[0].resetsAt) > Date.now());
+    assert.equal((await chat(keys.hard!, 4000)).body.error.code, 'SB_BUDGET_EXCEEDED', 'a worst case over what is left is refused');
+  });
+
+  it('counts a soft budget without refusing, and alerts once at each threshold', async () => {
+    for (let i = 0; i < 12; i++) assert.equal((await chat(keys.soft!, 20)).status, 200);
+    await until(() => alerts.filter((a) => a.workspaceId === 'soft').length === 3, 'three alerts');
+    const soft = alerts.filter((a) => a.workspaceId === 'soft');
+    assert.deepEqual(soft.map((a) => [a.period, a.thresholdPercent]), [['monthly', 50], ['monthly', 80], ['monthly', 100]]);
+    assert.ok(soft[2]!.spentUsd >= 0.2);
+    const view = (await call('GET', '/api/workspaces/soft/budget')).body;
+    assert.equal(view.enforcement, 'soft');
+    assert.ok(view.periods[0].spentUsd > 0.2, 'spend went on past a soft limit');
+    assert.equal(view.periods[0].remainingUsd, 0);
+  });
+
+  it('shows a workspace its own budget only', async () => {
+    const res = await call('GET', '/api/workspaces/soft/budget', undefined, { authorization: `Bearer ${keys.hard!}` });
+    assert.equal(res.body.error.code, 'SB_WORKSPACE_FORBIDDEN');
+    assert.equal((await call('GET', '/api/workspaces/hard/budget', undefined, { authorization: `Bearer ${keys.hard!}` })).status, 200);
+  });
+});
