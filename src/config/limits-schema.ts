@@ -8,6 +8,8 @@ export const rateLimitFields = {
   requestsPerHour: perHour.optional(),
   tokensPerMinute: z.number().int().positive().optional(),
   concurrentRequests: z.number().int().positive().optional(),
+  /** A token bucket for bursts (seed 004): up to `capacity` requests at once, refilled at `perSecond`. */
+  burst: z.object({ capacity: z.number().int().positive(), perSecond: z.number().positive() }).strict().optional(),
 };
 export const rateLimitsSchema = z.object(rateLimitFields).strict();
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { embeddedModeSchema } from './resilience-schemas.ts';
 import { secretRefSchema } from './secret-ref.ts';
 import { KEY_ROLES } from '../domain/api-key-record.ts';
+import { rateLimitsSchema } from './limits-schema.ts';
 
 /** Ids the admin API puts in paths: letters, digits, ".", "_", ":" and "-". */
 export const resourceId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, 'letters, digits, ".", "_", ":" or "-", at most 200');
@@ -263,12 +264,8 @@ export const workspaceSchema = z.object({
     /** hard (default): a request that could go past a limit is refused; soft: spend is counted and alerts fire. */
     enforcement: z.enum(['hard', 'soft']).optional(),
   }).strict().optional(),
-  rateLimits: z.object({
-    requestsPerMinute: z.number().int().positive().optional(),
-    requestsPerHour: z.number().int().positive().optional(),
-    tokensPerMinute: z.number().int().positive().optional(),
-    concurrentRequests: z.number().int().positive().optional(),
-  }).strict().optional(),
+  /** The workspace's own limits, counted over all of its keys (docs/configuration.md#rate-limits). */
+  rateLimits: rateLimitsSchema.optional(),
   tier: z.string().min(1).max(100).optional(),
   qualityRequirements: z.object({ minSuccessRate: z.number().min(0).max(1).optional(), maxLatency: z.number().positive().optional() }).strict().optional(),
   complianceRequirements: z.array(z.string().min(1)).optional(),

@@ -24,8 +24,8 @@ const PER_PROMPT_TOKENS = 3;
 /**
  * The AI area's preHandler: after the key and the body are checked, every limit of the request and its budget
  * reservation are taken in one decision (limits/admissions.ts). Answers carry seed 001's X-RateLimit-* headers for
- * the tightest request limit and OpenAI's x-ratelimit-* for requests and tokens; a refusal is 429 SB_RATE_LIMITED
- * with Retry-After, or 402 SB_BUDGET_EXCEEDED.
+ * the tightest request limit and OpenAI's x-ratelimit-* for requests and tokens, and `Server-Timing: limits;dur=`
+ * the decision's milliseconds; a refusal is 429 SB_RATE_LIMITED with Retry-After, or 402 SB_BUDGET_EXCEEDED.
  */
 export function admissionHook(deps: AdmissionHookDeps) {
   return async function admit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -47,7 +47,10 @@ export function admissionHook(deps: AdmissionHookDeps) {
       checks.push(...budgetChecks(budget, await reservation(deps, state, body, model), Date.now(), config.limits.budgetTimeZone));
     }
     if (checks.length === 0) return;
+    const started = performance.now();
     const admission = await deps.admissions.admit({ ...admitRequest, checks }, config.limits);
+    // How long the decision took, for operators (and the proof that a dead Redis costs at most storeTimeoutMs).
+    reply.header('server-timing', `limits;dur=${(performance.now() - started).toFixed(1)}`);
     setHeaders(reply, admission.states, Date.now());
     if (admission.ok) {
       if (budget !== undefined && principal.workspaceId !== null) {
@@ -69,7 +72,7 @@ export function admissionHook(deps: AdmissionHookDeps) {
     }
     throw new GatewayError('SB_RATE_LIMITED', {
       retryAfter: seconds,
-      message: `Rate limit reached: ${describe(refusedBy.key)} allows ${refusedBy.limit}${refusedBy.kind === 'concurrency' ? ' at once' : ` per ${refusedBy.windowMs >= 3_600_000 ? 'hour' : 'minute'}`}. Retry after ${seconds} s.`,
+      message: `Rate limit reached: ${describe(refusedBy.key)} allows ${refusedBy.limit}${per(refusedBy)}. Retry after ${seconds} s.`,
     });
   };
 }
@@ -95,9 +98,15 @@ async function reservation(deps: AdmissionHookDeps, state: RoutingState, body: R
   return worstCaseMicroUsd(prices, input, output);
 }
 
+function per(check: LimitCheck): string {
+  if (check.kind === 'concurrency') return ' at once';
+  if (check.kind === 'bucket') return ` at once, refilled over ${Math.round(check.windowMs / 1000)} s`;
+  return ` per ${check.windowMs >= 3_600_000 ? 'hour' : 'minute'}`;
+}
+
 function describe(key: string): string {
   const [scope, , what] = key.split(':');
-  const unit = key.endsWith(':tpm') ? 'tokens' : key.endsWith(':concurrent') ? 'concurrent requests' : 'requests';
+  const unit = key.endsWith(':tpm') ? 'tokens' : key.endsWith(':concurrent') ? 'concurrent requests' : key.endsWith(':burst') ? 'burst of requests' : 'requests';
   const owner = scope === 'ws' ? 'the workspace' : scope === 'tier' ? 'the tier' : scope === 'model' ? `model ${what ?? ''}` : 'the key';
   return `${owner} (${unit})`;
 }

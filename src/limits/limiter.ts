@@ -9,9 +9,11 @@
  *   (exact: each admission is logged with its time and leaves the window `windowMs` later);
  * - `concurrency`: at most `limit` admissions held at once; each is held until settled, or `windowMs` at most (a
  *   replica that died holding one gives it back then);
- * - `counter`: a running total for a calendar period (a budget), at most `limit`; it ends at `resetAt`.
+ * - `counter`: a running total for a calendar period (a budget), at most `limit`; it ends at `resetAt`;
+ * - `bucket`: a token bucket for bursts (seed 004): `limit` tokens, refilled at `limit` per `windowMs`; a request
+ *   takes `amount` of them.
  */
-export type LimitKind = 'window' | 'concurrency' | 'counter';
+export type LimitKind = 'window' | 'concurrency' | 'counter' | 'bucket';
 
 /** One limit a request must pass: plain data, made from the configuration and the caller. */
 export interface LimitCheck {
@@ -20,7 +22,7 @@ export interface LimitCheck {
   readonly kind: LimitKind;
   /** The most the counter may hold: requests, tokens, concurrent requests or micro-dollars. */
   readonly limit: number;
-  /** window: its length; concurrency: the longest a hold lasts; counter: unused (0). */
+  /** window: its length; concurrency: the longest a hold lasts; bucket: the time to refill it whole; counter: unused (0). */
   readonly windowMs: number;
   /** counter: epoch ms when the period ends and the counter starts again from 0. */
   readonly resetAt?: number;

@@ -4,7 +4,8 @@ interface Entry { readonly id: string; readonly at: number; amount: number }
 interface WindowState { readonly kind: 'window'; entries: Entry[]; head: number; sum: number; readonly byId: Map<string, Entry> }
 interface HoldState { readonly kind: 'concurrency'; readonly holds: Map<string, number> }
 interface CounterState { readonly kind: 'counter'; value: number; resetAt: number }
-type State = WindowState | HoldState | CounterState;
+interface BucketState { readonly kind: 'bucket'; tokens: number; at: number }
+type State = WindowState | HoldState | CounterState | BucketState;
 
 /**
  * The limiter of one replica: every counter in this process's memory, decisions synchronous (so all of a
@@ -60,7 +61,7 @@ export class MemoryLimiter implements Limiter {
         if (entry === undefined) continue;
         entry.amount += delta;
         state.sum += delta;
-      } else if (state.resetAt === (check.resetAt ?? 0)) {
+      } else if (state.kind === 'counter' && state.resetAt === (check.resetAt ?? 0)) {
         // A counter of a period that has ended since started again from 0: the old period's reservation is gone.
         state.value = Math.max(0, state.value + delta);
       }
@@ -97,6 +98,7 @@ function fresh(check: LimitCheck): State {
     case 'window': return { kind: 'window', entries: [], head: 0, sum: 0, byId: new Map() };
     case 'concurrency': return { kind: 'concurrency', holds: new Map() };
     case 'counter': return { kind: 'counter', value: 0, resetAt: check.resetAt ?? 0 };
+    case 'bucket': return { kind: 'bucket', tokens: check.limit, at: Number.NEGATIVE_INFINITY };
   }
 }
 
@@ -118,6 +120,9 @@ function prune(state: State, check: LimitCheck, now: number): void {
     if (state.head === state.entries.length) state.sum = 0;
   } else if (state.kind === 'concurrency') {
     for (const [id, until] of state.holds) if (until <= now) state.holds.delete(id);
+  } else if (state.kind === 'bucket') {
+    state.tokens = refilled(state.tokens, state.at, check, now);
+    state.at = now;
   } else if ((check.resetAt ?? 0) !== state.resetAt && now >= state.resetAt) {
     state.value = 0;
     state.resetAt = check.resetAt ?? 0;
@@ -138,6 +143,11 @@ function roomFor(state: State, check: LimitCheck, now: number): { readonly retry
     }
     return { retryAfterMs: check.windowMs };
   }
+  if (state.kind === 'bucket') {
+    if (state.tokens >= check.amount) return {};
+    if (check.amount > check.limit) return { retryAfterMs: check.windowMs };
+    return { retryAfterMs: Math.max(1, Math.ceil(((check.amount - state.tokens) * check.windowMs) / check.limit)) };
+  }
   if (state.kind === 'concurrency') {
     if (state.holds.size + 1 <= check.limit) return {};
     // A hold ends when its request does; a second is a fair guess, its longest life the bound.
@@ -155,6 +165,8 @@ function take(state: State, id: string, check: LimitCheck, now: number): void {
     state.sum += check.amount;
   } else if (state.kind === 'concurrency') {
     state.holds.set(id, now + check.windowMs);
+  } else if (state.kind === 'bucket') {
+    state.tokens -= check.amount;
   } else {
     state.value += check.amount;
   }
@@ -166,5 +178,14 @@ function figures(state: State, check: LimitCheck, now: number): CheckState {
     return { key: check.key, limit: check.limit, remaining: Math.max(0, check.limit - state.sum), resetAt: (oldest?.at ?? now) + check.windowMs };
   }
   if (state.kind === 'concurrency') return { key: check.key, limit: check.limit, remaining: Math.max(0, check.limit - state.holds.size), resetAt: now };
+  if (state.kind === 'bucket') {
+    return { key: check.key, limit: check.limit, remaining: Math.max(0, Math.floor(state.tokens)), resetAt: now + Math.ceil(((check.limit - state.tokens) * check.windowMs) / check.limit) };
+  }
   return { key: check.key, limit: check.limit, remaining: Math.max(0, check.limit - state.value), resetAt: state.resetAt };
+}
+
+/** A bucket's tokens at `now`: refilled at `limit` per `windowMs` since `at`, never above `limit`. */
+function refilled(tokens: number, at: number, check: LimitCheck, now: number): number {
+  if (at === Number.NEGATIVE_INFINITY || check.windowMs <= 0) return check.limit;
+  return Math.min(check.limit, tokens + ((now - at) * check.limit) / check.windowMs);
 }

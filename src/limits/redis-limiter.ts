@@ -44,7 +44,7 @@ interface ScriptCommands {
   [SETTLE_COMMAND](numKeys: number, ...args: ScriptArg[]): Promise<unknown>;
 }
 
-const KIND_CODE: Readonly<Record<LimitKind, string>> = { window: 'w', concurrency: 'c', counter: 'b' };
+const KIND_CODE: Readonly<Record<LimitKind, string>> = { window: 'w', concurrency: 'c', counter: 'b', bucket: 't' };
 
 /**
  * The limiter shared by every replica: each decision is one Lua script (admit.lua) that tests every check of a

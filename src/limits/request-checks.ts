@@ -40,6 +40,7 @@ export function requestChecks(limits: LimitsConfig, subject: LimitSubject): Admi
     if (l.requestsPerMinute !== undefined) checks.push({ key: `${prefix}:rpm`, kind: 'window', limit: l.requestsPerMinute, windowMs: MINUTE, amount: 1 });
     if (l.requestsPerHour !== undefined) checks.push({ key: `${prefix}:rph`, kind: 'window', limit: l.requestsPerHour, windowMs: HOUR, amount: 1 });
     if (l.tokensPerMinute !== undefined && subject.tokens > 0) checks.push({ key: `${prefix}:tpm`, kind: 'window', limit: l.tokensPerMinute, windowMs: MINUTE, amount: subject.tokens, unit: 'tokens' });
+    if (l.burst !== undefined) checks.push({ key: `${prefix}:burst`, kind: 'bucket', limit: l.burst.capacity, windowMs: Math.ceil((l.burst.capacity / l.burst.perSecond) * 1000), amount: 1 });
     if (l.concurrentRequests !== undefined) checks.push({ key: `${prefix}:concurrent`, kind: 'concurrency', limit: l.concurrentRequests, windowMs: limits.concurrencyHoldMs, amount: 1 });
   };
   const tier = workspace?.tier ?? principal.tier ?? (principal.kind === 'jwt' ? 'authenticated' : principal.kind === 'anonymous' ? 'anonymous' : 'api_key');

@@ -118,6 +118,27 @@ export function runLimiterContract(name: string, make: MakeLimiter): void {
       assert.equal(next.states[0]?.remaining, 100);
     });
 
+    it('lets a burst of a token bucket through, then one request per refill interval', async () => {
+      h = await make();
+      // 5 tokens, refilled at 5 per second: one every 200 ms.
+      const bucket: LimitCheck = { key: 'burst', kind: 'bucket', limit: 5, windowMs: 1000, amount: 1 };
+      for (let i = 0; i < 5; i++) ok(await admit([bucket]));
+      const refused = await admit([bucket]);
+      assert.equal(refused.ok, false);
+      if (!refused.ok) assert.equal(refused.retryAfterMs, 200);
+      h.advance(200);
+      const again = await admit([bucket]);
+      ok(again);
+      assert.equal(again.states[0]?.remaining, 0);
+      assert.equal(again.states[0]?.resetAt, h.now() + 1000, 'the bucket is full again a whole refill later');
+      assert.equal((await admit([bucket])).ok, false);
+      h.advance(10_000);
+      assert.equal((await h.limiter.peek('ws-1', [bucket]))[0]?.remaining, 5, 'never above its capacity');
+      const big = await admit([{ ...bucket, amount: 6 }]);
+      assert.equal(big.ok, false);
+      if (!big.ok) assert.equal(big.retryAfterMs, 1000);
+    });
+
     it('keeps tags apart', async () => {
       h = await make();
       ok(await admit([rpm(1)], 'ws-a'));

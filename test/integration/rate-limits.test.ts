@@ -11,6 +11,7 @@ const CONFIG = {
     tight: { rateLimits: { requestsPerMinute: 5 } },
     tokens: { rateLimits: { tokensPerMinute: 300 } },
     other: {},
+    bursty: { rateLimits: { burst: { capacity: 3, perSecond: 1 } } },
   },
   limits: { perModel: { 'mock-large': { requestsPerMinute: 2 } } },
 };
@@ -24,7 +25,7 @@ describe('rate limits', () => {
 
   before(async () => {
     gw = await startGateway({ config: CONFIG });
-    for (const ws of ['tight', 'tokens', 'other']) keys[ws] = (await call('POST', '/api/keys', { name: ws, workspaceId: ws })).body.key;
+    for (const ws of ['tight', 'tokens', 'other', 'bursty']) keys[ws] = (await call('POST', '/api/keys', { name: ws, workspaceId: ws })).body.key;
   });
   after(() => gw.close());
 
@@ -68,6 +69,14 @@ describe('rate limits', () => {
     const second = await chat(keys.tokens!, { max_tokens: 200 });
     assert.equal(second.status, 200, `the first request's estimate was settled to its real tokens: ${second.text}`);
     assert.ok(Number(second.headers.get('x-ratelimit-remaining-tokens')) < 300);
+  });
+
+  it('lets a burst through a token bucket, then one request per refill', async () => {
+    for (let i = 0; i < 3; i++) assert.equal((await chat(keys.bursty!)).status, 200);
+    const refused = await chat(keys.bursty!);
+    assert.equal(refused.status, 429);
+    assert.match(refused.body.error.message, /burst of requests\) allows 3 at once, refilled over 3 s/);
+    assert.equal(refused.headers.get('retry-after'), '1');
   });
 
   it('lets operators (keys of no workspace) through without counting', async () => {

@@ -6,8 +6,9 @@
 --   window      → log (ZSET id → admitted at), amounts (HASH id → amount), sum (STRING, the amounts' total)
 --   concurrency → holds (ZSET id → hold ends at)
 --   counter     → HASH { value, resetAt }
+--   bucket      → HASH { tokens, at } (tokens may be fractional: refill is continuous)
 -- ARGV: mode ('admit' | 'peek'), now, id, margin (ms added to window/hold TTLs), day (ms), then 5 per check:
---   kind ('w' | 'c' | 'b'), limit, windowMs, resetAt, amount.
+--   kind ('w' | 'c' | 'b' | 't'), limit, windowMs, resetAt, amount.
 -- Amounts and limits are integers (the adapter rounds them): INCRBY/HINCRBY keep sums exact, no float drift.
 -- Returns integers only: admitted {1, remaining, resetAt, ...}; refused {0, index (1-based), retryAfterMs,
 -- remaining, resetAt, ...} (nothing taken); peek {2, remaining, resetAt, ...}.
@@ -68,6 +69,13 @@ local function load(c)
     local holds = KEYS[c.k]
     redis.call('ZREMRANGEBYSCORE', holds, '-inf', now)
     c.card = redis.call('ZCARD', holds)
+  elseif c.kind == 't' then
+    local stored = redis.call('HMGET', KEYS[c.k], 'tokens', 'at')
+    if not stored[1] or c.windowMs <= 0 then
+      c.tokens = c.limit
+    else
+      c.tokens = math.min(c.limit, tonumber(stored[1]) + (now - tonumber(stored[2])) * c.limit / c.windowMs)
+    end
   else
     local key = KEYS[c.k]
     local stored = redis.call('HMGET', key, 'value', 'resetAt')
@@ -113,6 +121,10 @@ local function retry(c)
   elseif c.kind == 'c' then
     if c.card + 1 <= c.limit then return nil end
     return math.min(1000, c.windowMs)
+  elseif c.kind == 't' then
+    if c.tokens >= c.amount then return nil end
+    if c.amount > c.limit then return c.windowMs end
+    return math.max(1, math.ceil((c.amount - c.tokens) * c.windowMs / c.limit))
   end
   if c.value + c.amount <= c.limit then return nil end
   return math.max(1, c.stored - now)
@@ -136,6 +148,11 @@ local function take(c)
     redis.call('ZADD', holds, now + c.windowMs, id)
     c.card = redis.call('ZCARD', holds)
     redis.call('PEXPIRE', holds, c.windowMs + margin)
+  elseif c.kind == 't' then
+    c.tokens = c.tokens - c.amount
+    -- A full-precision string: tostring() would keep 14 digits only.
+    redis.call('HSET', KEYS[c.k], 'tokens', string.format('%.17g', c.tokens), 'at', now)
+    redis.call('PEXPIRE', KEYS[c.k], c.windowMs + margin)
   else
     local key = KEYS[c.k]
     c.value = redis.call('HINCRBY', key, 'value', c.amount)
@@ -156,6 +173,9 @@ local function figures(out, c)
   elseif c.kind == 'c' then
     out[#out + 1] = math.max(0, c.limit - c.card)
     out[#out + 1] = now
+  elseif c.kind == 't' then
+    out[#out + 1] = math.max(0, math.floor(c.tokens))
+    out[#out + 1] = now + math.ceil((c.limit - c.tokens) * c.windowMs / c.limit)
   else
     out[#out + 1] = math.max(0, c.limit - c.value)
     out[#out + 1] = c.stored

@@ -1,7 +1,7 @@
 -- Ends a request (see src/limits/memory-limiter.ts settleNow): concurrency holds are given back, and each window
 -- or counter named in the actuals is corrected from the admitted amount to the real one.
 -- KEYS: the same layout as admit.lua (window: log, amounts, sum; concurrency: holds; counter: hash).
--- ARGV: id, then 4 per check: kind ('w' | 'c' | 'b'), amount admitted, resetAt, actual ('' when not named).
+-- ARGV: id, then 4 per check: kind ('w' | 'c' | 'b' | 't'; a bucket has nothing to settle), amount admitted, resetAt, actual ('' when not named).
 -- Integers only (the adapter rounds), so HINCRBY/INCRBY stay exact. Returns nothing.
 local id = ARGV[1]
 local FIELDS = 4
@@ -20,7 +20,7 @@ for i = 1, n do
         redis.call('HINCRBY', KEYS[k + 1], id, delta)
         redis.call('INCRBY', KEYS[k + 2], delta)
       end
-    elseif delta ~= 0 then
+    elseif delta ~= 0 and kind == 'b' then
       -- A counter of a period that has ended since started again from 0: the old period's reservation is gone.
       local stored = redis.call('HGET', KEYS[k], 'resetAt')
       if stored and tonumber(stored) == resetAt then
