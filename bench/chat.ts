@@ -10,6 +10,7 @@ import { environmentInfo, loadAverage } from './environment-info.ts';
 import { num } from './format.ts';
 import { installCleanup, stopAllChildren, wasInterrupted } from './managed-child.ts';
 import { measureJsonCell } from './measure-json.ts';
+import { benchRedis, LIMITS_REDIS_URL, measureLimitsOn } from './measure-limits.ts';
 import { measureResilience } from './measure-resilience.ts';
 import { measureRouting } from './measure-routing.ts';
 import { measureStreamCell } from './measure-stream.ts';
@@ -22,6 +23,8 @@ import { startSwitchboard } from './start-switchboard.ts';
 import { switchboardChecks } from './switchboard-checks.ts';
 import { streamProblem } from './wait-ready.ts';
 import type { BenchConfig } from './bench-config.ts';
+import type { JsonCell } from './measure-json.ts';
+import type { LimitsCell } from './measure-limits.ts';
 import type { NoisePolicy } from './measure-window.ts';
 import type { Pinning } from './pinning.ts';
 import type { RunData } from './run-data.ts';
@@ -136,7 +139,47 @@ async function routingPhase(run: Run): Promise<void> {
   for (const problem of routing.problems) progress(`routing: ${problem}`);
 }
 
-async function startAll(config: BenchConfig, pinning: Pinning): Promise<{ helpers: Target[]; sb: SwitchboardStart }> {
+async function limitsPhase(run: Run, upstreamBase: string): Promise<void> {
+  const target = run.targets.find((t) => t.name === 'switchboard');
+  const c = run.config.jsonLevels.at(-1) ?? 64;
+  if (target === undefined || !stillUp(run, target)) return;
+  const report = (label: string, cell: JsonCell): void => {
+    const r = cell.window.result;
+    progress(`limits c=${cell.c} switchboard, ${label}: p50 ${num(r.p50)} ms, ${num(cell.cpuUsPerRequest)} µs/req, non-2xx ${r.non2xx}, errors ${r.errors}`);
+  };
+  const problems: string[] = [];
+  const cells: LimitsCell[] = [];
+  let scriptsPerRequest: number | null = null;
+  try {
+    cells.push(...(await measureLimitsOn(target, 'memory', c, run.config, run.pinning, run.noise, report)).cells);
+  } catch (err) {
+    problems.push(`memory limits cells broke off: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!stillUp(run, target)) return;
+  // Redis: an instance of its own (REDIS_URL is read at start), on the same CPU, while the main one idles.
+  const store = await benchRedis();
+  if (typeof store === 'string') {
+    problems.push(`Redis limits not measured: ${store}`);
+  } else {
+    const sb = await startSwitchboard(repoRoot, upstreamBase, run.pinning, run.config.readyTimeoutMs, { REDIS_URL: LIMITS_REDIS_URL, SWITCHBOARD_REDIS_PREFIX: store.prefix });
+    if (sb.dataDir) tempDirs.push(sb.dataDir);
+    try {
+      if (!sb.ok) throw new Error(sb.reason.split('\n')[0]);
+      const measured = await measureLimitsOn(sb.target, 'redis', c, run.config, run.pinning, run.noise, report, store.redis);
+      cells.push(...measured.cells);
+      scriptsPerRequest = measured.scriptsPerRequest;
+    } catch (err) {
+      problems.push(`Redis limits cells broke off: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      if (sb.ok) await sb.target.child.stop();
+      await store.close();
+    }
+  }
+  run.data.limits = { cells, scriptsPerRequest, problems };
+  for (const problem of problems) progress(`limits: ${problem}`);
+}
+
+async function startAll(config: BenchConfig, pinning: Pinning): Promise<{ helpers: Target[]; sb: SwitchboardStart; upstreamBase: string }> {
   const mock = await startMock(pinning, config.readyTimeoutMs);
   const upstreamBase = mock.url.replace(/\/chat\/completions$/, '');
   const bare = await startBareProxy(upstreamBase, pinning, config.readyTimeoutMs);
@@ -144,7 +187,7 @@ async function startAll(config: BenchConfig, pinning: Pinning): Promise<{ helper
   const sb = await startSwitchboard(repoRoot, upstreamBase, pinning, config.readyTimeoutMs);
   if (sb.dataDir) tempDirs.push(sb.dataDir);
   progress(sb.ok ? `switchboard ready at ${sb.target.url}` : `switchboard: not available (${sb.reason.split('\n')[0]})`);
-  return { helpers: [mock, bare], sb };
+  return { helpers: [mock, bare], sb, upstreamBase };
 }
 
 function writeReport(data: RunData): void {
@@ -163,10 +206,10 @@ async function main(): Promise<void> {
   installCleanup(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
   const loadAtStart = loadAverage();
   progress(`pinning: ${pinning.note}`);
-  const { helpers, sb } = await startAll(config, pinning);
+  const { helpers, sb, upstreamBase } = await startAll(config, pinning);
   const targets = sb.ok ? [...helpers, sb.target] : helpers;
   const data: RunData = {
-    stamp: stampOf(new Date()), config, pinning, environment: [], jsonCells: [], streamCells: [], swapCell: null, resilience: null, routing: null, wallS: 0, quietWaitedS: 0,
+    stamp: stampOf(new Date()), config, pinning, environment: [], jsonCells: [], streamCells: [], swapCell: null, resilience: null, routing: null, limits: null, wallS: 0, quietWaitedS: 0,
     idleRssMb: Object.fromEntries(targets.map((t) => [t.name, treeMemoryMb(t.child.pid).rss])),
     switchboard: { available: sb.ok, reason: sb.ok ? null : sb.reason, notes: [] },
   };
@@ -176,6 +219,7 @@ async function main(): Promise<void> {
   await swapPhase(run);
   await resiliencePhase(run);
   await routingPhase(run);
+  await limitsPhase(run, upstreamBase);
   if (sb.ok && sb.target.child.exitCode === null) data.switchboard.notes = await switchboardChecks(sb.metricsUrl, sb.dataDir);
   await stopAllChildren();
   data.environment = environmentInfo(repoRoot, loadAtStart);

@@ -17,9 +17,9 @@ export interface JsonCell {
   requestsPerS: number;
 }
 
-/** `body` defaults to the request every target gets; the resilience phase sends another model. */
-export async function measureJsonCell(target: Target, c: number, config: BenchConfig, pinning: Pinning, noise: NoisePolicy, body: string = CHAT_BODY): Promise<JsonCell> {
-  const spec: JsonLoadSpec = { url: target.url, connections: c, warmupS: config.warmupS, durationS: config.durationS, body, headers: REQUEST_HEADERS };
+/** `body` defaults to the request every target gets (the resilience phase sends another model), `headers` to the admin key's (the limits phase sends a workspace's key). */
+export async function measureJsonCell(target: Target, c: number, config: BenchConfig, pinning: Pinning, noise: NoisePolicy, body: string = CHAT_BODY, headers: Record<string, string> = REQUEST_HEADERS): Promise<JsonCell> {
+  const spec: JsonLoadSpec = { url: target.url, connections: c, warmupS: config.warmupS, durationS: config.durationS, body, headers };
   const timeoutMs = (config.warmupS + config.durationS + 40) * 1000;
   const window = await measureWindow(target.child.pid, pinning, noise, () => warmLoad<JsonLoadResult>('json-load.ts', spec, timeoutMs, pinning));
   const { responses, durationS } = window.result;

@@ -9,6 +9,8 @@ import type { RoutingCells } from './measure-routing.ts';
 import type { StreamCell } from './measure-stream.ts';
 import { resilienceFigures } from './resilience-figures.ts';
 import type { RunData } from './run-data.ts';
+import { meanLimitsCpu, MEMORY_BAR_US, REDIS_BAR_US } from './measure-limits.ts';
+import type { LimitsCells } from './measure-limits.ts';
 
 function jsonRow(cell: JsonCell, all: JsonCell[]): string[] {
   const same = (name: string): JsonCell | undefined => all.find((x) => x.c === cell.c && x.target === name);
@@ -79,6 +81,21 @@ function routing(r: RoutingCells | null, head: string[], all: JsonCell[]): strin
   return out;
 }
 
+function limits(l: LimitsCells | null, head: string[], all: JsonCell[]): string[] {
+  if (l === null) return ['Not measured.', ''];
+  const out: string[] = [];
+  for (const [store, bar] of [['memory', MEMORY_BAR_US], ['redis', REDIS_BAR_US]] as const) {
+    const off = meanLimitsCpu(l.cells, store, 'off');
+    const on = meanLimitsCpu(l.cells, store, 'on');
+    if (off === null || on === null) continue;
+    const added = on - off;
+    out.push(`${store === 'memory' ? 'Memory limiter (the main instance)' : `Redis limiter (an instance of its own with REDIS_URL${l.scriptsPerRequest === null ? '' : `; ${num(l.scriptsPerRequest)} Lua scripts per request: the admission on the request's path, the settlement after the answer`})`}: CPU ${num(off)} µs/req with limits off, ${num(on)} on: ${added >= 0 ? '+' : ''}${num(added)} µs/req (bar: under ${bar} µs: ${added < bar ? 'PASS' : 'FAIL'}).`, '');
+  }
+  if (l.cells.length > 0) out.push(table(['phase', ...head], l.cells.map((c) => [`${c.store} limits ${c.limits}`, ...jsonRow(c.cell, all)])), '');
+  if (l.problems.length > 0) out.push('Not (fully) measured:', '', ...l.problems.map((p) => `- ${p}`), '');
+  return out;
+}
+
 function setup(d: RunData): string[] {
   const c = d.config;
   const sb = d.switchboard.available ? 'measured (auth, usage recording and metrics on)' : `**not available** (${(d.switchboard.reason ?? '').split('\n')[0]})`;
@@ -96,7 +113,7 @@ function phaseCells(d: RunData): JsonCell[] {
   const swap = d.swapCell === null ? [] : [d.swapCell.control, d.swapCell.cell];
   const r = d.resilience;
   const resilienceCells = r === null ? [] : [...r.healthTracking.map((t) => t.cell), ...(r.fallback === null ? [] : [r.fallback.plain, r.fallback.fallback])];
-  return [...swap, ...resilienceCells, ...(d.routing?.cells.map((c) => c.cell) ?? [])];
+  return [...swap, ...resilienceCells, ...(d.routing?.cells.map((c) => c.cell) ?? []), ...(d.limits?.cells.map((c) => c.cell) ?? [])];
 }
 
 function notes(d: RunData): string[] {
@@ -139,6 +156,9 @@ export function renderReport(d: RunData): string {
     ...resilience(d.resilience, jsonHead, d.jsonCells),
     '## Routing', '',
     ...routing(d.routing, jsonHead, d.jsonCells),
+    '## Rate limits and budgets', '',
+    'A workspace\'s key with every limit kind and a daily budget set far above the load (each checked and taken, none refusing), cells with limits off and on, in the order off, on, off, on.', '',
+    ...limits(d.limits, jsonHead, d.jsonCells),
     '## Targets', '',
     table(['check', 'measured', 'target', 'result', 'note'], verdicts.map((v) => [v.check, v.measured, v.limit, v.status, v.note])), '',
     `Result: ${count('PASS')} PASS, ${count('FAIL')} FAIL, ${count('n/a')} n/a.`, '',

@@ -3,6 +3,7 @@ import type { BenchConfig } from './bench-config.ts';
 import type { JsonCell } from './measure-json.ts';
 import type { ResilienceCells } from './measure-resilience.ts';
 import type { RoutingCells } from './measure-routing.ts';
+import type { LimitsCells } from './measure-limits.ts';
 import type { SwapCell } from './measure-swaps.ts';
 import type { StreamCell } from './measure-stream.ts';
 import type { Pinning } from './pinning.ts';
@@ -30,6 +31,8 @@ export interface RunData {
   resilience: ResilienceCells | null;
   /** One routing decision with 100 rules, and /v1 chat with rules loaded against none; null when not measured. */
   routing: RoutingCells | null;
+  /** /v1 chat with a workspace's key, limits and a budget off and on, memory and Redis; null when not measured. */
+  limits: LimitsCells | null;
   wallS: number;
   /** seconds spent waiting for other processes to go quiet before cells */
   quietWaitedS: number;

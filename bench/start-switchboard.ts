@@ -19,7 +19,8 @@ export type SwitchboardStart =
   | { ok: true; target: Target; dataDir: string; metricsUrl: string }
   | { ok: false; reason: string; dataDir: string | null };
 
-export async function startSwitchboard(repoRoot: string, upstreamBase: string, pinning: Pinning, timeoutMs: number): Promise<SwitchboardStart> {
+/** `extraEnv`: what a phase's own instance adds (the limits phase's REDIS_URL). */
+export async function startSwitchboard(repoRoot: string, upstreamBase: string, pinning: Pinning, timeoutMs: number, extraEnv: Record<string, string> = {}): Promise<SwitchboardStart> {
   const entry = join(repoRoot, 'src/cli/main.ts');
   if (!existsSync(entry)) return { ok: false, reason: 'src/cli/main.ts does not exist yet', dataDir: null };
   const [httpPort, metricsPort] = await freePorts(2);
@@ -28,7 +29,7 @@ export async function startSwitchboard(repoRoot: string, upstreamBase: string, p
     // a small, explicit environment: a developer's REDIS_URL or config file must not change what is measured
     PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR,
     HTTP_PORT: String(httpPort), METRICS_PORT: String(metricsPort), SWITCHBOARD_DATA_DIR: dataDir,
-    SWITCHBOARD_ADMIN_KEY: ADMIN_KEY, OPENAI_API_KEY: 'dummy', OPENAI_BASE_URL: upstreamBase, LOG_LEVEL: 'warn',
+    SWITCHBOARD_ADMIN_KEY: ADMIN_KEY, OPENAI_API_KEY: 'dummy', OPENAI_BASE_URL: upstreamBase, LOG_LEVEL: 'warn', ...extraEnv,
   };
   const { command, args } = pinnedCommand(pinning, pinning.targetCpu, process.execPath, [...SERVE_NODE_FLAGS, entry, 'serve']);
   const child = new ManagedChild({ name: 'switchboard', command, args, env, cwd: repoRoot });

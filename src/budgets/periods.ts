@@ -18,6 +18,17 @@ export interface PeriodBounds {
  * replica computes the same bounds, so they count into the same counter.
  */
 export function periodBounds(nowMs: number, timeZone: string): Readonly<Record<BudgetPeriod, PeriodBounds>> {
+  // Every budgeted request asks; the answer only changes at the day's end (Intl's formatting costs microseconds).
+  const cached = lastBounds.get(timeZone);
+  if (cached !== undefined && nowMs >= cached.bounds.daily.startMs && nowMs < cached.bounds.daily.endMs) return cached.bounds;
+  const bounds = computeBounds(nowMs, timeZone);
+  lastBounds.set(timeZone, { bounds });
+  return bounds;
+}
+
+const lastBounds = new Map<string, { readonly bounds: Readonly<Record<BudgetPeriod, PeriodBounds>> }>();
+
+function computeBounds(nowMs: number, timeZone: string): Readonly<Record<BudgetPeriod, PeriodBounds>> {
   const { year, month, day, weekday } = localDate(nowMs, timeZone);
   const midnight = (y: number, m: number, d: number): number => localMidnight(y, m, d, timeZone);
   const mondayOffset = (weekday + 6) % 7;

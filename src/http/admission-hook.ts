@@ -13,8 +13,6 @@ export interface AdmissionHookDeps {
   readonly alerts: BudgetAlerts;
   /** The current configuration version's routing objects (limits, workspaces, the catalogue and prices). */
   readonly routing: () => RoutingState;
-  /** Input tokens of a request body, counted as the providers count them. */
-  readonly countTokens: (body: Readonly<Record<string, unknown>>) => Promise<number>;
 }
 
 /** Tokens a chat format adds around each message (role markers) and once around the whole prompt. */
@@ -44,7 +42,7 @@ export function admissionHook(deps: AdmissionHookDeps) {
     const budget = workspace?.budgetLimits;
     const checks: LimitCheck[] = [...admitRequest.checks];
     if (hasBudget(budget) && body !== undefined && model !== undefined) {
-      checks.push(...budgetChecks(budget, await reservation(deps, state, body, model), Date.now(), config.limits.budgetTimeZone));
+      checks.push(...budgetChecks(budget, reservation(state, body, request.rawBody?.length ?? 0, model), Date.now(), config.limits.budgetTimeZone));
     }
     if (checks.length === 0) return;
     const started = performance.now();
@@ -78,11 +76,16 @@ export function admissionHook(deps: AdmissionHookDeps) {
 }
 
 /**
- * The most the request can cost (micro-dollars): its counted input, and the output it asks for — or, when it
- * sets no cap, the model's default parameters' or routing.defaultMaxTokens — at the dearest price of the targets
- * its model may be sent to. 0 for a model nothing serves (the executor refuses it) or that has no price.
+ * The most the request can cost (micro-dollars): its input, and the output it asks for — or, when it sets no cap,
+ * the model's default parameters' or routing.defaultMaxTokens — at the dearest price of the targets its model may
+ * be sent to. 0 for a model nothing serves (the executor refuses it) or that has no price.
+ *
+ * The input is bounded by the body's bytes: byte-level tokenizers never make a token of less than one byte, and
+ * the JSON holds every byte of the text (escapes only add). That is a true upper bound for text — counting the
+ * tokens instead cost more than the rest of the request (bench) and could still count fewer than the provider —
+ * at the price of reserving more than will be billed, which only matters for the last requests before a limit.
  */
-async function reservation(deps: AdmissionHookDeps, state: RoutingState, body: Readonly<Record<string, unknown>>, model: string): Promise<number> {
+function reservation(state: RoutingState, body: Readonly<Record<string, unknown>>, bodyBytes: number, model: string): number {
   let targets;
   try {
     targets = state.catalogue.resolve(model).targets;
@@ -92,7 +95,7 @@ async function reservation(deps: AdmissionHookDeps, state: RoutingState, body: R
   const prices = targets.map((t) => t.pricing ?? state.prices.find(t.model)).filter((p): p is Pricing => p !== undefined);
   if (prices.length === 0) return 0;
   const messages = Array.isArray(body.messages) ? body.messages.length : 1;
-  const input = (await deps.countTokens(body)) + messages * PER_MESSAGE_TOKENS + PER_PROMPT_TOKENS;
+  const input = bodyBytes + messages * PER_MESSAGE_TOKENS + PER_PROMPT_TOKENS;
   const output = body.input !== undefined && body.messages === undefined ? 0
     : outputCap(body) ?? targets.map((t) => outputCap(t.defaults ?? {})).find((c) => c !== undefined) ?? state.config.routing.defaultMaxTokens;
   return worstCaseMicroUsd(prices, input, output);

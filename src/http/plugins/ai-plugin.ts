@@ -3,7 +3,6 @@ import type { AppDeps } from '../app-deps.ts';
 import { authHook } from '../auth-hook.ts';
 import { registerJsonParser } from '../json-body-parser.ts';
 import { admissionHook } from '../admission-hook.ts';
-import { countInputTokens } from '../../providers/formats/token-count-pool.ts';
 import { registerAiRoutes } from '../routes/ai-routes.ts';
 import { registerModelsRoute } from '../routes/models-route.ts';
 import { registerRouteRoute } from '../routes/route-routes.ts';
@@ -14,7 +13,7 @@ export function aiPlugin(deps: AppDeps) {
     registerJsonParser(app, { keepRaw: true });
     app.addHook('onRequest', authHook({ authenticator: deps.authenticator, lifecycle: deps.lifecycle, need: 'key' }));
     // After the body is parsed and validated: a malformed request takes nothing from the caller's limits.
-    app.addHook('preHandler', admissionHook({ admissions: deps.admissions, alerts: deps.budgetAlerts, routing: () => deps.routing.current, countTokens: (body) => countInputTokens(body) }));
+    app.addHook('preHandler', admissionHook({ admissions: deps.admissions, alerts: deps.budgetAlerts, routing: () => deps.routing.current }));
     registerAiRoutes(app, deps.routing, deps.config.server.requestTimeoutMs, deps.lifecycle);
     registerModelsRoute(app, deps.routing);
     registerRouteRoute(app, deps.routing, deps.config.server.requestTimeoutMs, deps.lifecycle);
