@@ -171,8 +171,8 @@ function openLimiterRedis(process: Config): Redis | undefined {
   const client = new Redis(redis.url, {
     connectTimeout: redis.connectTimeoutMs, commandTimeout: LIMITER_COMMAND_TIMEOUT_MS, disconnectTimeout: redis.commandTimeoutMs,
     enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false,
-    // The admissions of one event-loop turn go out in one write: fewer syscalls per request under load.
-    enableAutoPipelining: true,
+    // No auto-pipelining: a script that Redis does not know yet (a restart) fails inside an auto-pipeline instead
+    // of being loaded by EVAL, and the requests of that turn would be judged by this replica alone.
     retryStrategy: (times) => Math.min(50 * 2 ** (times - 1), 2_000), connectionName: 'switchboard-limits',
   });
   // Failures are answered per request by the store-failure policy; the client's own error events only say it again.

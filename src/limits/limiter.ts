@@ -5,8 +5,12 @@
  */
 
 /**
- * - `window`: a sliding window over the last `windowMs`: the amounts admitted in it add up to at most `limit`
- *   (exact: each admission is logged with its time and leaves the window `windowMs` later);
+ * - `window`: a sliding window over the last `windowMs`: the amounts admitted in it add up to at most `limit`.
+ *   Up to LOG_MAX_LIMIT it is exact: each admission is logged with its time and leaves the window `windowMs`
+ *   later. Above, admissions are summed per 1/WINDOW_BUCKETS of the window and a slot leaves once its last
+ *   millisecond has: memory stays WINDOW_BUCKETS + 1 slots however high the limit and the traffic, and no window
+ *   ever holds more than `limit` (a slot is counted whole while any part of it is inside, so at the window's
+ *   edge up to one slot's share is refused early);
  * - `concurrency`: at most `limit` admissions held at once; each is held until settled, or `windowMs` at most (a
  *   replica that died holding one gives it back then);
  * - `counter`: a running total for a calendar period (a budget), at most `limit`; it ends at `resetAt`;
@@ -14,6 +18,16 @@
  *   takes `amount` of them.
  */
 export type LimitKind = 'window' | 'concurrency' | 'counter' | 'bucket';
+
+/** Windows with a higher limit are counted in slots (see LimitKind). */
+export const LOG_MAX_LIMIT = 1000;
+/** Slots per window above LOG_MAX_LIMIT. */
+export const WINDOW_BUCKETS = 60;
+
+/** A window's slot length in ms; 0 for an exact log. The same formula in both adapters (admit.lua). */
+export function slotMsOf(check: Pick<LimitCheck, 'kind' | 'limit' | 'windowMs'>): number {
+  return check.kind === 'window' && check.limit > LOG_MAX_LIMIT ? Math.max(1, Math.ceil(check.windowMs / WINDOW_BUCKETS)) : 0;
+}
 
 /** One limit a request must pass: plain data, made from the configuration and the caller. */
 export interface LimitCheck {

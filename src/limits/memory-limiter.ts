@@ -1,7 +1,8 @@
-import type { Actuals, Admission, AdmitRequest, CheckState, Limiter, LimitCheck, Ticket } from './limiter.ts';
+import { slotMsOf, type Actuals, type Admission, type AdmitRequest, type CheckState, type Limiter, type LimitCheck, type Ticket } from './limiter.ts';
 
+/** One admission of an exact log, or one slot of a slotted window (id "s<index>", `at` its last millisecond). */
 interface Entry { readonly id: string; readonly at: number; amount: number }
-interface WindowState { readonly kind: 'window'; entries: Entry[]; head: number; sum: number; readonly byId: Map<string, Entry> }
+interface WindowState { readonly kind: 'window'; readonly slotMs: number; entries: Entry[]; head: number; sum: number; readonly byId: Map<string, Entry> }
 interface HoldState { readonly kind: 'concurrency'; readonly holds: Map<string, number> }
 interface CounterState { readonly kind: 'counter'; value: number; resetAt: number }
 interface BucketState { readonly kind: 'bucket'; tokens: number; at: number }
@@ -10,7 +11,7 @@ type State = WindowState | HoldState | CounterState | BucketState;
 /**
  * The limiter of one replica: every counter in this process's memory, decisions synchronous (so all of a
  * request's checks are taken together by construction). A window is an exact log of its admissions, compacted as
- * they leave it; memory per counter is bounded by what one window can admit.
+ * they leave it, or above LOG_MAX_LIMIT its slots: memory per counter is bounded either way.
  */
 export class MemoryLimiter implements Limiter {
   readonly #states = new Map<string, State>();
@@ -57,7 +58,7 @@ export class MemoryLimiter implements Limiter {
       const delta = real - check.amount;
       if (state.kind === 'window') {
         // An entry that already left the window has nothing left to correct.
-        const entry = state.byId.get(ticket.id);
+        const entry = state.byId.get(state.slotMs > 0 ? slotId(ticket.at, state.slotMs) : ticket.id);
         if (entry === undefined) continue;
         entry.amount += delta;
         state.sum += delta;
@@ -80,7 +81,8 @@ export class MemoryLimiter implements Limiter {
   #state(tag: string, check: LimitCheck, now: number): State {
     const key = keyOf(tag, check);
     let state = this.#states.get(key);
-    if (state === undefined || state.kind !== check.kind) {
+    // A limit that moved across LOG_MAX_LIMIT changes how the window counts: it starts again.
+    if (state === undefined || state.kind !== check.kind || (state.kind === 'window' && state.slotMs !== slotMsOf(check))) {
       state = fresh(check);
       this.#states.set(key, state);
     }
@@ -95,7 +97,7 @@ function keyOf(tag: string, check: LimitCheck): string {
 
 function fresh(check: LimitCheck): State {
   switch (check.kind) {
-    case 'window': return { kind: 'window', entries: [], head: 0, sum: 0, byId: new Map() };
+    case 'window': return { kind: 'window', slotMs: slotMsOf(check), entries: [], head: 0, sum: 0, byId: new Map() };
     case 'concurrency': return { kind: 'concurrency', holds: new Map() };
     case 'counter': return { kind: 'counter', value: 0, resetAt: check.resetAt ?? 0 };
     case 'bucket': return { kind: 'bucket', tokens: check.limit, at: Number.NEGATIVE_INFINITY };
@@ -159,9 +161,16 @@ function roomFor(state: State, check: LimitCheck, now: number): { readonly retry
 
 function take(state: State, id: string, check: LimitCheck, now: number): void {
   if (state.kind === 'window') {
-    const entry: Entry = { id, at: now, amount: check.amount };
-    state.entries.push(entry);
-    state.byId.set(id, entry);
+    const slotted = state.slotMs > 0;
+    const key = slotted ? slotId(now, state.slotMs) : id;
+    const existing = slotted ? state.byId.get(key) : undefined;
+    if (existing !== undefined) {
+      existing.amount += check.amount;
+    } else {
+      const entry: Entry = { id: key, at: slotted ? (Math.floor(now / state.slotMs) + 1) * state.slotMs - 1 : now, amount: check.amount };
+      state.entries.push(entry);
+      state.byId.set(key, entry);
+    }
     state.sum += check.amount;
   } else if (state.kind === 'concurrency') {
     state.holds.set(id, now + check.windowMs);
@@ -188,4 +197,9 @@ function figures(state: State, check: LimitCheck, now: number): CheckState {
 function refilled(tokens: number, at: number, check: LimitCheck, now: number): number {
   if (at === Number.NEGATIVE_INFINITY || check.windowMs <= 0) return check.limit;
   return Math.min(check.limit, tokens + ((now - at) * check.limit) / check.windowMs);
+}
+
+/** The id of the slot `at` falls in. */
+function slotId(at: number, slotMs: number): string {
+  return `s${Math.floor(at / slotMs)}`;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import type { Actuals, Admission, AdmitRequest, CheckState, Limiter, LimitCheck, LimitKind, Ticket } from './limiter.ts';
+import { slotMsOf, type Actuals, type Admission, type AdmitRequest, type CheckState, type Limiter, type LimitCheck, type LimitKind, type Ticket } from './limiter.ts';
 
 export interface RedisLimiterOptions {
   /** Created (and closed) by the caller, with commandTimeout: the adapter adds no waiting of its own. */
@@ -120,7 +120,10 @@ export class RedisLimiter implements Limiter {
     for (const c of checks) {
       // c.amount is rounded as admit rounded it, so the delta matches what was taken.
       const real = actual[c.key];
-      args.push(KIND_CODE[c.kind], c.amount, c.resetAt ?? 0, real === undefined || c.kind === 'concurrency' ? '' : Math.max(0, Math.round(real)));
+      // A slotted window is corrected in the slot the admission went to: its index rides in resetAt's place.
+      const slotMs = slotMsOf(c);
+      const where = slotMs > 0 ? Math.floor(ticket.at / slotMs) : c.resetAt ?? 0;
+      args.push(kindCode(c), c.amount, where, real === undefined || c.kind === 'concurrency' ? '' : Math.max(0, Math.round(real)));
     }
     try {
       await this.#run('settle', SETTLE_COMMAND, this.#keys(ticket.tag, checks), args);
@@ -180,8 +183,13 @@ function integral(c: LimitCheck): LimitCheck {
   return { ...c, amount, limit, windowMs, resetAt };
 }
 
+/** The script's kind code: a window above LOG_MAX_LIMIT is counted in slots ('v'), as the memory adapter does. */
+function kindCode(c: LimitCheck): string {
+  return slotMsOf(c) > 0 ? 'v' : KIND_CODE[c.kind];
+}
+
 function checkArgs(checks: readonly LimitCheck[]): ScriptArg[] {
-  return checks.flatMap((c) => [KIND_CODE[c.kind], c.limit, c.windowMs, c.resetAt ?? 0, c.amount]);
+  return checks.flatMap((c) => [kindCode(c), c.limit, c.windowMs, c.resetAt ?? 0, c.amount]);
 }
 
 function integers(reply: unknown): number[] {

@@ -49,6 +49,30 @@ export function runLimiterContract(name: string, make: MakeLimiter): void {
       ok(await admit([rpm(3, 1000)]));
     });
 
+    it('counts a window above 1,000 in sixty slots: never more than the limit in any window, settled in its slot', async () => {
+      h = await make();
+      // 1,200 a minute: slots of 1 s. The clock starts on a slot boundary.
+      h.advance(1000 - (h.now() % 1000));
+      const wide = (amount = 1): LimitCheck => ({ key: 'rph', kind: 'window', limit: 1200, windowMs: 60_000, amount, unit: 'tokens' });
+      const first = await admit([wide(700)]);
+      ok(first);
+      h.advance(30_500);
+      ok(await admit([wide(500)]));
+      const refused = await admit([wide(1)]);
+      assert.equal(refused.ok, false);
+      // The first slot's last ms is at 999; it leaves at 60,999, now 30,500.
+      if (!refused.ok) assert.equal(refused.retryAfterMs, 30_499);
+      await h.limiter.settle(first.ticket, { rph: 600 });
+      assert.equal((await h.limiter.peek('ws-1', [wide(0)]))[0]?.remaining, 100, 'the correction went to the first slot');
+      ok(await admit([wide(100)]));
+      h.advance(30_498);
+      assert.equal((await admit([wide(1)])).ok, false, 'one ms before the first slot leaves, the window is still full');
+      h.advance(1);
+      const after = await admit([wide(600)]);
+      ok(after);
+      assert.equal(after.states[0]?.remaining, 0);
+    });
+
     it('takes all of a request\'s checks or none of them', async () => {
       h = await make();
       const wide = rpm(10);

@@ -8,7 +8,7 @@
 --   counter     → HASH { value, resetAt }
 --   bucket      → HASH { tokens, at } (tokens may be fractional: refill is continuous)
 -- ARGV: mode ('admit' | 'peek'), now, id, margin (ms added to window/hold TTLs), day (ms), then 5 per check:
---   kind ('w' | 'c' | 'b' | 't'), limit, windowMs, resetAt, amount.
+--   kind ('w' | 'v' | 'c' | 'b' | 't'; 'v' a window counted in slots), limit, windowMs, resetAt, amount.
 -- Amounts and limits are integers (the adapter rounds them): INCRBY/HINCRBY keep sums exact, no float drift.
 -- Returns integers only: admitted {1, remaining, resetAt, ...}; refused {0, index (1-based), retryAfterMs,
 -- remaining, resetAt, ...} (nothing taken); peek {2, remaining, resetAt, ...}.
@@ -34,13 +34,13 @@ local k = 1
 for i = 1, n do
   local b = 5 + (i - 1) * FIELDS
   local c = { kind = ARGV[b + 1], limit = tonumber(ARGV[b + 2]), windowMs = tonumber(ARGV[b + 3]), resetAt = tonumber(ARGV[b + 4]), amount = tonumber(ARGV[b + 5]), k = k }
-  if c.kind == 'w' then k = k + 3 else k = k + 1 end
+  if c.kind == 'w' or c.kind == 'v' then k = k + 3 else k = k + 1 end
   checks[i] = c
 end
 
 -- Loads each check's state, dropping what has left it (as the memory adapter's prune does, on peek too).
 local function load(c)
-  if c.kind == 'w' then
+  if c.kind == 'w' or c.kind == 'v' then
     local log, amts, sumk = KEYS[c.k], KEYS[c.k + 1], KEYS[c.k + 2]
     local from = now - c.windowMs
     local sum = num(redis.call('GET', sumk))
@@ -97,7 +97,7 @@ end
 
 -- nil: room; otherwise the ms until there will be.
 local function retry(c)
-  if c.kind == 'w' then
+  if c.kind == 'w' or c.kind == 'v' then
     if c.sum + c.amount <= c.limit then return nil end
     if c.amount > c.limit then return c.windowMs end
     -- When enough of the oldest entries leave for this amount to fit. Entries admitted in the same ms sort by id,
@@ -131,7 +131,22 @@ local function retry(c)
 end
 
 local function take(c)
-  if c.kind == 'w' then
+  if c.kind == 'v' then
+    -- A slotted window (limit above LOG_MAX_LIMIT): one member per slot, scored by the slot's last ms, so it leaves
+    -- the window when that ms has; its amount only grows. Slot length as in src/limits/limiter.ts slotMsOf.
+    local log, amts, sumk = KEYS[c.k], KEYS[c.k + 1], KEYS[c.k + 2]
+    local slotMs = math.max(1, math.ceil(c.windowMs / 60))
+    local slot = math.floor(now / slotMs)
+    local member = 's' .. slot
+    redis.call('ZADD', log, (slot + 1) * slotMs - 1, member)
+    redis.call('HINCRBY', amts, member, c.amount)
+    redis.call('INCRBY', sumk, c.amount)
+    c.sum = c.sum + c.amount
+    local ttl = c.windowMs + slotMs + margin
+    redis.call('PEXPIRE', log, ttl)
+    redis.call('PEXPIRE', amts, ttl)
+    redis.call('PEXPIRE', sumk, ttl)
+  elseif c.kind == 'w' then
     local log, amts, sumk = KEYS[c.k], KEYS[c.k + 1], KEYS[c.k + 2]
     -- The same id again replaces its entry (a ZSET member is unique) instead of counting an orphan amount.
     local old = num(redis.call('HGET', amts, id))
@@ -164,7 +179,7 @@ local function take(c)
 end
 
 local function figures(out, c)
-  if c.kind == 'w' then
+  if c.kind == 'w' or c.kind == 'v' then
     local oldest = redis.call('ZRANGE', KEYS[c.k], 0, 0, 'WITHSCORES')
     local at = now
     if oldest[2] then at = tonumber(oldest[2]) end

@@ -1,7 +1,7 @@
 -- Ends a request (see src/limits/memory-limiter.ts settleNow): concurrency holds are given back, and each window
 -- or counter named in the actuals is corrected from the admitted amount to the real one.
 -- KEYS: the same layout as admit.lua (window: log, amounts, sum; concurrency: holds; counter: hash).
--- ARGV: id, then 4 per check: kind ('w' | 'c' | 'b' | 't'; a bucket has nothing to settle), amount admitted, resetAt, actual ('' when not named).
+-- ARGV: id, then 4 per check: kind ('w' | 'v' | 'c' | 'b' | 't'; a bucket has nothing to settle), amount admitted, resetAt, actual ('' when not named).
 -- Integers only (the adapter rounds), so HINCRBY/INCRBY stay exact. Returns nothing.
 local id = ARGV[1]
 local FIELDS = 4
@@ -14,10 +14,13 @@ for i = 1, n do
     redis.call('ZREM', KEYS[k], id)
   elseif actual ~= '' then
     local delta = tonumber(actual) - amount
-    if delta ~= 0 and kind == 'w' then
-      -- An entry that already left the window has nothing left to correct.
-      if redis.call('ZSCORE', KEYS[k], id) then
-        redis.call('HINCRBY', KEYS[k + 1], id, delta)
+    if delta ~= 0 and (kind == 'w' or kind == 'v') then
+      -- An entry that already left the window has nothing left to correct. A slotted window's entry is the slot
+      -- the admission went to, whose index comes in resetAt's place.
+      local member = id
+      if kind == 'v' then member = 's' .. ARGV[b + 3] end
+      if redis.call('ZSCORE', KEYS[k], member) then
+        redis.call('HINCRBY', KEYS[k + 1], member, delta)
         redis.call('INCRBY', KEYS[k + 2], delta)
       end
     elseif delta ~= 0 and kind == 'b' then
@@ -29,6 +32,6 @@ for i = 1, n do
       end
     end
   end
-  if kind == 'w' then k = k + 3 else k = k + 1 end
+  if kind == 'w' or kind == 'v' then k = k + 3 else k = k + 1 end
 end
 return 0
