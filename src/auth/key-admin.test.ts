@@ -23,10 +23,11 @@ describe('KeyAdmin', () => {
     it('returns the key once, with its public fields, and no hash', async () => {
       const before = Date.now();
       const created = await admin.create({ name: 'billing service', role: 'member', models: ['gpt-4o', 'mock'] });
-      assert.deepEqual(Object.keys(created).sort(), ['createdAt', 'expiresAt', 'id', 'key', 'lastUsedAt', 'models', 'name', 'prefix', 'revokedAt', 'role', 'scopes', 'workspaceId']);
+      assert.deepEqual(Object.keys(created).sort(), ['budgetLimits', 'createdAt', 'expiresAt', 'id', 'key', 'lastUsedAt', 'models', 'name', 'prefix', 'revokedAt', 'role', 'scopes', 'workspaceId']);
       assert.equal(created.workspaceId, 'default');
       assert.equal(created.scopes, null);
       assert.equal(created.expiresAt, null);
+      assert.equal(created.budgetLimits, null);
       assert.match(created.id, UUID);
       assert.equal(keyPrefix(created.key), created.prefix);
       assert.equal(created.name, 'billing service');

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_WORKSPACE, ROLE_SCOPES, type KeyScope } from '../domain/api-key-record.ts';
+import { DEFAULT_WORKSPACE, ROLE_SCOPES, type BudgetLimits, type KeyScope } from '../domain/api-key-record.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { ApiKeyRecord, KeyRole, KeyStore } from '../storage/ports.ts';
 import { generateApiKey } from './api-key.ts';
@@ -17,6 +17,8 @@ export interface CreateKeyInput {
   readonly scopes?: readonly KeyScope[] | null | undefined;
   /** ISO-8601; left out or null: the key does not expire. */
   readonly expiresAt?: string | null | undefined;
+  /** The key's own budget, held besides its workspace's; left out or null: none. */
+  readonly budgetLimits?: BudgetLimits | null | undefined;
 }
 
 /** A key as shown to operators: everything but the hash. */
@@ -53,7 +55,7 @@ export class KeyAdmin {
     const record: ApiKeyRecord = {
       id: randomUUID(), prefix, hash, name: input.name, role: input.role,
       models: input.models === undefined || input.models === null ? null : [...input.models],
-      workspaceId, scopes: scopes === null ? null : [...new Set(scopes)], expiresAt,
+      workspaceId, scopes: scopes === null ? null : [...new Set(scopes)], expiresAt, budgetLimits: input.budgetLimits ?? null,
       createdAt: this.#now().toISOString(), revokedAt: null, lastUsedAt: null,
     };
     await this.#store.insert(record);
@@ -74,7 +76,8 @@ export class KeyAdmin {
   }
 
   /**
-   * A new key with the same name, role, models, workspace, scopes and expiry; the old one keeps working for
+   * A new key with the same name, role, models, workspace, scopes, expiry and budget (a new budget counter: what the
+ * old key spent stays the old key's); the old one keeps working for
    * `overlapSeconds` (0: it stops now), so callers can move to the new one without a gap.
    */
   async rotate(idOrPrefix: string, overlapSeconds: number, within: WorkspaceScope = null): Promise<{ readonly key: PublicKeyView & { key: string }; readonly previous: PublicKeyView }> {
@@ -82,7 +85,7 @@ export class KeyAdmin {
     if (old.revokedAt !== null) throw new GatewayError('SB_INVALID_REQUEST', { param: 'id', message: 'The key is revoked; a revoked key cannot be rotated. Create a new one.' });
     const now = this.#now().getTime();
     if (old.expiresAt !== null && Date.parse(old.expiresAt) <= now) throw new GatewayError('SB_INVALID_REQUEST', { param: 'id', message: 'The key has expired; create a new one.' });
-    const key = await this.create({ name: old.name, role: old.role, models: old.models, workspaceId: old.workspaceId, scopes: old.scopes, expiresAt: old.expiresAt }, within);
+    const key = await this.create({ name: old.name, role: old.role, models: old.models, workspaceId: old.workspaceId, scopes: old.scopes, expiresAt: old.expiresAt, budgetLimits: old.budgetLimits }, within);
     await this.#store.expire(old.id, new Date(now + overlapSeconds * 1000).toISOString());
     return { key, previous: publicView((await this.#store.get(old.id)) ?? old) };
   }

@@ -139,7 +139,7 @@ describe('KeyAuthenticator', () => {
     it('SB_AUTH_INVALID_KEY when a stored record holds a different hash', async () => {
       const { key, prefix } = generateApiKey();
       const record: ApiKeyRecord = {
-        id: 'k1', prefix, hash: generateApiKey().hash, name: 'x', role: 'admin', models: null, workspaceId: null, scopes: null, expiresAt: null,
+        id: 'k1', prefix, hash: generateApiKey().hash, name: 'x', role: 'admin', models: null, workspaceId: null, scopes: null, expiresAt: null, budgetLimits: null,
         createdAt: new Date().toISOString(), revokedAt: null, lastUsedAt: null,
       };
       await storage.keys.insert(record);
@@ -235,7 +235,7 @@ describe('KeyAuthenticator', () => {
       const { key, prefix, hash } = generateApiKey();
       const auth = new KeyAuthenticator({ store: storage.keys, cacheTtlMs: 1000 });
       await rejectsWith(auth.authenticate(key), 'SB_AUTH_INVALID_KEY');
-      await storage.keys.insert({ id: 'late', prefix, hash, name: 'late', role: 'member', models: null, workspaceId: 'default', scopes: null, expiresAt: null, createdAt: new Date().toISOString(), revokedAt: null, lastUsedAt: null });
+      await storage.keys.insert({ id: 'late', prefix, hash, name: 'late', role: 'member', models: null, workspaceId: 'default', scopes: null, expiresAt: null, budgetLimits: null, createdAt: new Date().toISOString(), revokedAt: null, lastUsedAt: null });
       await rejectsWith(auth.authenticate(key), 'SB_AUTH_INVALID_KEY');
       mock.timers.tick(1000);
       assert.equal((await auth.authenticate(key)).keyId, 'late');

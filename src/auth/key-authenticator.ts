@@ -201,7 +201,7 @@ const ENV_ADMIN: Principal = Object.freeze({
 function toPrincipal(record: ApiKeyRecord): Principal {
   return Object.freeze({
     keyId: record.id, kind: 'key', role: record.role, scopes: new Set(record.scopes ?? ROLE_SCOPES[record.role]), workspaceId: record.workspaceId,
-    models: record.models === null ? null : new Set(record.models), tier: null, userId: null,
+    models: record.models === null ? null : new Set(record.models), tier: null, userId: null, budgetLimits: record.budgetLimits,
   });
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { CheckState, LimitCheck } from '../limits/limiter.ts';
-import { periodOfKey, toMicroUsd, type BudgetLimits } from './budget-checks.ts';
+import { budgetOfKey, toMicroUsd, type BudgetLimits } from './budget-checks.ts';
 import type { BudgetPeriod } from './periods.ts';
 
 /** One alert: a workspace's spend (reservations included) crossed a threshold of one period's budget. */
@@ -45,7 +45,9 @@ export class BudgetAlerts {
   async afterAdmission(workspaceId: string, limits: BudgetLimits, checks: readonly LimitCheck[], states: readonly CheckState[], settings: BudgetAlertSettings, claim: ClaimOnce, now = new Date()): Promise<BudgetAlert[]> {
     const crossed: Array<{ readonly alert: BudgetAlert; readonly resetAt: number }> = [];
     checks.forEach((check, i) => {
-      const period = periodOfKey(check.key);
+      const budget = budgetOfKey(check.key);
+      // Alerts are about the workspace's budget; a key's own refuses but does not alert.
+      const period = budget?.owner.kind === 'workspace' ? budget.period : undefined;
       const state = states[i];
       const usd = period === undefined ? undefined : limits[period];
       if (period === undefined || state === undefined || usd === undefined || usd === 0) return;

@@ -1,22 +1,31 @@
 import type { Pricing } from '../config/schema.ts';
-import type { WorkspaceConfig } from '../config/routing-schemas.ts';
+import type { BudgetLimits } from '../domain/api-key-record.ts';
 import type { LimitCheck } from '../limits/limiter.ts';
 import { BUDGET_PERIODS, periodBounds, type BudgetPeriod } from './periods.ts';
 
-export type BudgetLimits = NonNullable<WorkspaceConfig['budgetLimits']>;
+export type { BudgetLimits } from '../domain/api-key-record.ts';
+
+/** Whose budget a counter is: the workspace's, or one key's (under the same workspace tag). */
+export type BudgetOwner = { readonly kind: 'workspace' } | { readonly kind: 'key'; readonly keyId: string };
+
+export const WORKSPACE_BUDGET: BudgetOwner = { kind: 'workspace' };
 
 /** A soft budget's counter never refuses; its configured limit is kept for the alerts and the budget view. */
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
 
-/** The counter key of a period's budget, under the workspace's tag. */
-export function budgetKey(period: BudgetPeriod): string {
-  return `budget:${period}`;
+/** The counter key of a period's budget, under the workspace's tag: "budget:daily", "budget:key:<id>:daily". */
+export function budgetKey(period: BudgetPeriod, owner: BudgetOwner = WORKSPACE_BUDGET): string {
+  return owner.kind === 'workspace' ? `budget:${period}` : `budget:key:${owner.keyId}:${period}`;
 }
 
-/** The period a budget counter key names, or undefined for any other key. */
-export function periodOfKey(key: string): BudgetPeriod | undefined {
-  const period = key.startsWith('budget:') ? key.slice('budget:'.length) : '';
-  return (BUDGET_PERIODS as readonly string[]).includes(period) ? period as BudgetPeriod : undefined;
+/** The owner and period a budget counter key names, or undefined for any other key. */
+export function budgetOfKey(key: string): { readonly owner: BudgetOwner; readonly period: BudgetPeriod } | undefined {
+  if (!key.startsWith('budget:')) return undefined;
+  const parts = key.slice('budget:'.length).split(':');
+  const period = parts.at(-1) ?? '';
+  if (!(BUDGET_PERIODS as readonly string[]).includes(period)) return undefined;
+  const owner: BudgetOwner | undefined = parts.length === 1 ? WORKSPACE_BUDGET : parts[0] === 'key' && parts.length >= 3 ? { kind: 'key', keyId: parts.slice(1, -1).join(':') } : undefined;
+  return owner === undefined ? undefined : { owner, period: period as BudgetPeriod };
 }
 
 /** USD → the micro-dollars counters hold. */
@@ -29,22 +38,22 @@ export function toMicroUsd(usd: number): number {
  * until the period ends in `timeZone`; settled to the real cost when the request ends. Soft budgets count the same
  * way but never refuse.
  */
-export function budgetChecks(limits: BudgetLimits | undefined, reserveMicroUsd: number, nowMs: number, timeZone: string): LimitCheck[] {
-  if (limits === undefined) return [];
+export function budgetChecks(limits: BudgetLimits | null | undefined, reserveMicroUsd: number, nowMs: number, timeZone: string, owner: BudgetOwner = WORKSPACE_BUDGET): LimitCheck[] {
+  if (limits === undefined || limits === null) return [];
   const bounds = periodBounds(nowMs, timeZone);
   const hard = limits.enforcement !== 'soft';
   const checks: LimitCheck[] = [];
   for (const period of BUDGET_PERIODS) {
     const usd = limits[period];
     if (usd === undefined) continue;
-    checks.push({ key: budgetKey(period), kind: 'counter', limit: hard ? toMicroUsd(usd) : UNLIMITED, windowMs: 0, resetAt: bounds[period].endMs, amount: reserveMicroUsd, unit: 'microUsd' });
+    checks.push({ key: budgetKey(period, owner), kind: 'counter', limit: hard ? toMicroUsd(usd) : UNLIMITED, windowMs: 0, resetAt: bounds[period].endMs, amount: reserveMicroUsd, unit: 'microUsd' });
   }
   return checks;
 }
 
 /** Whether any period has a budget. */
-export function hasBudget(limits: BudgetLimits | undefined): boolean {
-  return limits !== undefined && BUDGET_PERIODS.some((p) => limits[p] !== undefined);
+export function hasBudget(limits: BudgetLimits | null | undefined): boolean {
+  return limits !== undefined && limits !== null && BUDGET_PERIODS.some((p) => limits[p] !== undefined);
 }
 
 /**

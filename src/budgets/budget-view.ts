@@ -1,5 +1,5 @@
 import type { CheckState } from '../limits/limiter.ts';
-import { budgetChecks, type BudgetLimits } from './budget-checks.ts';
+import { budgetChecks, budgetKey, type BudgetLimits } from './budget-checks.ts';
 import { BUDGET_PERIODS, NEVER_MS, type BudgetPeriod } from './periods.ts';
 
 /** GET /api/workspaces/{id}/budget: spend against each limit. */
@@ -29,7 +29,7 @@ export function budgetView(workspaceId: string, limits: BudgetLimits | undefined
   const periods = BUDGET_PERIODS.flatMap((period) => {
     const usd = limits?.[period];
     if (usd === undefined) return [];
-    const state = states.find((s) => s.key === `budget:${period}`);
+    const state = states.find((s) => s.key === budgetKey(period));
     const spent = state === undefined ? 0 : (state.limit - state.remaining) / 1_000_000;
     return [{
       period, limitUsd: usd, spentUsd: round(spent), remainingUsd: round(Math.max(0, usd - spent)),

@@ -31,6 +31,15 @@ export const ROLE_SCOPES: Readonly<Record<KeyRole, readonly KeyScope[]>> = {
 /** Where keys made before workspaces existed, and keys made without one, belong (admin keys excepted). */
 export const DEFAULT_WORKSPACE = 'default';
 
+/** A budget in USD per period (seed 002's budgetLimits plus a lifetime total); hard refuses, soft only counts. */
+export interface BudgetLimits {
+  readonly daily?: number | undefined;
+  readonly weekly?: number | undefined;
+  readonly monthly?: number | undefined;
+  readonly total?: number | undefined;
+  readonly enforcement?: 'hard' | 'soft' | undefined;
+}
+
 /** An API key as stored: plain data shared by auth, storage and the admin API. */
 export interface ApiKeyRecord {
   /** Stable id (UUID). */
@@ -49,6 +58,8 @@ export interface ApiKeyRecord {
   readonly scopes: readonly KeyScope[] | null;
   /** ISO-8601 time after which the key is refused (a rotated key's overlap ends then); null: no expiry. */
   readonly expiresAt: string | null;
+  /** The key's own budget, besides its workspace's; null: none. */
+  readonly budgetLimits: BudgetLimits | null;
   /** ISO-8601. */
   readonly createdAt: string;
   /** ISO-8601, or null while the key is active. */

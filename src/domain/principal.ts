@@ -1,4 +1,4 @@
-import type { KeyRole, KeyScope } from './api-key-record.ts';
+import type { BudgetLimits, KeyRole, KeyScope } from './api-key-record.ts';
 
 /** How the caller proved who it is. */
 export type PrincipalKind = 'key' | 'jwt' | 'anonymous';
@@ -22,4 +22,6 @@ export interface Principal {
   readonly tier: string | null;
   /** The end user a token names (JWT `sub` or its mapped claim); null for keys. */
   readonly userId: string | null;
+  /** The key's own budget (POST /api/keys budgetLimits), held besides its workspace's; absent: none. */
+  readonly budgetLimits?: BudgetLimits | null;
 }

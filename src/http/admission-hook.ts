@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BudgetAlerts } from '../budgets/budget-alerts.ts';
-import { budgetChecks, hasBudget, periodOfKey, worstCaseMicroUsd } from '../budgets/budget-checks.ts';
+import { budgetChecks, budgetOfKey, hasBudget, worstCaseMicroUsd } from '../budgets/budget-checks.ts';
 import type { Pricing } from '../config/schema.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { Admissions } from '../limits/admissions.ts';
@@ -41,8 +41,12 @@ export function admissionHook(deps: AdmissionHookDeps) {
     if (admitRequest === null) return;
     const budget = workspace?.budgetLimits;
     const checks: LimitCheck[] = [...admitRequest.checks];
-    if (hasBudget(budget) && body !== undefined && model !== undefined) {
-      checks.push(...budgetChecks(budget, reservation(state, body, request.rawBody?.length ?? 0, model), Date.now(), config.limits.budgetTimeZone));
+    const keyBudget = principal.budgetLimits;
+    if ((hasBudget(budget) || hasBudget(keyBudget)) && body !== undefined && model !== undefined) {
+      const reserve = reservation(state, body, request.rawBody?.length ?? 0, model);
+      const now = Date.now();
+      checks.push(...budgetChecks(budget, reserve, now, config.limits.budgetTimeZone));
+      checks.push(...budgetChecks(keyBudget, reserve, now, config.limits.budgetTimeZone, { kind: 'key', keyId: principal.keyId }));
     }
     if (checks.length === 0) return;
     const started = performance.now();
@@ -61,11 +65,13 @@ export function admissionHook(deps: AdmissionHookDeps) {
     }
     const { refusedBy } = admission;
     const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
-    const period = periodOfKey(refusedBy.key);
-    if (period !== undefined) {
+    const refusedBudget = budgetOfKey(refusedBy.key);
+    if (refusedBudget !== undefined) {
+      const { owner, period } = refusedBudget;
+      const usd = (owner.kind === 'workspace' ? budget : keyBudget)?.[period] ?? 0;
       throw new GatewayError('SB_BUDGET_EXCEEDED', {
         retryAfter: seconds,
-        message: `The workspace's ${period} budget of $${budget?.[period] ?? 0} cannot cover this request (its worst case is $${(refusedBy.amount / 1e6).toFixed(4)}); it starts again at ${new Date(refusedBy.resetAt ?? 0).toISOString()}.`,
+        message: `The ${owner.kind === 'workspace' ? 'workspace' : 'key'}'s ${period} budget of $${usd} cannot cover this request (its worst case is $${(refusedBy.amount / 1e6).toFixed(4)}); it starts again at ${new Date(refusedBy.resetAt ?? 0).toISOString()}.`,
       });
     }
     throw new GatewayError('SB_RATE_LIMITED', {

@@ -26,6 +26,17 @@ export function runKeyStoreContract(name: string, make: MakeStorage): void {
         assert.deepEqual(await keys().get(record.id), record);
       });
 
+      it('round-trips a workspace, scopes, an expiry and a budget', async () => {
+        const record = makeApiKeyRecord({
+          workspaceId: 'acme', scopes: ['inference', 'admin:read'], expiresAt: '2030-01-01T00:00:00.000Z', budgetLimits: { daily: 5, total: 100, enforcement: 'soft' },
+        });
+        await keys().insert(record);
+        assert.deepEqual(await keys().get(record.id), record);
+        const global = makeApiKeyRecord({ role: 'admin', workspaceId: null });
+        await keys().insert(global);
+        assert.equal((await keys().get(global.id))?.workspaceId, null);
+      });
+
       it('keeps an empty model list apart from null (no models vs every model)', async () => {
         const record = makeApiKeyRecord({ models: [] });
         await keys().insert(record);
@@ -107,6 +118,21 @@ export function runKeyStoreContract(name: string, make: MakeStorage): void {
         await keys().insert(revoked);
         await keys().insert(active);
         assert.deepEqual(await keys().list(), [active, revoked]);
+      });
+    });
+
+    describe('expire', () => {
+      it('sets an expiry, only ever brings it forward, and answers false for an unknown id', async () => {
+        const record = makeApiKeyRecord();
+        await keys().insert(record);
+        assert.equal(await keys().expire(record.id, '2030-01-01T00:00:00.000Z'), true);
+        assert.equal((await keys().get(record.id))?.expiresAt, '2030-01-01T00:00:00.000Z');
+        assert.equal(await keys().expire(record.id, '2031-01-01T00:00:00.000Z'), true);
+        assert.equal((await keys().get(record.id))?.expiresAt, '2030-01-01T00:00:00.000Z', 'a later expiry does not extend it');
+        assert.equal(await keys().expire(record.id, '2029-06-01T00:00:00.000Z'), true);
+        assert.equal((await keys().get(record.id))?.expiresAt, '2029-06-01T00:00:00.000Z');
+        assert.equal(await keys().expire('nope', '2029-06-01T00:00:00.000Z'), false);
+        await assert.rejects(keys().expire(record.id, 'soon'));
       });
     });
 

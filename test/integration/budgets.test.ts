@@ -93,6 +93,31 @@ describe('budgets', () => {
     assert.equal(view.periods[0].remainingUsd, 0);
   });
 
+  it("holds a key to its own budget, beside its workspace's", async () => {
+    const made = await call('POST', '/api/keys', { name: 'capped', workspaceId: 'soft', budgetLimits: { daily: 0.5 } });
+    assert.equal(made.status, 201, made.text);
+    assert.deepEqual(made.body.budgetLimits, { daily: 0.5 });
+    let served = 0;
+    let refused: Awaited<ReturnType<typeof chat>> | undefined;
+    for (let i = 0; i < 100 && refused === undefined; i++) {
+      const res = await chat(made.body.key, 5);
+      if (res.status === 200) served++;
+      else refused = res;
+    }
+    assert.equal(refused?.status, 402);
+    assert.match(refused?.body.error.message, /The key's daily budget of \$0.5/);
+    const records = ((await call('GET', '/api/usage?workspace_id=soft&limit=1000')).body.data as Array<{ kind: string; keyId: string; costUsd: number }>)
+      .filter((r) => r.kind === 'request' && r.keyId === made.body.id);
+    assert.equal(records.length, served);
+    const spent = records.reduce((sum, r) => sum + r.costUsd, 0);
+    assert.ok(spent <= 0.5 && spent > 0.35, `the key spent $${spent}`);
+    // The workspace's other key is not held to it.
+    assert.equal((await chat(keys.soft!, 5)).status, 200);
+    const bad = await call('POST', '/api/keys', { name: 'x', workspaceId: 'soft', budgetLimits: { daily: -1 } });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.param, 'budgetLimits.daily');
+  });
+
   it('shows a workspace its own budget only', async () => {
     const res = await call('GET', '/api/workspaces/soft/budget', undefined, { authorization: `Bearer ${keys.hard!}` });
     assert.equal(res.body.error.code, 'SB_WORKSPACE_FORBIDDEN');

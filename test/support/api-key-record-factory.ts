@@ -16,6 +16,7 @@ export function makeApiKeyRecord(overrides: Partial<ApiKeyRecord> = {}): ApiKeyR
     workspaceId: 'default',
     scopes: null,
     expiresAt: null,
+    budgetLimits: null,
     createdAt: '2025-01-01T00:00:00.000Z',
     revokedAt: null,
     lastUsedAt: null,

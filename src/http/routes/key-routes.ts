@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { KeyAdmin } from '../../auth/key-admin.ts';
 import type { KeyAuthenticator } from '../../auth/key-authenticator.ts';
-import { workspaceIdSchema } from '../../config/routing-schemas.ts';
+import { workspaceIdSchema, workspaceSchema } from '../../config/routing-schemas.ts';
 import { KEY_ROLE_INPUTS, KEY_SCOPES, keyRoleOf } from '../../domain/api-key-record.ts';
 import type { Principal } from '../../domain/principal.ts';
 import { workspaceFor } from '../route-access.ts';
@@ -15,6 +15,7 @@ const createKeyInput = z.object({
   workspaceId: workspaceIdSchema.nullable().optional(),
   scopes: z.array(z.enum(KEY_SCOPES)).min(1).nullable().optional(),
   expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  budgetLimits: workspaceSchema.shape.budgetLimits.unwrap().nullable().optional(),
 }).strict();
 const rotateInput = z.object({
   /** How long the old key keeps working; default one hour, at most 30 days. */

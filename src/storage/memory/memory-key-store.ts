@@ -12,7 +12,10 @@ interface StoredKey {
 
 /** Copies in and out so no caller can reach, and mutate, the stored state. */
 function copyKey(record: ApiKeyRecord): ApiKeyRecord {
-  return { ...record, models: record.models === null ? null : [...record.models], scopes: record.scopes === null ? null : [...record.scopes] };
+  return {
+    ...record, models: record.models === null ? null : [...record.models], scopes: record.scopes === null ? null : [...record.scopes],
+    budgetLimits: record.budgetLimits === null ? null : { ...record.budgetLimits },
+  };
 }
 
 const NEVER = Number.NEGATIVE_INFINITY;

@@ -84,6 +84,8 @@ export const MIGRATIONS: readonly string[] = [
    UPDATE api_keys SET workspace_id = 'default' WHERE role <> 'admin';
    UPDATE api_keys SET role = 'member' WHERE role = 'inference';
    CREATE INDEX api_keys_workspace ON api_keys (workspace_id, created_at_ms DESC);`,
+  // A key's own budget (JSON: daily, weekly, monthly, total, enforcement); NULL: none.
+  `ALTER TABLE api_keys ADD COLUMN budget_limits text;`,
 ];
 
 const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

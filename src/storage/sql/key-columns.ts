@@ -1,5 +1,5 @@
 /** How an ApiKeyRecord maps to an api_keys row and back, the same in every SQL adapter. */
-import { KEY_ROLES, KEY_SCOPES, type KeyScope } from '../../domain/api-key-record.ts';
+import { KEY_ROLES, KEY_SCOPES, type BudgetLimits, type KeyScope } from '../../domain/api-key-record.ts';
 import type { ApiKeyRecord, KeyRole } from '../ports.ts';
 import { toEpochMs } from '../to-epoch-ms.ts';
 import { readNullableText, readOneOf, readText } from './read-column.ts';
@@ -12,7 +12,7 @@ import type { SqlValue } from './sql-value.ts';
  */
 export const KEY_COLUMNS = [
   'id', 'prefix', 'hash', 'name', 'role', 'models', 'created_at', 'created_at_ms', 'revoked_at', 'last_used_at', 'last_used_at_ms',
-  'workspace_id', 'scopes', 'expires_at', 'expires_at_ms',
+  'workspace_id', 'scopes', 'expires_at', 'expires_at_ms', 'budget_limits',
 ] as const;
 
 const ROLES = Object.fromEntries(KEY_ROLES.map((r) => [r, true])) as Record<KeyRole, true>;
@@ -27,6 +27,7 @@ export function keyValues(record: ApiKeyRecord): SqlValue[] {
     record.lastUsedAt, record.lastUsedAt === null ? null : toEpochMs(record.lastUsedAt, 'lastUsedAt'),
     record.workspaceId, record.scopes === null ? null : JSON.stringify(record.scopes),
     record.expiresAt, record.expiresAt === null ? null : toEpochMs(record.expiresAt, 'expiresAt'),
+    record.budgetLimits === null ? null : JSON.stringify(record.budgetLimits),
   ];
 }
 
@@ -48,6 +49,13 @@ function parseScopes(json: string | null): KeyScope[] | null {
   return scopes as KeyScope[];
 }
 
+function parseBudget(json: string | null): BudgetLimits | null {
+  if (json === null) return null;
+  const value: unknown = JSON.parse(json);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`column budget_limits holds ${JSON.stringify(json)}, expected a JSON object`);
+  return value as BudgetLimits;
+}
+
 export function rowToKey(row: Row): ApiKeyRecord {
   return {
     id: readText(row, 'id'),
@@ -59,6 +67,7 @@ export function rowToKey(row: Row): ApiKeyRecord {
     workspaceId: readNullableText(row, 'workspace_id'),
     scopes: parseScopes(readNullableText(row, 'scopes')),
     expiresAt: readNullableText(row, 'expires_at'),
+    budgetLimits: parseBudget(readNullableText(row, 'budget_limits')),
     createdAt: readText(row, 'created_at'),
     revokedAt: readNullableText(row, 'revoked_at'),
     lastUsedAt: readNullableText(row, 'last_used_at'),
