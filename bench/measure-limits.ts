@@ -13,6 +13,7 @@ import type { JsonCell } from './measure-json.ts';
 import type { NoisePolicy } from './measure-window.ts';
 import type { Pinning } from './pinning.ts';
 import type { Target } from './target.ts';
+import { dropRedisPrefix } from '../test/support/drop-redis-prefix.ts';
 
 export interface LimitsCell {
   readonly store: 'memory' | 'redis';
@@ -106,12 +107,7 @@ export async function benchRedis(): Promise<{ redis: Redis; prefix: string; clos
   return {
     redis, prefix,
     close: async () => {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
+      await dropRedisPrefix(redis, prefix);
       redis.disconnect();
     },
   };

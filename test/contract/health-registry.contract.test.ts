@@ -6,6 +6,7 @@ import pino from 'pino';
 import { MemoryHealthRegistry } from '../../src/health/memory-health-registry.ts';
 import { RedisHealthRegistry } from '../../src/health/redis-health-registry.ts';
 import { runHealthRegistryContract } from './health-registry.contract.ts';
+import { dropRedisPrefix } from '../support/drop-redis-prefix.ts';
 
 /** The machine's real Redis; every test gets its own key prefix (so its own keys and change channel). */
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -13,15 +14,9 @@ const RUN_PREFIX = `sbtest:${randomBytes(6).toString('hex')}:`;
 let tests = 0;
 
 after(async () => {
-  // SCAN + DEL rather than KEYS: the Redis may be shared with other work.
   const admin = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await admin.connect();
-  let cursor = '0';
-  do {
-    const [next, keys] = await admin.scan(cursor, 'MATCH', `${RUN_PREFIX}*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await admin.del(...keys);
-  } while (cursor !== '0');
+  await dropRedisPrefix(admin, RUN_PREFIX);
   await admin.quit();
 });
 

@@ -7,6 +7,7 @@ import type { LimitCheck, Ticket } from '../../src/limits/limiter.ts';
 import { MemoryLimiter } from '../../src/limits/memory-limiter.ts';
 import { LimiterStoreError, RedisLimiter } from '../../src/limits/redis-limiter.ts';
 import { runLimiterContract, type MakeLimiter } from './limiter.contract.ts';
+import { dropRedisPrefix } from '../support/drop-redis-prefix.ts';
 
 const START = 1_800_000_000_000;
 
@@ -14,15 +15,6 @@ function testRedis(): Redis {
   return new Redis({ host: '127.0.0.1', port: 6379, commandTimeout: 500, maxRetriesPerRequest: 1 });
 }
 
-/** Deletes this test's keys only: other tests share the machine's Redis. */
-async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-}
 
 /** Every limiter adapter; the Redis one runs against the machine's real Redis on its own key prefix. */
 const ADAPTERS: ReadonlyArray<readonly [name: string, make: MakeLimiter]> = [
@@ -39,7 +31,7 @@ const ADAPTERS: ReadonlyArray<readonly [name: string, make: MakeLimiter]> = [
       advance: (ms) => { now += ms; },
       now: () => now,
       close: async () => {
-        await dropPrefix(redis, keyPrefix);
+        await dropRedisPrefix(redis, keyPrefix);
         await redis.quit();
       },
     };
@@ -77,7 +69,7 @@ describe('RedisLimiter', () => {
       await limiter.admit({ tag: '', id: 'r2', checks: [checks[0]!] });
       assert.ok((await redis.keys(`${keyPrefix}{%}:*`)).length > 0);
     } finally {
-      await dropPrefix(redis, keyPrefix);
+      await dropRedisPrefix(redis, keyPrefix);
       await redis.quit();
     }
   });
@@ -122,7 +114,7 @@ describe('RedisLimiter', () => {
       // First use on a connection: EVAL; then EVALSHA (NOSCRIPT), EVAL again; then EVALSHA.
       assert.deepEqual(scripts, ['eval', 'evalsha', 'eval', 'evalsha']);
     } finally {
-      await dropPrefix(redis, keyPrefix);
+      await dropRedisPrefix(redis, keyPrefix);
       await redis.quit();
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
     }
@@ -207,7 +199,7 @@ describe('RedisLimiter', () => {
       assert.ok(outcomes.admitted > 50 && outcomes.settled > 20, JSON.stringify({ ...outcomes, refused: [...outcomes.refused] }));
       assert.deepEqual([...outcomes.refused].sort(), ['budget', 'conc', 'rpm', 'tpm']);
     } finally {
-      await dropPrefix(redis, keyPrefix);
+      await dropRedisPrefix(redis, keyPrefix);
       await redis.quit();
     }
   });
