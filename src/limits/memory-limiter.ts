@@ -15,6 +15,9 @@ type State = WindowState | HoldState | CounterState | BucketState;
  */
 export class MemoryLimiter implements Limiter {
   readonly #states = new Map<string, State>();
+  /** When each counter holds nothing any more (its last admission has left, its period ended): swept then. */
+  readonly #idleAt = new Map<string, number>();
+  #sweptAt = Number.NEGATIVE_INFINITY;
   readonly #now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -76,6 +79,7 @@ export class MemoryLimiter implements Limiter {
 
   async close(): Promise<void> {
     this.#states.clear();
+    this.#idleAt.clear();
   }
 
   #state(tag: string, check: LimitCheck, now: number): State {
@@ -87,8 +91,36 @@ export class MemoryLimiter implements Limiter {
       this.#states.set(key, state);
     }
     prune(state, check, now);
+    this.#idleAt.set(key, idleAt(check, now));
+    if (now - this.#sweptAt >= SWEEP_EVERY_MS) this.#sweep(now);
     return state;
   }
+
+  /**
+   * Drops counters that hold nothing any more, so the keys, clients and workspaces seen once do not stay in
+   * memory: a minute's scan of every counter, against the one allocation each admission already makes.
+   */
+  #sweep(now: number): void {
+    this.#sweptAt = now;
+    for (const [key, at] of this.#idleAt) {
+      if (at > now) continue;
+      this.#idleAt.delete(key);
+      this.#states.delete(key);
+    }
+  }
+
+  /** Counters held, for tests of the sweep. */
+  get size(): number {
+    return this.#states.size;
+  }
+}
+
+const SWEEP_EVERY_MS = 60_000;
+
+/** When a counter used at `now` will hold nothing: its window and a slot past it, its hold, its refill, its period. */
+function idleAt(check: LimitCheck, now: number): number {
+  if (check.kind === 'counter') return Math.max(now, check.resetAt ?? 0);
+  return now + check.windowMs + slotMsOf(check);
 }
 
 function keyOf(tag: string, check: LimitCheck): string {
