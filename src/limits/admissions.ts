@@ -118,7 +118,9 @@ export class Admissions {
   }
 
   #remember(admission: Admission, by: Limiter): Admission {
-    if (admission.ok) {
+    // Only a ticket with something to give back or correct is kept: request counts are final when taken, so a
+    // request limited by them alone costs no settlement (on Redis, no second script).
+    if (admission.ok && admission.ticket.checks.some(needsSettling)) {
       if (this.#held.size >= MAX_HELD) {
         const oldest = this.#held.keys().next();
         if (oldest.done !== true) this.#held.delete(oldest.value);
@@ -164,4 +166,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number, lastAnswerAt: () => num
     arm(started + ms);
     promise.then((value) => { settled = true; clearTimeout(timer); resolve(value); }, (err: unknown) => { settled = true; clearTimeout(timer); reject(err instanceof Error ? err : new Error(String(err))); });
   });
+}
+
+function needsSettling(check: LimitCheck): boolean {
+  return check.kind === 'concurrency' || check.unit === 'tokens' || check.unit === 'microUsd';
 }
