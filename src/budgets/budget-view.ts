@@ -1,5 +1,5 @@
 import type { CheckState } from '../limits/limiter.ts';
-import { budgetChecks, budgetKey, type BudgetLimits } from './budget-checks.ts';
+import { budgetKey, type BudgetLimits } from './budget-checks.ts';
 import { BUDGET_PERIODS, NEVER_MS, type BudgetPeriod } from './periods.ts';
 
 /** GET /api/workspaces/{id}/budget: spend against each limit. */
@@ -18,11 +18,6 @@ export interface BudgetView {
   }>;
   /** false while the shared store cannot be read: the figures are this replica's own. */
   readonly shared: boolean;
-}
-
-/** The checks to read a workspace's budget counters with (they take nothing), and how to show what they hold. */
-export function budgetViewChecks(limits: BudgetLimits, nowMs: number, timeZone: string) {
-  return budgetChecks(limits, 0, nowMs, timeZone);
 }
 
 export function budgetView(workspaceId: string, limits: BudgetLimits | undefined, timeZone: string, states: readonly CheckState[], shared: boolean): BudgetView {

@@ -69,9 +69,11 @@ export function admissionHook(deps: AdmissionHookDeps) {
     if (refusedBudget !== undefined) {
       const { owner, period } = refusedBudget;
       const usd = (owner.kind === 'workspace' ? budget : keyBudget)?.[period] ?? 0;
+      // A lifetime total never starts again: no Retry-After, and the message says what will help.
+      const again = period === 'total' ? 'it does not start again; only a higher limit helps' : `it starts again at ${new Date(refusedBy.resetAt ?? 0).toISOString()}`;
       throw new GatewayError('SB_BUDGET_EXCEEDED', {
-        retryAfter: seconds,
-        message: `The ${owner.kind === 'workspace' ? 'workspace' : 'key'}'s ${period} budget of $${usd} cannot cover this request (its worst case is $${(refusedBy.amount / 1e6).toFixed(4)}); it starts again at ${new Date(refusedBy.resetAt ?? 0).toISOString()}.`,
+        ...(period === 'total' ? {} : { retryAfter: seconds }),
+        message: `The ${owner.kind === 'workspace' ? 'workspace' : 'key'}'s ${period} budget of $${usd} cannot cover this request (its worst case is $${(refusedBy.amount / 1e6).toFixed(4)}); ${again}.`,
       });
     }
     throw new GatewayError('SB_RATE_LIMITED', {

@@ -113,6 +113,11 @@ describe('budgets', () => {
     assert.ok(spent <= 0.5 && spent > 0.35, `the key spent $${spent}`);
     // The workspace's other key is not held to it.
     assert.equal((await chat(keys.soft!, 5)).status, 200);
+    const lifetime = await call('POST', '/api/keys', { name: 'lifetime', workspaceId: 'soft', budgetLimits: { total: 0.01 } });
+    const over = await chat(lifetime.body.key, 5);
+    assert.equal(over.status, 402);
+    assert.match(over.body.error.message, /total budget of \$0.01 .* it does not start again/);
+    assert.equal(over.headers.get('retry-after'), null);
     const bad = await call('POST', '/api/keys', { name: 'x', workspaceId: 'soft', budgetLimits: { daily: -1 } });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.param, 'budgetLimits.daily');

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { WorkspaceConfigs } from '../../admin/workspace-configs.ts';
-import { budgetView, budgetViewChecks } from '../../budgets/budget-view.ts';
+import { budgetChecks } from '../../budgets/budget-checks.ts';
+import { budgetView } from '../../budgets/budget-view.ts';
 import { workspaceTag } from '../../limits/request-checks.ts';
 import { workspaceIdSchema, workspaceSchema } from '../../config/routing-schemas.ts';
 import type { Principal } from '../../domain/principal.ts';
@@ -72,7 +73,8 @@ export function registerWorkspaceRoutes(app: FastifyInstance, deps: AppDeps): vo
   app.get('/api/workspaces/:id/budget', { config: tenantRead, schema }, async (request) => {
     const ws = workspaces.get(id(request));
     const { limits } = deps.routing.current.config;
-    const checks = ws.budgetLimits === undefined ? [] : budgetViewChecks(ws.budgetLimits, Date.now(), limits.budgetTimeZone);
+    // Checks that take nothing (amount 0): they read the counters.
+    const checks = budgetChecks(ws.budgetLimits, 0, Date.now(), limits.budgetTimeZone);
     const { states, shared } = await deps.admissions.peek(workspaceTag(ws.id), checks, limits);
     return budgetView(ws.id, ws.budgetLimits, limits.budgetTimeZone, states, shared);
   });
