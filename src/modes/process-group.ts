@@ -59,7 +59,9 @@ async function waitGone(pgid: number, ms: number): Promise<boolean> {
   for (;;) {
     if (!(await groupAlive(pgid))) return true;
     if (performance.now() >= deadline) return false;
-    await sleep(POLL_MS, undefined, { ref: false });
+    // A timer that keeps the process alive: at start-up (the stale-sidecar reaper) nothing else does yet, and an
+    // unreferenced one let Node exit mid-start with "unsettled top-level await" (exit 13). The wait is bounded.
+    await sleep(POLL_MS);
   }
 }
 
