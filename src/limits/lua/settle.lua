@@ -1,15 +1,14 @@
 -- Ends a request (see src/limits/memory-limiter.ts settleNow): concurrency holds are given back, and each window
 -- or counter named in the actuals is corrected from the admitted amount to the real one.
 -- KEYS: the same layout as admit.lua (window: log, amounts, sum; concurrency: holds; counter: hash).
--- ARGV: id, then 4 per check: kind ('w' | 'v' | 'c' | 'b' | 't'; a bucket has nothing to settle), amount admitted, resetAt, actual ('' when not named).
+-- ARGV: id, and the checks packed as "kind,amount admitted,resetAt,actual;…" (kind 'w' | 'v' | 'c' | 'b' | 't'; a
+-- bucket has nothing to settle; a slotted window's slot index in resetAt's place; actual empty when not named).
 -- Integers only (the adapter rounds), so HINCRBY/INCRBY stay exact. Returns nothing.
 local id = ARGV[1]
-local FIELDS = 4
-local n = (#ARGV - 1) / FIELDS
 local k = 1
-for i = 1, n do
-  local b = 1 + (i - 1) * FIELDS
-  local kind, amount, resetAt, actual = ARGV[b + 1], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3]), ARGV[b + 4]
+for spec in string.gmatch(ARGV[2] or '', '[^;]+') do
+  local kind, amountText, where, actual = string.match(spec, '^([^,]*),([^,]*),([^,]*),([^,]*)$')
+  local amount, resetAt = tonumber(amountText), tonumber(where)
   if kind == 'c' then
     redis.call('ZREM', KEYS[k], id)
   elseif actual ~= '' then
@@ -18,7 +17,7 @@ for i = 1, n do
       -- An entry that already left the window has nothing left to correct. A slotted window's entry is the slot
       -- the admission went to, whose index comes in resetAt's place.
       local member = id
-      if kind == 'v' then member = 's' .. ARGV[b + 3] end
+      if kind == 'v' then member = 's' .. where end
       if redis.call('ZSCORE', KEYS[k], member) then
         redis.call('HINCRBY', KEYS[k + 1], member, delta)
         redis.call('INCRBY', KEYS[k + 2], delta)
