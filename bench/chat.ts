@@ -10,7 +10,7 @@ import { environmentInfo, loadAverage } from './environment-info.ts';
 import { num } from './format.ts';
 import { installCleanup, stopAllChildren, wasInterrupted } from './managed-child.ts';
 import { measureJsonCell } from './measure-json.ts';
-import { benchRedis, LIMITS_REDIS_URL, measureLimitsOn } from './measure-limits.ts';
+import { benchRedis, measureLimitsOn } from './measure-limits.ts';
 import { measureResilience } from './measure-resilience.ts';
 import { measureRouting } from './measure-routing.ts';
 import { measureStreamCell } from './measure-stream.ts';
@@ -157,11 +157,11 @@ async function limitsPhase(run: Run, upstreamBase: string): Promise<void> {
   }
   if (!stillUp(run, target)) return;
   // Redis: an instance of its own (REDIS_URL is read at start), on the same CPU, while the main one idles.
-  const store = await benchRedis();
+  const store = await benchRedis(run.pinning);
   if (typeof store === 'string') {
     problems.push(`Redis limits not measured: ${store}`);
   } else {
-    const sb = await startSwitchboard(repoRoot, upstreamBase, run.pinning, run.config.readyTimeoutMs, { REDIS_URL: LIMITS_REDIS_URL, SWITCHBOARD_REDIS_PREFIX: store.prefix });
+    const sb = await startSwitchboard(repoRoot, upstreamBase, run.pinning, run.config.readyTimeoutMs, { REDIS_URL: store.url, SWITCHBOARD_REDIS_PREFIX: store.prefix });
     if (sb.dataDir) tempDirs.push(sb.dataDir);
     try {
       if (!sb.ok) throw new Error(sb.reason.split('\n')[0]);

@@ -2,7 +2,8 @@
 // chat request at the top concurrency, with a workspace's key whose limits are far above the load (every limit
 // kind and a budget are checked and taken, none refuses). Cells with limits off and on, in the order off, on, off,
 // on so drift lands on both sides: on the main instance (memory limiter) and on an instance of its own started
-// with REDIS_URL (the machine's Redis, its own key prefix), where the Redis scripts per request are counted too.
+// with REDIS_URL (a redis-server of its own on the load generator's CPU), where the Redis scripts per request are
+// counted too.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { ADMIN_KEY, CHAT_BODY, REQUEST_HEADERS } from './bench-request.ts';
@@ -13,7 +14,8 @@ import type { JsonCell } from './measure-json.ts';
 import type { NoisePolicy } from './measure-window.ts';
 import type { Pinning } from './pinning.ts';
 import type { Target } from './target.ts';
-import { dropRedisPrefix } from '../test/support/drop-redis-prefix.ts';
+import { pinnedCommand } from './pinning.ts';
+import { startTestRedis, type TestRedis } from '../test/support/redis-server.ts';
 
 export interface LimitsCell {
   readonly store: 'memory' | 'redis';
@@ -31,7 +33,6 @@ export interface LimitsCells {
 /** The bars of the tenancy issue: added gateway CPU per request at c=64. */
 export const MEMORY_BAR_US = 3;
 export const REDIS_BAR_US = 15;
-export const LIMITS_REDIS_URL = 'redis://127.0.0.1:6379';
 
 const HIGH = 1_000_000_000;
 const ON = {
@@ -93,22 +94,33 @@ async function scriptCalls(redis: Redis): Promise<number> {
   return calls;
 }
 
-/** A Redis client for counting, and the key prefix of the limits phase's own instance; deletes its keys on close. */
-export async function benchRedis(): Promise<{ redis: Redis; prefix: string; close(): Promise<void> } | string> {
-  const redis = new Redis(LIMITS_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 1000 });
+/**
+ * A redis-server of the phase's own, pinned to the load generator's CPU: the script work is Redis's, not the
+ * gateway's, and must not take the measured process's core (the machine's Redis floats over both). Its URL, a
+ * client for counting, and a key prefix; stopped on close.
+ */
+export async function benchRedis(pinning: Pinning): Promise<{ redis: Redis; url: string; prefix: string; close(): Promise<void> } | string> {
+  let server: TestRedis;
+  try {
+    server = await startTestRedis((command, args) => pinnedCommand(pinning, pinning.loadCpu, command, args));
+  } catch (err) {
+    return `no redis-server could be started (${err instanceof Error ? err.message : String(err)})`;
+  }
+  const redis = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 1000 });
   try {
     await redis.connect();
     await redis.ping();
   } catch (err) {
     redis.disconnect();
-    return `no Redis at ${LIMITS_REDIS_URL} (${err instanceof Error ? err.message : String(err)})`;
+    await server.stop();
+    return `the bench's redis-server at ${server.url} did not answer (${err instanceof Error ? err.message : String(err)})`;
   }
   const prefix = `sb-bench-${randomUUID().slice(0, 8)}:`;
   return {
-    redis, prefix,
+    redis, url: server.url, prefix,
     close: async () => {
-      await dropRedisPrefix(redis, prefix);
       redis.disconnect();
+      await server.stop();
     },
   };
 }

@@ -89,7 +89,7 @@ function limits(l: LimitsCells | null, head: string[], all: JsonCell[]): string[
     const on = meanLimitsCpu(l.cells, store, 'on');
     if (off === null || on === null) continue;
     const added = on - off;
-    out.push(`${store === 'memory' ? 'Memory limiter (the main instance)' : `Redis limiter (an instance of its own with REDIS_URL${l.scriptsPerRequest === null ? '' : `; ${num(l.scriptsPerRequest)} Lua scripts per request: the admission on the request's path, the settlement after the answer`})`}: CPU ${num(off)} µs/req with limits off, ${num(on)} on: ${added >= 0 ? '+' : ''}${num(added)} µs/req (bar: under ${bar} µs: ${added < bar ? 'PASS' : 'FAIL'}).`, '');
+    out.push(`${store === 'memory' ? 'Memory limiter (the main instance)' : `Redis limiter (an instance of its own with REDIS_URL, its redis-server on the load generator's CPU${l.scriptsPerRequest === null ? '' : `; ${num(l.scriptsPerRequest)} script calls per request one after another, each carrying the request's admission and the settlement of the one before`})`}: CPU ${num(off)} µs/req with limits off, ${num(on)} on: ${added >= 0 ? '+' : ''}${num(added)} µs/req (bar: under ${bar} µs: ${added < bar ? 'PASS' : 'FAIL'}).`, '');
   }
   if (l.cells.length > 0) out.push(table(['phase', ...head], l.cells.map((c) => [`${c.store} limits ${c.limits}`, ...jsonRow(c.cell, all)])), '');
   if (l.problems.length > 0) out.push('Not (fully) measured:', '', ...l.problems.map((p) => `- ${p}`), '');

@@ -21,6 +21,8 @@ export interface BudgetAlertSettings {
 }
 
 const WEBHOOK_TIMEOUT_MS = 2_000;
+/** The answer of nearly every admission: no threshold crossed. */
+const NO_ALERTS: readonly BudgetAlert[] = Object.freeze([]);
 
 /** Claims an event once per period across every replica (Admissions.claimOnce, bound to the workspace's tag). */
 export type ClaimOnce = (key: string, resetAt: number) => Promise<boolean>;
@@ -42,9 +44,10 @@ export class BudgetAlerts {
   }
 
   /** After an admission that took `checks` and left `states`; resolves to the alerts raised (for tests). */
-  async afterAdmission(workspaceId: string, limits: BudgetLimits, checks: readonly LimitCheck[], states: readonly CheckState[], settings: BudgetAlertSettings, claim: ClaimOnce, now = new Date()): Promise<BudgetAlert[]> {
+  async afterAdmission(workspaceId: string, limits: BudgetLimits, checks: readonly LimitCheck[], states: readonly CheckState[], settings: BudgetAlertSettings, claim: ClaimOnce, now = new Date()): Promise<readonly BudgetAlert[]> {
     const crossed: Array<{ readonly alert: BudgetAlert; readonly resetAt: number }> = [];
     checks.forEach((check, i) => {
+      if (check.unit !== 'microUsd') return;
       const budget = budgetOfKey(check.key);
       // Alerts are about the workspace's budget; a key's own refuses but does not alert.
       const period = budget?.owner.kind === 'workspace' ? budget.period : undefined;
@@ -64,6 +67,7 @@ export class BudgetAlerts {
         }
       }
     });
+    if (crossed.length === 0) return NO_ALERTS;
     const raised: BudgetAlert[] = [];
     for (const { alert, resetAt } of crossed) {
       let first: boolean;

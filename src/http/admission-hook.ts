@@ -40,22 +40,23 @@ export function admissionHook(deps: AdmissionHookDeps) {
     });
     if (admitRequest === null) return;
     const budget = workspace?.budgetLimits;
-    const checks: LimitCheck[] = [...admitRequest.checks];
+    let checks = admitRequest.checks;
     const keyBudget = principal.budgetLimits;
-    if ((hasBudget(budget) || hasBudget(keyBudget)) && body !== undefined && model !== undefined) {
+    const budgeted = hasBudget(budget) || hasBudget(keyBudget);
+    if (budgeted && body !== undefined && model !== undefined) {
       const reserve = reservation(state, body, request.rawBody?.length ?? 0, model);
       const now = Date.now();
-      checks.push(...budgetChecks(budget, reserve, now, config.limits.budgetTimeZone));
-      checks.push(...budgetChecks(keyBudget, reserve, now, config.limits.budgetTimeZone, { kind: 'key', keyId: principal.keyId }));
+      checks = [...checks, ...budgetChecks(budget, reserve, now, config.limits.budgetTimeZone),
+        ...budgetChecks(keyBudget, reserve, now, config.limits.budgetTimeZone, { kind: 'key', keyId: principal.keyId })];
     }
     if (checks.length === 0) return;
     const started = performance.now();
-    const admission = await deps.admissions.admit({ ...admitRequest, checks }, config.limits);
+    const admission = await deps.admissions.admit(checks === admitRequest.checks ? admitRequest : { ...admitRequest, checks }, config.limits);
     // How long the decision took, for operators (and the proof that a dead Redis costs at most storeTimeoutMs).
     reply.header('server-timing', `limits;dur=${(performance.now() - started).toFixed(1)}`);
     setHeaders(reply, admission.states, Date.now());
     if (admission.ok) {
-      if (budget !== undefined && principal.workspaceId !== null) {
+      if (budget !== undefined && budget !== null && hasBudget(budget) && principal.workspaceId !== null) {
         const tag = admitRequest.tag;
         // Off the request's path: a crossing costs one more store call, which the answer need not wait for.
         void deps.alerts.afterAdmission(principal.workspaceId, budget, checks, admission.states, config.limits.budgetAlerts,

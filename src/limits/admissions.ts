@@ -119,7 +119,7 @@ export class Admissions {
 
   #remember(admission: Admission, by: Limiter): Admission {
     // Only a ticket with something to give back or correct is kept: request counts are final when taken, so a
-    // request limited by them alone costs no settlement (on Redis, no second script).
+    // request limited by them alone costs no settlement (on Redis, no operation in the next batch).
     if (admission.ok && admission.ticket.checks.some(needsSettling)) {
       if (this.#held.size >= MAX_HELD) {
         const oldest = this.#held.keys().next();

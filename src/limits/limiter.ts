@@ -24,7 +24,7 @@ export const LOG_MAX_LIMIT = 1000;
 /** Slots per window above LOG_MAX_LIMIT. */
 export const WINDOW_BUCKETS = 60;
 
-/** A window's slot length in ms; 0 for an exact log. The same formula in both adapters (admit.lua). */
+/** A window's slot length in ms; 0 for an exact log. The same formula in both adapters (lua/limiter.lua). */
 export function slotMsOf(check: Pick<LimitCheck, 'kind' | 'limit' | 'windowMs'>): number {
   return check.kind === 'window' && check.limit > LOG_MAX_LIMIT ? Math.max(1, Math.ceil(check.windowMs / WINDOW_BUCKETS)) : 0;
 }

@@ -2,10 +2,11 @@ import { slotMsOf, type Actuals, type Admission, type AdmitRequest, type CheckSt
 
 /** One admission of an exact log, or one slot of a slotted window (id "s<index>", `at` its last millisecond). */
 interface Entry { readonly id: string; readonly at: number; amount: number }
-interface WindowState { readonly kind: 'window'; readonly slotMs: number; entries: Entry[]; head: number; sum: number; readonly byId: Map<string, Entry> }
-interface HoldState { readonly kind: 'concurrency'; readonly holds: Map<string, number> }
-interface CounterState { readonly kind: 'counter'; value: number; resetAt: number }
-interface BucketState { readonly kind: 'bucket'; tokens: number; at: number }
+/** `idleAt`: when the counter will hold nothing (its last admission left, its period ended): swept after that. */
+interface WindowState { readonly kind: 'window'; readonly slotMs: number; entries: Entry[]; head: number; sum: number; readonly byId: Map<string, Entry>; idleAt: number }
+interface HoldState { readonly kind: 'concurrency'; readonly holds: Map<string, number>; idleAt: number }
+interface CounterState { readonly kind: 'counter'; value: number; resetAt: number; idleAt: number }
+interface BucketState { readonly kind: 'bucket'; tokens: number; at: number; idleAt: number }
 type State = WindowState | HoldState | CounterState | BucketState;
 
 /**
@@ -14,9 +15,8 @@ type State = WindowState | HoldState | CounterState | BucketState;
  * they leave it, or above LOG_MAX_LIMIT its slots: memory per counter is bounded either way.
  */
 export class MemoryLimiter implements Limiter {
-  readonly #states = new Map<string, State>();
-  /** When each counter holds nothing any more (its last admission has left, its period ended): swept then. */
-  readonly #idleAt = new Map<string, number>();
+  /** Counters by tag, then by check key: the keys are the same string objects request after request. */
+  readonly #states = new Map<string, Map<string, State>>();
   #sweptAt = Number.NEGATIVE_INFINITY;
   readonly #now: () => number;
 
@@ -49,8 +49,10 @@ export class MemoryLimiter implements Limiter {
   }
 
   settleNow(ticket: Ticket, actual: Actuals): void {
+    const tagged = this.#states.get(ticket.tag);
+    if (tagged === undefined) return;
     for (const check of ticket.checks) {
-      const state = this.#states.get(keyOf(ticket.tag, check));
+      const state = tagged.get(check.key);
       if (state === undefined) continue;
       if (state.kind === 'concurrency') {
         state.holds.delete(ticket.id);
@@ -61,7 +63,7 @@ export class MemoryLimiter implements Limiter {
       const delta = real - check.amount;
       if (state.kind === 'window') {
         // An entry that already left the window has nothing left to correct.
-        const entry = state.byId.get(state.slotMs > 0 ? slotId(ticket.at, state.slotMs) : ticket.id);
+        const entry = state.slotMs > 0 ? slotEntry(state, ticket.at) : state.byId.get(ticket.id);
         if (entry === undefined) continue;
         entry.amount += delta;
         state.sum += delta;
@@ -79,19 +81,22 @@ export class MemoryLimiter implements Limiter {
 
   async close(): Promise<void> {
     this.#states.clear();
-    this.#idleAt.clear();
   }
 
   #state(tag: string, check: LimitCheck, now: number): State {
-    const key = keyOf(tag, check);
-    let state = this.#states.get(key);
+    let tagged = this.#states.get(tag);
+    if (tagged === undefined) {
+      tagged = new Map();
+      this.#states.set(tag, tagged);
+    }
+    let state = tagged.get(check.key);
     // A limit that moved across LOG_MAX_LIMIT changes how the window counts: it starts again.
     if (state === undefined || state.kind !== check.kind || (state.kind === 'window' && state.slotMs !== slotMsOf(check))) {
       state = fresh(check);
-      this.#states.set(key, state);
+      tagged.set(check.key, state);
     }
     prune(state, check, now);
-    this.#idleAt.set(key, idleAt(check, now));
+    state.idleAt = idleAt(check, now);
     if (now - this.#sweptAt >= SWEEP_EVERY_MS) this.#sweep(now);
     return state;
   }
@@ -102,16 +107,17 @@ export class MemoryLimiter implements Limiter {
    */
   #sweep(now: number): void {
     this.#sweptAt = now;
-    for (const [key, at] of this.#idleAt) {
-      if (at > now) continue;
-      this.#idleAt.delete(key);
-      this.#states.delete(key);
+    for (const [tag, tagged] of this.#states) {
+      for (const [key, state] of tagged) if (state.idleAt <= now) tagged.delete(key);
+      if (tagged.size === 0) this.#states.delete(tag);
     }
   }
 
   /** Counters held, for tests of the sweep. */
   get size(): number {
-    return this.#states.size;
+    let n = 0;
+    for (const tagged of this.#states.values()) n += tagged.size;
+    return n;
   }
 }
 
@@ -123,16 +129,12 @@ function idleAt(check: LimitCheck, now: number): number {
   return now + check.windowMs + slotMsOf(check);
 }
 
-function keyOf(tag: string, check: LimitCheck): string {
-  return `${tag}\u0000${check.key}`;
-}
-
 function fresh(check: LimitCheck): State {
   switch (check.kind) {
-    case 'window': return { kind: 'window', slotMs: slotMsOf(check), entries: [], head: 0, sum: 0, byId: new Map() };
-    case 'concurrency': return { kind: 'concurrency', holds: new Map() };
-    case 'counter': return { kind: 'counter', value: 0, resetAt: check.resetAt ?? 0 };
-    case 'bucket': return { kind: 'bucket', tokens: check.limit, at: Number.NEGATIVE_INFINITY };
+    case 'window': return { kind: 'window', slotMs: slotMsOf(check), entries: [], head: 0, sum: 0, byId: new Map(), idleAt: 0 };
+    case 'concurrency': return { kind: 'concurrency', holds: new Map(), idleAt: 0 };
+    case 'counter': return { kind: 'counter', value: 0, resetAt: check.resetAt ?? 0, idleAt: 0 };
+    case 'bucket': return { kind: 'bucket', tokens: check.limit, at: Number.NEGATIVE_INFINITY, idleAt: 0 };
   }
 }
 
@@ -194,12 +196,13 @@ function roomFor(state: State, check: LimitCheck, now: number): { readonly retry
 function take(state: State, id: string, check: LimitCheck, now: number): void {
   if (state.kind === 'window') {
     const slotted = state.slotMs > 0;
-    const key = slotted ? slotId(now, state.slotMs) : id;
-    const existing = slotted ? state.byId.get(key) : undefined;
+    // Slots are appended in time order: the current one, if it exists, is the last entry.
+    const existing = slotted ? slotEntry(state, now) : undefined;
     if (existing !== undefined) {
       existing.amount += check.amount;
     } else {
-      const entry: Entry = { id: key, at: slotted ? (Math.floor(now / state.slotMs) + 1) * state.slotMs - 1 : now, amount: check.amount };
+      const key = slotted ? slotId(now, state.slotMs) : id;
+      const entry: Entry = { id: key, at: slotted ? slotEnd(now, state.slotMs) : now, amount: check.amount };
       state.entries.push(entry);
       state.byId.set(key, entry);
     }
@@ -229,6 +232,22 @@ function figures(state: State, check: LimitCheck, now: number): CheckState {
 function refilled(tokens: number, at: number, check: LimitCheck, now: number): number {
   if (at === Number.NEGATIVE_INFINITY || check.windowMs <= 0) return check.limit;
   return Math.min(check.limit, tokens + ((now - at) * check.limit) / check.windowMs);
+}
+
+/** The last millisecond of the slot `at` falls in: its entry's time. */
+function slotEnd(at: number, slotMs: number): number {
+  return (Math.floor(at / slotMs) + 1) * slotMs - 1;
+}
+
+/** The entry of the slot `at` falls in, if the window still holds it: searched from the newest, where it usually is. */
+function slotEntry(state: WindowState, at: number): Entry | undefined {
+  const end = slotEnd(at, state.slotMs);
+  for (let i = state.entries.length - 1; i >= state.head; i--) {
+    const entry = state.entries[i] as Entry;
+    if (entry.at === end) return entry;
+    if (entry.at < end) return undefined;
+  }
+  return undefined;
 }
 
 /** The id of the slot `at` falls in. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { slotMsOf, type Actuals, type Admission, type AdmitRequest, type CheckState, type Limiter, type LimitCheck, type LimitKind, type Ticket } from './limiter.ts';
@@ -30,28 +31,51 @@ type FailureKind = 'timeout' | 'connection' | 'reply' | 'other';
 const TTL_MARGIN_MS = 5_000;
 /** A counter is kept this long past its period's end (a late settle still finds it). */
 const DAY_MS = 86_400_000;
+/**
+ * A settlement waits this long for an admission to ride with: under load every batch carries the settlements of
+ * the requests that just ended, so a request costs one script call, not two. A concurrency hold is given back
+ * (and a reservation corrected) at most this much later than the request ended.
+ */
+export const SETTLE_DELAY_MS = 5;
+/** At most this many operations per script call: one call holds Redis for a short time, and answers keep coming. */
+const MAX_OPS_PER_CALL = 16;
+/** Key bases remembered per tag; beyond, the memo starts again (tags are workspaces and keys: few). */
+const MAX_BASES = 10_000;
 
-const ADMIT_LUA = readFileSync(new URL('./lua/admit.lua', import.meta.url), 'utf8');
-const SETTLE_LUA = readFileSync(new URL('./lua/settle.lua', import.meta.url), 'utf8');
-// Names on the caller's client: defineCommand sends EVALSHA and, on NOSCRIPT (a restarted or flushed Redis),
-// EVAL once with the script's text, so a script cache lost on the server is covered without our help.
-const ADMIT_COMMAND = 'switchboardLimiterAdmit';
-const SETTLE_COMMAND = 'switchboardLimiterSettle';
+const LIMITER_LUA = readFileSync(new URL('./lua/limiter.lua', import.meta.url), 'utf8');
+/** What EVALSHA names it by: Redis's own SHA-1 of the script's text. */
+const LIMITER_SHA = createHash('sha1').update(LIMITER_LUA).digest('hex');
 
 type ScriptArg = string | number;
-interface ScriptCommands {
-  [ADMIT_COMMAND](numKeys: number, ...args: ScriptArg[]): Promise<unknown>;
-  [SETTLE_COMMAND](numKeys: number, ...args: ScriptArg[]): Promise<unknown>;
-}
 
 const KIND_CODE: Readonly<Record<LimitKind, string>> = { window: 'w', concurrency: 'c', counter: 'b', bucket: 't' };
 
+/** One queued operation: its checks (rounded), and what to do with its reply. */
+interface Op {
+  readonly op: 'a' | 'p' | 's';
+  readonly id: string;
+  readonly checks: readonly LimitCheck[];
+  /** settle: what the request really took, and when it was admitted. */
+  readonly actual?: Actuals;
+  readonly at?: number;
+  readonly answer: (reply: unknown, now: number) => void;
+  readonly fail: (err: LimiterStoreError) => void;
+}
+
 /**
- * The limiter shared by every replica: each decision is one Lua script (admit.lua) that tests every check of a
- * request and takes all of them or none, so replicas never race each other between check and take. Semantics are
- * the memory adapter's (src/limits/memory-limiter.ts); both pass test/contract/limiter.contract.ts.
+ * The limiter shared by every replica. Each admission decision is taken inside one Lua script (lua/limiter.lua)
+ * that tests every check of the request and takes all of them or none, so replicas never race each other between
+ * check and take. Semantics are the memory adapter's (src/limits/memory-limiter.ts); both pass
+ * test/contract/limiter.contract.ts.
  *
- * Keys: `${keyPrefix}{${tag}}:${check.key}` (window: plus `:log`, `:amt`, `:sum`), so every key of a request
+ * Operations are batched, the way a database's group commit is: with no call out, an admission goes at once; while
+ * one is out, what this replica asks gathers and goes when a reply comes back, as one script call per tag (at most
+ * MAX_OPS_PER_CALL operations each), all in one write. A lone request waits for nobody; under load one round trip
+ * serves many requests, and a settlement rides with a later admission (SETTLE_DELAY_MS at most), so a request
+ * costs at most one script call — the client's encoding and the socket writes were most of the limiter's CPU.
+ *
+ * Keys: `${keyPrefix}{${tag}}:${check.key}` (an exact window: plus `:log`, `:amt`, `:sum`; a window counted in
+ * slots: plus `:slots`), so every key of a request
  * shares one Redis Cluster hash tag and one script may touch them all. Braces and `%` in the tag are
  * percent-escaped (injective, and the tag's braces stay the only ones); an empty tag becomes `%`, which no
  * escaped tag can be, because `{}` would make Redis hash each whole key on its own.
@@ -60,17 +84,27 @@ const KIND_CODE: Readonly<Record<LimitKind, string>> = { window: 'w', concurrenc
  * (a reservation never takes less than asked), a limit down, an actual to the nearest. That keeps INCRBY exact
  * and the script's replies plain integers.
  *
- * Every call is one command bounded by the client's commandTimeout. admit() and peek() reject with
- * LimiterStoreError when Redis fails; settle() never rejects, and logs one warning per kind of failure until a
- * settle succeeds again (an outage is not a warning per request).
+ * The script is called by its SHA; a Redis that lost it (restarted, flushed) answers NOSCRIPT and the call is
+ * sent again with the script's text (nothing ran, so nothing is taken twice). Every call is bounded by the
+ * client's commandTimeout. admit() and peek() reject with LimiterStoreError when Redis fails; settle() never
+ * rejects, and logs one warning per kind of failure until a settle succeeds again (an outage is not a warning
+ * per request).
  */
 export class RedisLimiter implements Limiter {
   readonly #redis: Redis;
-  readonly #scripts: ScriptCommands;
   readonly #prefix: string;
   readonly #now: () => number;
   readonly #logger: { warn(obj: object, msg: string): void } | undefined;
   readonly #warned = new Set<FailureKind>();
+  readonly #bases = new Map<string, string>();
+  /** Operations waiting for the next flush, by tag, in the order they came. */
+  #queue = new Map<string, Op[]>();
+  #queued = 0;
+  /** Admissions and peeks among them (a settlement alone can wait for company). */
+  #waiting = 0;
+  /** Script calls sent and not answered yet. */
+  #inFlight = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: RedisLimiterOptions) {
     if (typeof options.keyPrefix !== 'string') throw new TypeError('redis limiter: keyPrefix must be a string');
@@ -78,95 +112,214 @@ export class RedisLimiter implements Limiter {
     this.#prefix = options.keyPrefix;
     this.#now = options.now ?? Date.now;
     this.#logger = options.logger;
-    // numberOfKeys left out: a request has as many keys as checks (window: three), passed first on each call.
-    this.#redis.defineCommand(ADMIT_COMMAND, { lua: ADMIT_LUA });
-    this.#redis.defineCommand(SETTLE_COMMAND, { lua: SETTLE_LUA });
-    // defineCommand adds the methods to this client at run time; the interface above is their shape.
-    this.#scripts = this.#redis as unknown as ScriptCommands;
     // Loaded whenever the connection is (re)established, so that a burst of first requests — at start, or after
-    // Redis restarted empty — runs EVALSHA at once instead of each getting NOSCRIPT and compiling the script again.
-    const load = (): void => { void this.#load(); };
+    // Redis restarted empty — runs EVALSHA at once instead of each getting NOSCRIPT and sending the text again.
+    const load = (): void => { this.#redis.script('LOAD', LIMITER_LUA).catch(() => undefined); };
     this.#redis.on('ready', load);
     if (this.#redis.status === 'ready') load();
   }
 
-  async #load(): Promise<void> {
-    try {
-      await Promise.all([this.#redis.script('LOAD', ADMIT_LUA), this.#redis.script('LOAD', SETTLE_LUA)]);
-    } catch {
-      // Nothing lost: defineCommand's EVAL fallback still loads the scripts on first use.
-    }
-  }
-
-  async admit(request: AdmitRequest): Promise<Admission> {
-    const now = this.#now();
+  admit(request: AdmitRequest): Promise<Admission> {
     const checks = request.checks.map(integral);
-    if (checks.length === 0) return { ok: true, states: [], ticket: { tag: request.tag, id: request.id, checks: request.checks, at: now } };
-    const reply = await this.#run('admit', ADMIT_COMMAND, this.#keys(request.tag, checks), ['admit', now, request.id, TTL_MARGIN_MS, DAY_MS, ...checkArgs(checks)]);
-    const [status, ...rest] = integers(reply);
-    if (status === 1) {
-      return { ok: true, states: states(request.checks, rest), ticket: { tag: request.tag, id: request.id, checks: request.checks, at: now } };
-    }
-    const [index, retryAfterMs, ...figures] = rest;
-    const refusedBy = status === 0 && index !== undefined ? request.checks[index - 1] : undefined;
-    if (refusedBy === undefined || retryAfterMs === undefined) throw malformed();
-    return { ok: false, refusedBy, retryAfterMs, states: states(request.checks, figures) };
+    if (checks.length === 0) return Promise.resolve({ ok: true, states: [], ticket: { tag: request.tag, id: request.id, checks: request.checks, at: this.#now() } });
+    return new Promise<Admission>((resolve, reject) => {
+      this.#enqueue(request.tag, {
+        op: 'a', id: request.id, checks, fail: reject,
+        answer: (reply, now) => {
+          const [status, ...rest] = integers(reply);
+          if (status === 1) {
+            resolve({ ok: true, states: states(request.checks, rest), ticket: { tag: request.tag, id: request.id, checks: request.checks, at: now } });
+            return;
+          }
+          const [index, retryAfterMs, ...figures] = rest;
+          const refusedBy = status === 0 && index !== undefined ? request.checks[index - 1] : undefined;
+          if (refusedBy === undefined || retryAfterMs === undefined) throw malformed();
+          resolve({ ok: false, refusedBy, retryAfterMs, states: states(request.checks, figures) });
+        },
+      });
+    });
   }
 
-  async settle(ticket: Ticket, actual: Actuals): Promise<void> {
+  settle(ticket: Ticket, actual: Actuals): Promise<void> {
     const checks = ticket.checks.map(integral);
-    if (checks.length === 0) return;
-    const specs: string[] = [];
-    for (const c of checks) {
-      // c.amount is rounded as admit rounded it, so the delta matches what was taken.
-      const real = actual[c.key];
-      // A slotted window is corrected in the slot the admission went to: its index rides in resetAt's place.
-      const slotMs = slotMsOf(c);
-      const where = slotMs > 0 ? Math.floor(ticket.at / slotMs) : c.resetAt ?? 0;
-      specs.push(`${kindCode(c)},${c.amount},${where},${real === undefined || c.kind === 'concurrency' ? '' : Math.max(0, Math.round(real))}`);
-    }
-    const args: ScriptArg[] = [ticket.id, specs.join(';')];
-    try {
-      await this.#run('settle', SETTLE_COMMAND, this.#keys(ticket.tag, checks), args);
-      this.#warned.clear();
-    } catch (err) {
-      const kind = err instanceof LimiterStoreError ? err.kind : 'other';
-      if (this.#warned.has(kind)) return;
-      this.#warned.add(kind);
-      this.#logger?.warn({ err, kind }, 'limiter: settling in Redis failed; holds end with their bound, corrections are lost');
-    }
+    if (checks.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.#enqueue(ticket.tag, {
+        op: 's', id: ticket.id, checks, actual, at: ticket.at,
+        answer: () => {
+          this.#warned.clear();
+          resolve();
+        },
+        fail: (err) => {
+          if (!this.#warned.has(err.kind)) {
+            this.#warned.add(err.kind);
+            this.#logger?.warn({ err, kind: err.kind }, 'limiter: settling in Redis failed; holds end with their bound, corrections are lost');
+          }
+          resolve();
+        },
+      });
+    });
   }
 
-  async peek(tag: string, checks: readonly LimitCheck[]): Promise<readonly CheckState[]> {
+  peek(tag: string, checks: readonly LimitCheck[]): Promise<readonly CheckState[]> {
     const rounded = checks.map(integral);
-    if (rounded.length === 0) return [];
-    const reply = await this.#run('peek', ADMIT_COMMAND, this.#keys(tag, rounded), ['peek', this.#now(), '', TTL_MARGIN_MS, DAY_MS, ...checkArgs(rounded)]);
-    const [status, ...figures] = integers(reply);
-    if (status !== 2) throw malformed();
-    return states(checks, figures);
+    if (rounded.length === 0) return Promise.resolve([]);
+    return new Promise<readonly CheckState[]>((resolve, reject) => {
+      this.#enqueue(tag, {
+        op: 'p', id: '', checks: rounded, fail: reject,
+        answer: (reply) => {
+          const [status, ...figures] = integers(reply);
+          if (status !== 2) throw malformed();
+          resolve(states(checks, figures));
+        },
+      });
+    });
   }
 
-  /** The client is the caller's: it closes it. */
-  async close(): Promise<void> {}
+  /** The client is the caller's: it closes it. What is still queued goes out now. */
+  async close(): Promise<void> {
+    this.#flush();
+  }
 
-  #keys(tag: string, checks: readonly LimitCheck[]): string[] {
-    const base = `${this.#prefix}{${escapeTag(tag)}}:`;
-    const keys: string[] = [];
-    for (const c of checks) {
-      const key = base + c.key;
-      if (c.kind === 'window') keys.push(`${key}:log`, `${key}:amt`, `${key}:sum`);
-      else keys.push(key);
+  #enqueue(tag: string, op: Op): void {
+    const ops = this.#queue.get(tag);
+    if (ops === undefined) this.#queue.set(tag, [op]);
+    else ops.push(op);
+    this.#queued++;
+    if (op.op !== 's') this.#waiting++;
+    // With no call out, a decision goes at once: a lone request waits for nobody. While one is out, operations
+    // gather and go when a reply comes, or as soon as a batch is full (a burst keeps Redis busy while this process
+    // reads the next requests): under load one call carries many, without waiting on a timer.
+    if (this.#queued >= MAX_OPS_PER_CALL || (op.op !== 's' && this.#inFlight === 0)) {
+      this.#flush();
+      return;
     }
-    return keys;
+    if (op.op === 's' && this.#timer === undefined) this.#timer = setTimeout(() => this.#flush(), SETTLE_DELAY_MS);
   }
 
-  async #run(what: string, command: keyof ScriptCommands, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+  #flush(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#queued === 0) return;
+    const queue = this.#queue;
+    this.#queue = new Map();
+    this.#queued = 0;
+    this.#waiting = 0;
+    const now = this.#now();
+    const calls: Call[] = [];
+    for (const [tag, ops] of queue) {
+      for (let i = 0; i < ops.length; i += MAX_OPS_PER_CALL) calls.push(this.#call(tag, ops.slice(i, i + MAX_OPS_PER_CALL), now));
+    }
+    // One write for all of them (corked), each call answered as its reply arrives.
+    const stream = calls.length > 1 && this.#redis.status === 'ready' ? this.#redis.stream : undefined;
+    stream?.cork();
     try {
-      return await this.#scripts[command](keys.length, ...keys, ...args);
-    } catch (err) {
-      throw new LimiterStoreError(what, failureKind(err), err);
+      for (const call of calls) {
+        this.#inFlight++;
+        this.#redis.evalsha(LIMITER_SHA, call.keys.length, ...call.keys, ...call.args).then((reply) => {
+          this.#replied();
+          answer(call, reply, now);
+        }, (err: unknown) => this.#retry(call, err, now));
+      }
+    } finally {
+      stream?.uncork();
     }
   }
+
+  /** A call came back: what gathered meanwhile goes now. */
+  #replied(): void {
+    this.#inFlight--;
+    if (this.#waiting > 0) this.#flush();
+  }
+
+  /** After a failed EVALSHA: the script's text when Redis had lost it (nothing ran), otherwise the failure. */
+  #retry(call: Call, err: unknown, now: number): void {
+    if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) {
+      this.#replied();
+      failAll(call, 'run the limiter script', err);
+      return;
+    }
+    this.#redis.eval(LIMITER_LUA, call.keys.length, ...call.keys, ...call.args).then((reply) => {
+      this.#replied();
+      answer(call, reply, now);
+    }, (e: unknown) => {
+      this.#replied();
+      failAll(call, 'run the limiter script', e);
+    });
+  }
+
+  /** One script call for `ops` of one tag: each key once in KEYS, each check naming its first key's index. */
+  #call(tag: string, ops: readonly Op[], now: number): Call {
+    const base = this.#base(tag);
+    const keys: string[] = [];
+    const index = new Map<string, number>();
+    const keyIndex = (c: LimitCheck): number => {
+      const layout = c.kind !== 'window' ? '' : slotMsOf(c) > 0 ? ':slots' : ':log';
+      const name = c.key + layout;
+      let k = index.get(name);
+      if (k === undefined) {
+        k = keys.length + 1;
+        index.set(name, k);
+        const key = base + c.key;
+        if (layout === ':log') keys.push(`${key}:log`, `${key}:amt`, `${key}:sum`);
+        else keys.push(key + layout);
+      }
+      return k;
+    };
+    const args: ScriptArg[] = [now, TTL_MARGIN_MS, DAY_MS];
+    for (const op of ops) {
+      const specs: string[] = [];
+      for (const c of op.checks) {
+        const k = keyIndex(c);
+        if (op.op !== 's') {
+          specs.push(`${kindCode(c)},${c.limit},${c.windowMs},${c.resetAt ?? 0},${c.amount},${k}`);
+          continue;
+        }
+        // c.amount is rounded as admit rounded it, so the delta matches what was taken.
+        const real = op.actual?.[c.key];
+        // A slotted window is corrected in the slot the admission went to: its index rides in resetAt's place.
+        const slotMs = slotMsOf(c);
+        const where = slotMs > 0 ? Math.floor((op.at ?? now) / slotMs) : c.resetAt ?? 0;
+        specs.push(`${kindCode(c)},${c.amount},${where},${real === undefined || c.kind === 'concurrency' ? '' : Math.max(0, Math.round(real))},${k}`);
+      }
+      args.push(op.op, op.id, specs.join(';'));
+    }
+    return { ops, keys, args };
+  }
+
+  #base(tag: string): string {
+    let base = this.#bases.get(tag);
+    if (base === undefined) {
+      if (this.#bases.size >= MAX_BASES) this.#bases.clear();
+      base = `${this.#prefix}{${escapeTag(tag)}}:`;
+      this.#bases.set(tag, base);
+    }
+    return base;
+  }
+}
+
+interface Call {
+  readonly ops: readonly Op[];
+  readonly keys: readonly string[];
+  readonly args: readonly ScriptArg[];
+}
+
+/** Hands each operation its reply; a reply that does not fit fails that operation alone. */
+function answer(call: Call, reply: unknown, now: number): void {
+  const replies = Array.isArray(reply) && reply.length === call.ops.length ? reply : undefined;
+  call.ops.forEach((op, i) => {
+    try {
+      if (replies === undefined) throw malformed();
+      op.answer(replies[i], now);
+    } catch (err) {
+      op.fail(err instanceof LimiterStoreError ? err : malformed());
+    }
+  });
+}
+
+function failAll(call: Call, what: string, err: unknown): void {
+  const failure = new LimiterStoreError(what, failureKind(err), err);
+  for (const op of call.ops) op.fail(failure);
 }
 
 function escapeTag(tag: string): string {
@@ -187,11 +340,6 @@ function integral(c: LimitCheck): LimitCheck {
 /** The script's kind code: a window above LOG_MAX_LIMIT is counted in slots ('v'), as the memory adapter does. */
 function kindCode(c: LimitCheck): string {
   return slotMsOf(c) > 0 ? 'v' : KIND_CODE[c.kind];
-}
-
-/** The checks packed into one argument (admit.lua unpacks it): one string instead of five arguments per check. */
-function checkArgs(checks: readonly LimitCheck[]): ScriptArg[] {
-  return [checks.map((c) => `${kindCode(c)},${c.limit},${c.windowMs},${c.resetAt ?? 0},${c.amount}`).join(';')];
 }
 
 function integers(reply: unknown): number[] {

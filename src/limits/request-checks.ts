@@ -27,19 +27,55 @@ export function workspaceTag(workspaceId: string): string {
  * and per-key limits, its workspace's, and its workspace's per-model ones. All share the workspace's tag (or the
  * key's), so one Redis script takes them together (budgets add theirs under the same tag). No checks when
  * limits are off; null when nothing may limit this caller (an operator's key, limits.exemptAdmins).
+ *
+ * The checks of a caller and model are made once per configuration version (they are plain, frozen data): a
+ * request gets the same objects, but for the token checks, which carry its own estimate.
  */
 export function requestChecks(limits: LimitsConfig, subject: LimitSubject): AdmitRequest | null {
   const { principal, workspace } = subject;
   if (limits.exemptAdmins && principal.workspaceId === null && principal.role === 'admin') return null;
+  let byPrincipal = PLANS.get(limits);
+  if (byPrincipal === undefined) {
+    byPrincipal = new WeakMap();
+    PLANS.set(limits, byPrincipal);
+  }
+  let byModel = byPrincipal.get(principal);
+  if (byModel === undefined) {
+    byModel = new Map();
+    byPrincipal.set(principal, byModel);
+  }
+  const model = subject.model ?? '';
+  let plan = byModel.get(model);
+  if (plan === undefined || plan.workspace !== workspace) {
+    plan = planOf(limits, principal, workspace, subject.model);
+    // The model is the caller's to name: only so many are remembered per caller.
+    if (byModel.size < MAX_MODELS_PER_CALLER) byModel.set(model, plan);
+  }
+  return { tag: plan.tag, id: subject.requestId, checks: withTokens(plan, subject.tokens) };
+}
+
+/** A caller's checks for one model under one configuration version. */
+interface Plan {
+  readonly workspace: LimitSubject['workspace'];
+  readonly tag: string;
+  readonly checks: readonly LimitCheck[];
+  /** Whether any check counts tokens (its amount is each request's own estimate). */
+  readonly countsTokens: boolean;
+}
+
+const PLANS = new WeakMap<LimitsConfig, WeakMap<Principal, Map<string, Plan>>>();
+const MAX_MODELS_PER_CALLER = 64;
+
+function planOf(limits: LimitsConfig, principal: Principal, workspace: LimitSubject['workspace'], model: string | undefined): Plan {
   const tag = principal.workspaceId === null ? `key:${principal.keyId}` : workspaceTag(principal.workspaceId);
-  if (!limits.enabled) return { tag, id: subject.requestId, checks: [] };
+  if (!limits.enabled) return { workspace, tag, checks: [], countsTokens: false };
   const who = principal.keyId;
   const checks: LimitCheck[] = [];
   const add = (prefix: string, l: RateLimits | undefined): void => {
     if (l === undefined) return;
     if (l.requestsPerMinute !== undefined) checks.push({ key: `${prefix}:rpm`, kind: 'window', limit: l.requestsPerMinute, windowMs: MINUTE, amount: 1 });
     if (l.requestsPerHour !== undefined) checks.push({ key: `${prefix}:rph`, kind: 'window', limit: l.requestsPerHour, windowMs: HOUR, amount: 1 });
-    if (l.tokensPerMinute !== undefined && subject.tokens > 0) checks.push({ key: `${prefix}:tpm`, kind: 'window', limit: l.tokensPerMinute, windowMs: MINUTE, amount: subject.tokens, unit: 'tokens' });
+    if (l.tokensPerMinute !== undefined) checks.push({ key: `${prefix}:tpm`, kind: 'window', limit: l.tokensPerMinute, windowMs: MINUTE, amount: 0, unit: 'tokens' });
     if (l.burst !== undefined) checks.push({ key: `${prefix}:burst`, kind: 'bucket', limit: l.burst.capacity, windowMs: Math.ceil((l.burst.capacity / l.burst.perSecond) * 1000), amount: 1 });
     if (l.concurrentRequests !== undefined) checks.push({ key: `${prefix}:concurrent`, kind: 'concurrency', limit: l.concurrentRequests, windowMs: limits.concurrencyHoldMs, amount: 1 });
   };
@@ -47,8 +83,15 @@ export function requestChecks(limits: LimitsConfig, subject: LimitSubject): Admi
   add(`tier:${who}`, limits.tiers[tier]);
   add(`key:${who}`, limits.perKey);
   if (principal.workspaceId !== null) add('ws', workspace?.rateLimits);
-  if (subject.model !== undefined) add(`model:${subject.model}:${principal.workspaceId === null ? who : 'ws'}`, limits.perModel[subject.model]);
-  return { tag, id: subject.requestId, checks };
+  if (model !== undefined) add(`model:${model}:${principal.workspaceId === null ? who : 'ws'}`, limits.perModel[model]);
+  return { workspace, tag, checks: Object.freeze(checks.map((c) => Object.freeze(c))), countsTokens: checks.some((c) => c.unit === 'tokens') };
+}
+
+/** The plan's checks with this request's token estimate; a request that takes no tokens is not token-limited. */
+function withTokens(plan: Plan, tokens: number): readonly LimitCheck[] {
+  if (!plan.countsTokens) return plan.checks;
+  if (tokens <= 0) return plan.checks.filter((c) => c.unit !== 'tokens');
+  return plan.checks.map((c) => (c.unit === 'tokens' ? { ...c, amount: tokens } : c));
 }
 
 /** The tokens a chat request may take: its prompt (about 4 bytes a token of its JSON) and the output it asks for. */

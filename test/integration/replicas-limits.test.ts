@@ -90,7 +90,7 @@ describe('rate limits on three replicas sharing one Redis', () => {
     const results = await burst('burst', 2000);
     const ok = results.filter((r) => r.status === 200).length;
     const refused = results.filter((r) => r.status === 429);
-    assert.equal(ok, 100, `statuses: ${JSON.stringify(countBy(results.map((r) => r.status)))}`);
+    assert.equal(ok, 100, `statuses: ${JSON.stringify(countBy(results.map((r) => r.status)))}; ${limiterLines(replicas)}`);
     assert.equal(refused.length, 1900);
     assert.ok(refused.every((r) => r.body.error.code === 'SB_RATE_LIMITED'));
     // Later requests of the same minute are refused too, on every replica.
@@ -161,7 +161,7 @@ describe('rate limits on three replicas sharing one Redis', () => {
     // restart); then the shared, empty Redis counts again.
     await sleep(4500);
     const resumed = await burst('resumed', 150);
-    assert.equal(resumed.filter((r) => r.status === 200).length, 100, `statuses: ${JSON.stringify(countBy(resumed.map((r) => r.status)))}`);
+    assert.equal(resumed.filter((r) => r.status === 200).length, 100, `statuses: ${JSON.stringify(countBy(resumed.map((r) => r.status)))}; ${limiterLines(replicas)}`);
   });
 
   it('refuses limited requests with 503 SB_LIMITER_UNAVAILABLE while Redis is down when the policy is closed', async () => {
@@ -183,6 +183,11 @@ describe('rate limits on three replicas sharing one Redis', () => {
     assert.equal((await burst('closed', 10)).filter((r) => r.status === 200).length, 10);
   });
 });
+
+/** What the replicas logged about the limiter store, for failure messages. */
+function limiterLines(replicas: readonly GatewayProcess[]): string {
+  return replicas.map((r, i) => `replica ${i}: ${r.output().split('\n').filter((l) => l.includes('limiter')).slice(-4).join(' | ')}`).join('\n');
+}
 
 function countBy(values: readonly number[]): Record<string, number> {
   const out: Record<string, number> = {};

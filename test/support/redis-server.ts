@@ -12,11 +12,13 @@ export interface TestRedis {
   start(): Promise<void>;
 }
 
-export async function startTestRedis(): Promise<TestRedis> {
+/** `wrap`: how to run the command (the benchmark pins it to a CPU with taskset). */
+export async function startTestRedis(wrap: (command: string, args: string[]) => { command: string; args: string[] } = (command, args) => ({ command, args })): Promise<TestRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const run = wrap('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+    child = spawn(run.command, run.args, { stdio: 'ignore' });
     const deadline = performance.now() + 5000;
     while (!(await answers(port))) {
       if (performance.now() > deadline) throw new Error(`redis-server on port ${port} did not start within 5 s`);
