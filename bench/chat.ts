@@ -10,6 +10,7 @@ import { environmentInfo, loadAverage } from './environment-info.ts';
 import { num } from './format.ts';
 import { installCleanup, stopAllChildren, wasInterrupted } from './managed-child.ts';
 import { measureJsonCell } from './measure-json.ts';
+import { measureDecision, type DecisionFigures } from './measure-decision.ts';
 import { benchRedis, measureLimitsOn } from './measure-limits.ts';
 import { measureResilience } from './measure-resilience.ts';
 import { measureRouting } from './measure-routing.ts';
@@ -150,6 +151,7 @@ async function limitsPhase(run: Run, upstreamBase: string): Promise<void> {
   const problems: string[] = [];
   const cells: LimitsCell[] = [];
   let scriptsPerRequest: number | null = null;
+  let decision: DecisionFigures | null = null;
   try {
     cells.push(...(await measureLimitsOn(target, 'memory', c, run.config, run.pinning, run.noise, report)).cells);
   } catch (err) {
@@ -168,6 +170,8 @@ async function limitsPhase(run: Run, upstreamBase: string): Promise<void> {
       const measured = await measureLimitsOn(sb.target, 'redis', c, run.config, run.pinning, run.noise, report, store.redis);
       cells.push(...measured.cells);
       scriptsPerRequest = measured.scriptsPerRequest;
+      // The gateway idles meanwhile; the decision alone, in this process, against the same redis-server.
+      decision = await measureDecision(store);
     } catch (err) {
       problems.push(`Redis limits cells broke off: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
@@ -175,7 +179,14 @@ async function limitsPhase(run: Run, upstreamBase: string): Promise<void> {
       await store.close();
     }
   }
-  run.data.limits = { cells, scriptsPerRequest, problems };
+  if (decision === null) {
+    try {
+      decision = await measureDecision();
+    } catch (err) {
+      problems.push(`the decision alone was not measured: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  run.data.limits = { cells, scriptsPerRequest, decision, problems };
   for (const problem of problems) progress(`limits: ${problem}`);
 }
 

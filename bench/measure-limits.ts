@@ -10,6 +10,7 @@ import { ADMIN_KEY, CHAT_BODY, REQUEST_HEADERS } from './bench-request.ts';
 import { measureJsonCell } from './measure-json.ts';
 import { patchConfig } from './patch-config.ts';
 import type { BenchConfig } from './bench-config.ts';
+import type { DecisionFigures } from './measure-decision.ts';
 import type { JsonCell } from './measure-json.ts';
 import type { NoisePolicy } from './measure-window.ts';
 import type { Pinning } from './pinning.ts';
@@ -25,8 +26,10 @@ export interface LimitsCell {
 
 export interface LimitsCells {
   readonly cells: readonly LimitsCell[];
-  /** Lua scripts Redis ran per completed request with limits on (admission + settlement); null when not measured. */
+  /** Script calls Redis ran per request with limits on, requests one after another; null when not measured. */
   readonly scriptsPerRequest: number | null;
+  /** The decision alone, in the bench process (measure-decision.ts); null when not measured. */
+  readonly decision: DecisionFigures | null;
   readonly problems: readonly string[];
 }
 

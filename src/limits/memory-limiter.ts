@@ -49,6 +49,15 @@ export class MemoryLimiter implements Limiter {
   }
 
   settleNow(ticket: Ticket, actual: Actuals): void {
+    this.#settle(ticket, (check) => actual[check.key]);
+  }
+
+  /** settleNow with what the request used: its tokens for the token checks, its cost for the budgets. */
+  settleUsed(ticket: Ticket, used: { readonly tokens: number; readonly costMicroUsd: number }): void {
+    this.#settle(ticket, (check) => (check.unit === 'tokens' ? used.tokens : check.unit === 'microUsd' ? used.costMicroUsd : undefined));
+  }
+
+  #settle(ticket: Ticket, realOf: (check: LimitCheck) => number | undefined): void {
     const tagged = this.#states.get(ticket.tag);
     if (tagged === undefined) return;
     for (const check of ticket.checks) {
@@ -58,7 +67,7 @@ export class MemoryLimiter implements Limiter {
         state.holds.delete(ticket.id);
         continue;
       }
-      const real = actual[check.key];
+      const real = realOf(check);
       if (real === undefined) continue;
       const delta = real - check.amount;
       if (state.kind === 'window') {

@@ -38,7 +38,7 @@ const DAY_MS = 86_400_000;
  */
 export const SETTLE_DELAY_MS = 5;
 /** At most this many operations per script call: one call holds Redis for a short time, and answers keep coming. */
-const MAX_OPS_PER_CALL = 16;
+const MAX_OPS_PER_CALL = 64;
 /** Key bases remembered per tag; beyond, the memo starts again (tags are workspaces and keys: few). */
 const MAX_BASES = 10_000;
 
@@ -272,7 +272,7 @@ export class RedisLimiter implements Limiter {
       for (const c of op.checks) {
         const k = keyIndex(c);
         if (op.op !== 's') {
-          specs.push(`${kindCode(c)},${c.limit},${c.windowMs},${c.resetAt ?? 0},${c.amount},${k}`);
+          specs.push(`${specOf(c)}${c.amount},${k}`);
           continue;
         }
         // c.amount is rounded as admit rounded it, so the delta matches what was taken.
@@ -337,14 +337,30 @@ function integral(c: LimitCheck): LimitCheck {
   return { ...c, amount, limit, windowMs, resetAt };
 }
 
+/** The part of a check's admission spec that the configuration fixes, remembered for the plans' frozen checks. */
+const SPECS = new WeakMap<LimitCheck, string>();
+
+function specOf(c: LimitCheck): string {
+  let spec = SPECS.get(c);
+  if (spec === undefined) {
+    spec = `${kindCode(c)},${c.limit},${c.windowMs},${c.resetAt ?? 0},`;
+    // Only checks shared request after request (request-checks.ts freezes them) are worth remembering.
+    if (Object.isFrozen(c)) SPECS.set(c, spec);
+  }
+  return spec;
+}
+
 /** The script's kind code: a window above LOG_MAX_LIMIT is counted in slots ('v'), as the memory adapter does. */
 function kindCode(c: LimitCheck): string {
   return slotMsOf(c) > 0 ? 'v' : KIND_CODE[c.kind];
 }
 
+/** One operation's reply: integers joined by commas (lua/limiter.lua). */
 function integers(reply: unknown): number[] {
-  if (!Array.isArray(reply) || !reply.every((v): v is number => typeof v === 'number' && Number.isFinite(v))) throw malformed();
-  return reply;
+  if (typeof reply !== 'string') throw malformed();
+  const values = reply.split(',').map(Number);
+  if (!values.every(Number.isSafeInteger)) throw malformed();
+  return values;
 }
 
 /** Pairs of (remaining, resetAt) per check, as the script returns them. */

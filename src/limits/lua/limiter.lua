@@ -15,8 +15,8 @@
 --   's' settle), the request id, and its checks packed (see parse and settle); kind 'w' | 'v' | 'c' | 'b' | 't',
 --   'v' a window counted in slots.
 -- Amounts and limits are integers (the adapter rounds them): INCRBY/HINCRBY keep sums exact, no float drift.
--- Returns one reply per operation, integers only: admitted {1, remaining, resetAt, ...}; refused {0, index
--- (1-based), retryAfterMs, remaining, resetAt, ...} (nothing taken); peek {2, remaining, resetAt, ...}; settled {3}.
+-- Returns one reply per operation, integers joined by commas: admitted "1,remaining,resetAt,..."; refused
+-- "0,index (1-based),retryAfterMs,remaining,resetAt,..." (nothing taken); peek "2,remaining,resetAt,..."; settled "3".
 local now = tonumber(ARGV[1])
 local margin = tonumber(ARGV[2])
 local day = tonumber(ARGV[3])
@@ -353,8 +353,12 @@ local replies = {}
 local i = 4
 while ARGV[i] do
   local op, id, packed = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  if op == 's' then replies[#replies + 1] = settle(id, packed)
-  else replies[#replies + 1] = admit(op, id, packed) end
+  local reply
+  if op == 's' then reply = settle(id, packed) else reply = admit(op, id, packed) end
+  -- One string per reply ("1,5,1796000000000,…"): a client decodes one bulk string much faster than a dozen
+  -- integers. '%d' keeps every digit of a large integer (tostring keeps 14).
+  for j = 1, #reply do reply[j] = string.format('%d', reply[j]) end
+  replies[#replies + 1] = table.concat(reply, ',')
   i = i + 3
 end
 return replies
