@@ -30,6 +30,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // request-scoped log lines name the request id themselves.
     ...(deps.config.server.accessLog ? {} : { childLoggerFactory: (logger: FastifyBaseLogger) => logger }),
     forceCloseConnections: 'idle',
+    // request.ip: the connection's address, or X-Forwarded-For's client when the connection is a trusted proxy.
+    trustProxy: deps.config.server.trustedProxies.length > 0 ? [...deps.config.server.trustedProxies] : false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
   app.decorateRequest('principal', undefined);

@@ -68,6 +68,11 @@ export class KeyAdmin {
     return (within === null ? all : all.filter((k) => k.workspaceId === within)).map(publicView);
   }
 
+  /** One key by id or public prefix, within the caller's workspace. */
+  async get(idOrPrefix: string, within: WorkspaceScope = null): Promise<PublicKeyView> {
+    return publicView(await this.#find(idOrPrefix, within));
+  }
+
   /** Revokes by id or by public prefix; returns the revoked key. */
   async revoke(idOrPrefix: string, within: WorkspaceScope = null): Promise<PublicKeyView> {
     const record = await this.#find(idOrPrefix, within);

@@ -13,6 +13,7 @@ const OVERRIDES: ReadonlyArray<readonly [string, readonly string[], 'number' | '
   ['HOST', ['server', 'host'], 'string'],
   ['SWITCHBOARD_BODY_LIMIT', ['server', 'bodyLimitBytes'], 'number'],
   ['SWITCHBOARD_SHUTDOWN_GRACE_MS', ['server', 'shutdownGraceMs'], 'number'],
+  ['TRUSTED_PROXIES', ['server', 'trustedProxies'], 'list'],
   ['LOG_LEVEL', ['logLevel'], 'string'],
   ['SWITCHBOARD_DATA_DIR', ['dataDir'], 'string'],
   ['SWITCHBOARD_ADMIN_KEY', ['adminKey'], 'string'],

@@ -44,7 +44,7 @@ describe('loadConfig defaults', () => {
     assert.deepEqual(config.server, {
       host: '0.0.0.0', port: 8080, metricsPort: 9090, bodyLimitBytes: 10 * 1024 * 1024,
       shutdownGraceMs: 30_000, requestTimeoutMs: 600_000, accessLog: false,
-      maxBufferedResponseBytes: 256 * 1024 * 1024, maxStreamEventBytes: 8 * 1024 * 1024,
+      maxBufferedResponseBytes: 256 * 1024 * 1024, maxStreamEventBytes: 8 * 1024 * 1024, trustedProxies: [],
     });
     assert.equal(config.logLevel, 'info');
     assert.equal(config.dataDir, './data');

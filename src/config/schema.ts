@@ -2,6 +2,7 @@
  * The configuration schema. Every setting is validated here once, at start-up; the result is deep-frozen
  * (see load-config.ts) and handed to the rest of the program as plain data.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { checkReferences } from './check-references.ts';
 import { providerResilienceFields, redisSchema, resilienceSchema } from './resilience-schemas.ts';
@@ -102,6 +103,11 @@ export const configSchema = z.object({
     maxBufferedResponseBytes: z.number().int().positive().default(256 * 1024 * 1024),
     /** Largest single event (or line still waiting for its newline) of an upstream stream. */
     maxStreamEventBytes: z.number().int().positive().default(8 * 1024 * 1024),
+    /**
+     * Addresses (IPs or CIDRs, or loopback / linklocal / uniquelocal) of the proxies in front: X-Forwarded-For is
+     * believed only from them, so a client cannot choose the address the anonymous rate limit counts.
+     */
+    trustedProxies: z.array(z.string().refine(isProxyAddress, 'an IP address, a CIDR range (10.0.0.0/8) or loopback, linklocal, uniquelocal')).default([]),
   }).strict().prefault({}),
   /** Any case (LOG_LEVEL=INFO is common); a wrong value is still refused with the valid names listed. */
   logLevel: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])).default('info'),
@@ -205,3 +211,15 @@ export type Config = z.infer<typeof configSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type ModelConfig = Config['models'][number];
 export type Pricing = z.infer<typeof pricingSchema>;
+
+const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** What Fastify's trustProxy takes: an address, a CIDR range or one of proxy-addr's keywords. */
+function isProxyAddress(value: string): boolean {
+  if (PROXY_KEYWORDS.has(value)) return true;
+  const [address = '', bits, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}

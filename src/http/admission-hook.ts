@@ -54,7 +54,7 @@ export function admissionHook(deps: AdmissionHookDeps) {
     const admission = await deps.admissions.admit(checks === admitRequest.checks ? admitRequest : { ...admitRequest, checks }, config.limits);
     // How long the decision took, for operators (and the proof that a dead Redis costs at most storeTimeoutMs).
     reply.header('server-timing', `limits;dur=${(performance.now() - started).toFixed(1)}`);
-    setHeaders(reply, admission.states, Date.now());
+    setRateLimitHeaders(reply, admission.states, Date.now());
     if (admission.ok) {
       if (budget !== undefined && budget !== null && hasBudget(budget) && principal.workspaceId !== null) {
         const tag = admitRequest.tag;
@@ -77,11 +77,17 @@ export function admissionHook(deps: AdmissionHookDeps) {
         message: `The ${owner.kind === 'workspace' ? 'workspace' : 'key'}'s ${period} budget of $${usd} cannot cover this request (its worst case is $${(refusedBy.amount / 1e6).toFixed(4)}); ${again}.`,
       });
     }
-    throw new GatewayError('SB_RATE_LIMITED', {
-      retryAfter: seconds,
-      message: `Rate limit reached: ${describe(refusedBy.key)} allows ${refusedBy.limit}${per(refusedBy)}. Retry after ${seconds} s.`,
-    });
+    throw rateLimited(refusedBy, admission.retryAfterMs);
   };
+}
+
+/** 429 SB_RATE_LIMITED for a refusal by `refusedBy`, with Retry-After. */
+export function rateLimited(refusedBy: LimitCheck, retryAfterMs: number): GatewayError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new GatewayError('SB_RATE_LIMITED', {
+    retryAfter: seconds,
+    message: `Rate limit reached: ${describe(refusedBy.key)} allows ${refusedBy.limit}${per(refusedBy)}. Retry after ${seconds} s.`,
+  });
 }
 
 /**
@@ -119,11 +125,12 @@ function per(check: LimitCheck): string {
 function describe(key: string): string {
   const [scope, , what] = key.split(':');
   const unit = key.endsWith(':tpm') ? 'tokens' : key.endsWith(':concurrent') ? 'concurrent requests' : key.endsWith(':burst') ? 'burst of requests' : 'requests';
-  const owner = scope === 'ws' ? 'the workspace' : scope === 'tier' ? 'the tier' : scope === 'model' ? `model ${what ?? ''}` : 'the key';
+  const owner = scope === 'ws' ? 'the workspace' : scope === 'tier' ? (key.startsWith('tier:ip:') ? 'the anonymous tier (this client address)' : 'the tier') : scope === 'model' ? `model ${what ?? ''}` : 'the key';
   return `${owner} (${unit})`;
 }
 
-function setHeaders(reply: FastifyReply, states: readonly CheckState[], now: number): void {
+/** Seed 001's X-RateLimit-* for the request limit with the least left, OpenAI's x-ratelimit-* for requests and tokens. */
+export function setRateLimitHeaders(reply: FastifyReply, states: readonly CheckState[], now: number): void {
   let requests: CheckState | undefined;
   let tokens: CheckState | undefined;
   for (const s of states) {

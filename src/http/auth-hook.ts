@@ -3,6 +3,7 @@ import type { KeyAuthenticator } from '../auth/key-authenticator.ts';
 import type { Principal } from '../domain/principal.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { dialectOf } from './error-handler.ts';
+import type { AnonymousLimit } from './anonymous-limit.ts';
 import { checkAdminAccess } from './route-access.ts';
 
 /**
@@ -16,6 +17,8 @@ export interface AuthHookOptions {
   readonly authenticator: KeyAuthenticator;
   readonly lifecycle: { readonly shuttingDown: boolean };
   readonly need: AreaAuth;
+  /** Counts refused authentications against the anonymous tier by client address (anonymous-limit.ts). */
+  readonly anonymous?: AnonymousLimit | undefined;
 }
 
 /** The key as any SDK sends it: OpenAI's "Authorization: Bearer", Anthropic's "x-api-key" (X-API-Key is the same header). */
@@ -40,7 +43,7 @@ export function setRequestIdHeaders(request: FastifyRequest, reply: FastifyReply
  * It runs before the body is read, so unauthenticated callers cost no parsing.
  */
 export function authHook(options: AuthHookOptions) {
-  const { authenticator, lifecycle, need } = options;
+  const { authenticator, lifecycle, need, anonymous } = options;
   // Callback style, so a key verified moments ago costs no promise (bench: chat c=64 CPU/req).
   return function authenticate(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void {
     setRequestIdHeaders(request, reply);
@@ -51,7 +54,10 @@ export function authHook(options: AuthHookOptions) {
     if (need !== 'optional' && lifecycle.shuttingDown) return done(new GatewayError('SB_SHUTTING_DOWN'));
     const cached = authenticator.cached(key);
     if (cached !== undefined) return done(admit(request, cached, need));
-    authenticator.authenticate(key).then((principal) => done(admit(request, principal, need)), done);
+    authenticator.authenticate(key).then((principal) => done(admit(request, principal, need)), (err: unknown) => {
+      if (anonymous === undefined) return done(err as Error);
+      anonymous(request, reply, err).then((refusal) => done(refusal as Error), done);
+    });
   };
 }
 

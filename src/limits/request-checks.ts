@@ -67,7 +67,8 @@ const PLANS = new WeakMap<LimitsConfig, WeakMap<Principal, Map<string, Plan>>>()
 const MAX_MODELS_PER_CALLER = 64;
 
 function planOf(limits: LimitsConfig, principal: Principal, workspace: LimitSubject['workspace'], model: string | undefined): Plan {
-  const tag = principal.workspaceId === null ? `key:${principal.keyId}` : workspaceTag(principal.workspaceId);
+  // An anonymous caller is its client address ("ip:<address>", anonymous-limit.ts), counted under its own tag.
+  const tag = principal.kind === 'anonymous' ? principal.keyId : principal.workspaceId === null ? `key:${principal.keyId}` : workspaceTag(principal.workspaceId);
   if (!limits.enabled) return { workspace, tag, checks: [], countsTokens: false };
   const who = principal.keyId;
   const checks: LimitCheck[] = [];
@@ -81,7 +82,7 @@ function planOf(limits: LimitsConfig, principal: Principal, workspace: LimitSubj
   };
   const tier = workspace?.tier ?? principal.tier ?? (principal.kind === 'jwt' ? 'authenticated' : principal.kind === 'anonymous' ? 'anonymous' : 'api_key');
   add(`tier:${who}`, limits.tiers[tier]);
-  add(`key:${who}`, limits.perKey);
+  if (principal.kind !== 'anonymous') add(`key:${who}`, limits.perKey);
   if (principal.workspaceId !== null) add('ws', workspace?.rateLimits);
   if (model !== undefined) add(`model:${model}:${principal.workspaceId === null ? who : 'ws'}`, limits.perModel[model]);
   return { workspace, tag, checks: Object.freeze(checks.map((c) => Object.freeze(c))), countsTokens: checks.some((c) => c.unit === 'tokens') };

@@ -119,6 +119,17 @@ describe('budgets', () => {
     assert.equal(records.length, served);
     const spent = records.reduce((sum, r) => sum + r.costUsd, 0);
     assert.ok(spent <= 0.5 && spent > 0.35, `the key spent $${spent}`);
+    // GET /api/keys/{id}/budget shows the key's own spend (settled by now: the records are written).
+    const view = await call('GET', `/api/keys/${made.body.id}/budget`);
+    assert.equal(view.status, 200, view.text);
+    assert.equal(view.body.keyId, made.body.id);
+    assert.equal(view.body.workspaceId, 'soft');
+    const daily = view.body.periods.find((p: { period: string }) => p.period === 'daily');
+    assert.equal(daily.limitUsd, 0.5);
+    assert.ok(Math.abs(daily.spentUsd - spent) < 1e-6, `view ${daily.spentUsd} vs billed ${spent}`);
+    assert.match(daily.resetsAt, /^\d{4}-\d\d-\d\dT/);
+    // Another workspace's key cannot read it.
+    assert.equal((await call('GET', `/api/keys/${made.body.id}/budget`, undefined, { authorization: `Bearer ${keys.hard!}` })).body.error.code, 'SB_KEY_NOT_FOUND');
     // The workspace's other key is not held to it.
     assert.equal((await chat(keys.soft!, 5)).status, 200);
     const lifetime = await call('POST', '/api/keys', { name: 'lifetime', workspaceId: 'soft', budgetLimits: { total: 0.01 } });

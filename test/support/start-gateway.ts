@@ -32,6 +32,8 @@ export interface StartOptions {
   /** Environment seen by the config loader and the providers (no process.env leaks in). */
   readonly env?: Record<string, string>;
   readonly storage?: Storage;
+  /** When given, the gateway logs at info into it, one JSON line per entry. */
+  readonly logs?: string[];
 }
 
 /** Starts a real gateway on 127.0.0.1:0 with in-memory storage and a known admin key. */
@@ -39,7 +41,7 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
   const env = { SWITCHBOARD_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', ...TEST_SECRETS, ...options.env };
   const sources = readConfigSources({ env, raw: { server: { host: '127.0.0.1', port: 0, metricsPort: 0 }, dataDir: testDataDir(), ...options.config } });
   const storage = options.storage ?? createMemoryStorage();
-  const gateway = await composeGateway({ sources, storage, logger: pino({ level: 'silent' }) });
+  const gateway = await composeGateway({ sources, storage, logger: options.logs === undefined ? pino({ level: 'silent' }) : pino({ level: 'info' }, { write: (line: string) => { options.logs?.push(line); } }) });
   await gateway.app.listen({ host: '127.0.0.1', port: 0 });
   const address = gateway.app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app-deps.ts';
+import { anonymousLimit } from '../anonymous-limit.ts';
 import { authHook } from '../auth-hook.ts';
 import { registerJsonParser } from '../json-body-parser.ts';
 import { registerAgentRoutes } from '../routes/agent-routes.ts';
@@ -18,8 +19,8 @@ import { registerWorkspaceRoutes } from '../routes/workspace-routes.ts';
 export function adminPlugin(deps: AppDeps) {
   return async function admin(app: FastifyInstance): Promise<void> {
     registerJsonParser(app, { keepRaw: false });
-    app.addHook('onRequest', authHook({ authenticator: deps.authenticator, lifecycle: deps.lifecycle, need: 'admin' }));
-    registerKeyRoutes(app, deps.keyAdmin, deps.authenticator);
+    app.addHook('onRequest', authHook({ authenticator: deps.authenticator, lifecycle: deps.lifecycle, need: 'admin', anonymous: anonymousLimit({ admissions: deps.admissions, limits: () => deps.routing.current.config.limits }) }));
+    registerKeyRoutes(app, deps.keyAdmin, deps.authenticator, { admissions: deps.admissions, limits: () => deps.routing.current.config.limits });
     registerUsageRoutes(app, deps.storage.usage, () => deps.usage.flush());
     registerConfigRoutes(app, deps.versions, deps.configAdmin);
     registerHealthRoutes(app, deps);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app-deps.ts';
+import { anonymousLimit } from '../anonymous-limit.ts';
 import { authHook } from '../auth-hook.ts';
 import { registerJsonParser } from '../json-body-parser.ts';
 import { admissionHook } from '../admission-hook.ts';
@@ -11,7 +12,7 @@ import { registerRouteRoute } from '../routes/route-routes.ts';
 export function aiPlugin(deps: AppDeps) {
   return async function ai(app: FastifyInstance): Promise<void> {
     registerJsonParser(app, { keepRaw: true });
-    app.addHook('onRequest', authHook({ authenticator: deps.authenticator, lifecycle: deps.lifecycle, need: 'key' }));
+    app.addHook('onRequest', authHook({ authenticator: deps.authenticator, lifecycle: deps.lifecycle, need: 'key', anonymous: anonymousLimit({ admissions: deps.admissions, limits: () => deps.routing.current.config.limits }) }));
     // After the body is parsed and validated: a malformed request takes nothing from the caller's limits.
     app.addHook('preHandler', admissionHook({ admissions: deps.admissions, alerts: deps.budgetAlerts, routing: () => deps.routing.current }));
     registerAiRoutes(app, deps.routing, deps.config.server.requestTimeoutMs, deps.lifecycle);

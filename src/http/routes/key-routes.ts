@@ -7,6 +7,11 @@ import { KEY_ROLE_INPUTS, KEY_SCOPES, keyRoleOf } from '../../domain/api-key-rec
 import type { Principal } from '../../domain/principal.ts';
 import { workspaceFor } from '../route-access.ts';
 import { parsed } from './admin-input.ts';
+import { budgetChecks } from '../../budgets/budget-checks.ts';
+import { budgetView } from '../../budgets/budget-view.ts';
+import type { LimitsConfig } from '../../config/limits-schema.ts';
+import type { Admissions } from '../../limits/admissions.ts';
+import { workspaceTag } from '../../limits/request-checks.ts';
 
 const createKeyInput = z.object({
   name: z.string().trim().min(1).max(200),
@@ -30,8 +35,14 @@ const read = { dialect: 'generic', access: 'tenant' } as const;
 const write = { dialect: 'generic', access: 'tenant', role: 'admin' } as const;
 const schema = { tags: ['admin'] };
 
-/** Admin API for keys: create (the key is in this one answer only), list, revoke, rotate. */
-export function registerKeyRoutes(app: FastifyInstance, keys: KeyAdmin, authenticator: KeyAuthenticator): void {
+/** What a key's budget view reads: the counters (through the limiter) and the time zone of the periods. */
+export interface KeyBudgets {
+  readonly admissions: Admissions;
+  readonly limits: () => LimitsConfig;
+}
+
+/** Admin API for keys: create (the key is in this one answer only), list, revoke, rotate, a key's own budget. */
+export function registerKeyRoutes(app: FastifyInstance, keys: KeyAdmin, authenticator: KeyAuthenticator, budgets: KeyBudgets): void {
   const principal = (request: FastifyRequest): Principal => request.principal as Principal;
 
   app.post('/api/keys', { config: write, schema }, async (request, reply) => {
@@ -49,6 +60,15 @@ export function registerKeyRoutes(app: FastifyInstance, keys: KeyAdmin, authenti
     const revoked = await keys.revoke(parsed(keyParam, request.params, 'path').id, principal(request).workspaceId);
     authenticator.forget(revoked.prefix);
     return revoked;
+  });
+  app.get('/api/keys/:id/budget', { config: read, schema }, async (request) => {
+    const key = await keys.get(parsed(keyParam, request.params, 'path').id, principal(request).workspaceId);
+    const limits = budgets.limits();
+    // The counters a request of this key takes (admission-hook.ts), read with amount 0.
+    const checks = budgetChecks(key.budgetLimits, 0, Date.now(), limits.budgetTimeZone, { kind: 'key', keyId: key.id });
+    const tag = key.workspaceId === null ? `key:${key.id}` : workspaceTag(key.workspaceId);
+    const { states, shared } = await budgets.admissions.peek(tag, checks, limits);
+    return budgetView({ workspaceId: key.workspaceId, keyId: key.id }, key.budgetLimits, limits.budgetTimeZone, states, shared);
   });
   app.post('/api/keys/:id/rotate', { config: write, schema }, async (request, reply) => {
     const { overlapSeconds } = parsed(rotateInput, request.body ?? {}, 'body');

@@ -76,6 +76,6 @@ export function registerWorkspaceRoutes(app: FastifyInstance, deps: AppDeps): vo
     // Checks that take nothing (amount 0): they read the counters.
     const checks = budgetChecks(ws.budgetLimits, 0, Date.now(), limits.budgetTimeZone);
     const { states, shared } = await deps.admissions.peek(workspaceTag(ws.id), checks, limits);
-    return budgetView(ws.id, ws.budgetLimits, limits.budgetTimeZone, states, shared);
+    return budgetView({ workspaceId: ws.id }, ws.budgetLimits, limits.budgetTimeZone, states, shared);
   });
 }
