@@ -126,15 +126,16 @@ export class RedisLimiter implements Limiter {
       this.#enqueue(request.tag, {
         op: 'a', id: request.id, checks, fail: reject,
         answer: (reply, now) => {
-          const [status, ...rest] = integers(reply);
-          if (status === 1) {
-            resolve({ ok: true, states: states(request.checks, rest), ticket: { tag: request.tag, id: request.id, checks: request.checks, at: now } });
+          const values = integers(reply);
+          if (values[0] === 1) {
+            resolve({ ok: true, states: states(request.checks, values, 1), ticket: { tag: request.tag, id: request.id, checks: request.checks, at: now } });
             return;
           }
-          const [index, retryAfterMs, ...figures] = rest;
-          const refusedBy = status === 0 && index !== undefined ? request.checks[index - 1] : undefined;
+          const index = values[1];
+          const retryAfterMs = values[2];
+          const refusedBy = values[0] === 0 && index !== undefined ? request.checks[index - 1] : undefined;
           if (refusedBy === undefined || retryAfterMs === undefined) throw malformed();
-          resolve({ ok: false, refusedBy, retryAfterMs, states: states(request.checks, figures) });
+          resolve({ ok: false, refusedBy, retryAfterMs, states: states(request.checks, values, 3) });
         },
       });
     });
@@ -168,9 +169,9 @@ export class RedisLimiter implements Limiter {
       this.#enqueue(tag, {
         op: 'p', id: '', checks: rounded, fail: reject,
         answer: (reply) => {
-          const [status, ...figures] = integers(reply);
-          if (status !== 2) throw malformed();
-          resolve(states(checks, figures));
+          const values = integers(reply);
+          if (values[0] !== 2) throw malformed();
+          resolve(states(checks, values, 1));
         },
       });
     });
@@ -252,18 +253,18 @@ export class RedisLimiter implements Limiter {
   #call(tag: string, ops: readonly Op[], now: number): Call {
     const base = this.#base(tag);
     const keys: string[] = [];
-    const index = new Map<string, number>();
+    // By check key: the same string objects request after request (request-checks.ts), so lookups hash nothing new.
+    const index = new Map<string, { readonly k: number; readonly layout: string }>();
     const keyIndex = (c: LimitCheck): number => {
-      const layout = c.kind !== 'window' ? '' : slotMsOf(c) > 0 ? ':slots' : ':log';
-      const name = c.key + layout;
-      let k = index.get(name);
-      if (k === undefined) {
-        k = keys.length + 1;
-        index.set(name, k);
-        const key = base + c.key;
-        if (layout === ':log') keys.push(`${key}:log`, `${key}:amt`, `${key}:sum`);
-        else keys.push(key + layout);
-      }
+      const { layout } = memoOf(c);
+      const seen = index.get(c.key);
+      if (seen !== undefined && seen.layout === layout) return seen.k;
+      const k = keys.length + 1;
+      // A key counted two ways in one batch (a limit moved across LOG_MAX_LIMIT meanwhile): both, apart.
+      if (seen === undefined) index.set(c.key, { k, layout });
+      const key = base + c.key;
+      if (layout === ':log') keys.push(`${key}:log`, `${key}:amt`, `${key}:sum`);
+      else keys.push(key + layout);
       return k;
     };
     const args: ScriptArg[] = [now, TTL_MARGIN_MS, DAY_MS];
@@ -272,7 +273,7 @@ export class RedisLimiter implements Limiter {
       for (const c of op.checks) {
         const k = keyIndex(c);
         if (op.op !== 's') {
-          specs.push(`${specOf(c)}${c.amount},${k}`);
+          specs.push(`${memoOf(c).spec}${c.amount},${k}`);
           continue;
         }
         // c.amount is rounded as admit rounded it, so the delta matches what was taken.
@@ -280,7 +281,7 @@ export class RedisLimiter implements Limiter {
         // A slotted window is corrected in the slot the admission went to: its index rides in resetAt's place.
         const slotMs = slotMsOf(c);
         const where = slotMs > 0 ? Math.floor((op.at ?? now) / slotMs) : c.resetAt ?? 0;
-        specs.push(`${kindCode(c)},${c.amount},${where},${real === undefined || c.kind === 'concurrency' ? '' : Math.max(0, Math.round(real))},${k}`);
+        specs.push(`${memoOf(c).code},${c.amount},${where},${real === undefined || c.kind === 'concurrency' ? '' : Math.max(0, Math.round(real))},${k}`);
       }
       args.push(op.op, op.id, specs.join(';'));
     }
@@ -337,17 +338,20 @@ function integral(c: LimitCheck): LimitCheck {
   return { ...c, amount, limit, windowMs, resetAt };
 }
 
-/** The part of a check's admission spec that the configuration fixes, remembered for the plans' frozen checks. */
-const SPECS = new WeakMap<LimitCheck, string>();
+/** What the configuration fixes of a check: its kind code, the start of its admission spec, its key layout. */
+interface CheckMemo { readonly code: string; readonly spec: string; readonly layout: '' | ':slots' | ':log' }
 
-function specOf(c: LimitCheck): string {
-  let spec = SPECS.get(c);
-  if (spec === undefined) {
-    spec = `${kindCode(c)},${c.limit},${c.windowMs},${c.resetAt ?? 0},`;
+const MEMOS = new WeakMap<LimitCheck, CheckMemo>();
+
+function memoOf(c: LimitCheck): CheckMemo {
+  let memo = MEMOS.get(c);
+  if (memo === undefined) {
+    const code = kindCode(c);
+    memo = { code, spec: `${code},${c.limit},${c.windowMs},${c.resetAt ?? 0},`, layout: c.kind !== 'window' ? '' : code === 'v' ? ':slots' : ':log' };
     // Only checks shared request after request (request-checks.ts freezes them) are worth remembering.
-    if (Object.isFrozen(c)) SPECS.set(c, spec);
+    if (Object.isFrozen(c)) MEMOS.set(c, memo);
   }
-  return spec;
+  return memo;
 }
 
 /** The script's kind code: a window above LOG_MAX_LIMIT is counted in slots ('v'), as the memory adapter does. */
@@ -358,15 +362,20 @@ function kindCode(c: LimitCheck): string {
 /** One operation's reply: integers joined by commas (lua/limiter.lua). */
 function integers(reply: unknown): number[] {
   if (typeof reply !== 'string') throw malformed();
-  const values = reply.split(',').map(Number);
-  if (!values.every(Number.isSafeInteger)) throw malformed();
+  const parts = reply.split(',');
+  const values = new Array<number>(parts.length);
+  for (let i = 0; i < parts.length; i++) {
+    const v = Number(parts[i]);
+    if (!Number.isSafeInteger(v)) throw malformed();
+    values[i] = v;
+  }
   return values;
 }
 
-/** Pairs of (remaining, resetAt) per check, as the script returns them. */
-function states(checks: readonly LimitCheck[], figures: readonly number[]): CheckState[] {
-  if (figures.length !== checks.length * 2) throw malformed();
-  return checks.map((c, i) => ({ key: c.key, limit: c.limit, remaining: figures[2 * i] as number, resetAt: figures[2 * i + 1] as number }));
+/** Pairs of (remaining, resetAt) per check from `from` on, as the script returns them. */
+function states(checks: readonly LimitCheck[], values: readonly number[], from: number): CheckState[] {
+  if (values.length - from !== checks.length * 2) throw malformed();
+  return checks.map((c, i) => ({ key: c.key, limit: c.limit, remaining: values[from + 2 * i] as number, resetAt: values[from + 2 * i + 1] as number }));
 }
 
 function malformed(): LimiterStoreError {
