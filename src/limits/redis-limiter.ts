@@ -120,7 +120,7 @@ export class RedisLimiter implements Limiter {
   }
 
   admit(request: AdmitRequest): Promise<Admission> {
-    const checks = request.checks.map(integral);
+    const checks = rounded(request.checks);
     if (checks.length === 0) return Promise.resolve({ ok: true, states: [], ticket: { tag: request.tag, id: request.id, checks: request.checks, at: this.#now() } });
     return new Promise<Admission>((resolve, reject) => {
       this.#enqueue(request.tag, {
@@ -142,7 +142,7 @@ export class RedisLimiter implements Limiter {
   }
 
   settle(ticket: Ticket, actual: Actuals): Promise<void> {
-    const checks = ticket.checks.map(integral);
+    const checks = rounded(ticket.checks);
     if (checks.length === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       this.#enqueue(ticket.tag, {
@@ -163,11 +163,11 @@ export class RedisLimiter implements Limiter {
   }
 
   peek(tag: string, checks: readonly LimitCheck[]): Promise<readonly CheckState[]> {
-    const rounded = checks.map(integral);
-    if (rounded.length === 0) return Promise.resolve([]);
+    const taken = rounded(checks);
+    if (taken.length === 0) return Promise.resolve([]);
     return new Promise<readonly CheckState[]>((resolve, reject) => {
       this.#enqueue(tag, {
-        op: 'p', id: '', checks: rounded, fail: reject,
+        op: 'p', id: '', checks: taken, fail: reject,
         answer: (reply) => {
           const values = integers(reply);
           if (values[0] !== 2) throw malformed();
@@ -267,7 +267,7 @@ export class RedisLimiter implements Limiter {
       else keys.push(key + layout);
       return k;
     };
-    const args: ScriptArg[] = [now, TTL_MARGIN_MS, DAY_MS];
+    const lines: string[] = [];
     for (const op of ops) {
       const specs: string[] = [];
       for (const c of op.checks) {
@@ -283,9 +283,9 @@ export class RedisLimiter implements Limiter {
         const where = slotMs > 0 ? Math.floor((op.at ?? now) / slotMs) : c.resetAt ?? 0;
         specs.push(`${memoOf(c).code},${c.amount},${where},${real === undefined || c.kind === 'concurrency' ? '' : Math.max(0, Math.round(real))},${k}`);
       }
-      args.push(op.op, op.id, specs.join(';'));
+      lines.push(`${op.op}\t${lineSafe(op.id)}\t${specs.join(';')}`);
     }
-    return { ops, keys, args };
+    return { ops, keys, args: [now, TTL_MARGIN_MS, DAY_MS, lines.join('\n')] };
   }
 
   #base(tag: string): string {
@@ -305,9 +305,15 @@ interface Call {
   readonly args: readonly ScriptArg[];
 }
 
-/** Hands each operation its reply; a reply that does not fit fails that operation alone. */
+/** A request id as a field of an operation's line: tabs, newlines and % escaped (the same id each time). */
+function lineSafe(id: string): string {
+  return /[\t\n\r%]/.test(id) ? id.replace(/[\t\n\r%]/g, (ch) => `%${ch.charCodeAt(0).toString(16).padStart(2, '0')}`) : id;
+}
+
+/** Hands each operation its reply (one line each); a reply that does not fit fails that operation alone. */
 function answer(call: Call, reply: unknown, now: number): void {
-  const replies = Array.isArray(reply) && reply.length === call.ops.length ? reply : undefined;
+  const lines = typeof reply === 'string' ? reply.split('\n') : undefined;
+  const replies = lines !== undefined && lines.length === call.ops.length ? lines : undefined;
   call.ops.forEach((op, i) => {
     try {
       if (replies === undefined) throw malformed();
@@ -326,6 +332,12 @@ function failAll(call: Call, what: string, err: unknown): void {
 function escapeTag(tag: string): string {
   if (tag === '') return '%';
   return tag.replace(/[%{}]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** The checks as Redis counts them; the same array when they already are (the common case: no copy). */
+function rounded(checks: readonly LimitCheck[]): readonly LimitCheck[] {
+  for (const c of checks) if (integral(c) !== c) return checks.map(integral);
+  return checks;
 }
 
 /** See the class comment: integers in Redis, a reservation rounded up, a limit down. */

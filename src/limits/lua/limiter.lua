@@ -11,12 +11,13 @@
 --   concurrency → holds (ZSET id → hold ends at)
 --   counter     → HASH { value, resetAt }
 --   bucket      → HASH { tokens, at } (tokens may be fractional: refill is continuous)
--- ARGV: now, margin (ms added to window/hold TTLs), day (ms), then three per operation: op ('a' admit, 'p' peek,
---   's' settle), the request id, and its checks packed (see parse and settle); kind 'w' | 'v' | 'c' | 'b' | 't',
---   'v' a window counted in slots.
+-- ARGV: now, margin (ms added to window/hold TTLs), day (ms), and the operations, one line each: op ('a' admit,
+--   'p' peek, 's' settle), the request id and its checks packed (see parse and settle), tab-separated; kind
+--   'w' | 'v' | 'c' | 'b' | 't', 'v' a window counted in slots. Four arguments however large the batch.
 -- Amounts and limits are integers (the adapter rounds them): INCRBY/HINCRBY keep sums exact, no float drift.
--- Returns one reply per operation, integers joined by commas: admitted "1,remaining,resetAt,..."; refused
--- "0,index (1-based),retryAfterMs,remaining,resetAt,..." (nothing taken); peek "2,remaining,resetAt,..."; settled "3".
+-- Returns one line per operation, in order, of integers joined by commas: admitted "1,remaining,resetAt,...";
+-- refused "0,index (1-based),retryAfterMs,remaining,resetAt,..." (nothing taken); peek "2,remaining,resetAt,...";
+-- settled "3".
 local now = tonumber(ARGV[1])
 local margin = tonumber(ARGV[2])
 local day = tonumber(ARGV[3])
@@ -350,15 +351,13 @@ end
 -- The operations of the batch, in the order the replica queued them (a settlement before the admissions that
 -- came after it), each answered in its place.
 local replies = {}
-local i = 4
-while ARGV[i] do
-  local op, id, packed = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+for line in string.gmatch(ARGV[4], '[^\n]+') do
+  local op, id, packed = string.match(line, '^(%a)\t([^\t]*)\t(.*)$')
   local reply
   if op == 's' then reply = settle(id, packed) else reply = admit(op, id, packed) end
-  -- One string per reply ("1,5,1796000000000,…"): a client decodes one bulk string much faster than a dozen
-  -- integers. '%d' keeps every digit of a large integer (tostring keeps 14).
+  -- Integers as text, '%d' keeping every digit of a large one (tostring keeps 14).
   for j = 1, #reply do reply[j] = string.format('%d', reply[j]) end
   replies[#replies + 1] = table.concat(reply, ',')
-  i = i + 3
 end
-return replies
+-- One string for the whole batch: a client decodes one bulk string much faster than hundreds of integers.
+return table.concat(replies, '\n')
