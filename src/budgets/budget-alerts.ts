@@ -24,6 +24,9 @@ const WEBHOOK_TIMEOUT_MS = 2_000;
 /** The answer of nearly every admission: no threshold crossed. */
 const NO_ALERTS: readonly BudgetAlert[] = Object.freeze([]);
 
+/** A threshold crossed, and when its period ends (its claim lasts that long). */
+export interface Crossing { readonly alert: BudgetAlert; readonly resetAt: number }
+
 /** Claims an event once per period across every replica (Admissions.claimOnce, bound to the workspace's tag). */
 export type ClaimOnce = (key: string, resetAt: number) => Promise<boolean>;
 
@@ -45,7 +48,13 @@ export class BudgetAlerts {
 
   /** After an admission that took `checks` and left `states`; resolves to the alerts raised (for tests). */
   async afterAdmission(workspaceId: string, limits: BudgetLimits, checks: readonly LimitCheck[], states: readonly CheckState[], settings: BudgetAlertSettings, claim: ClaimOnce, now = new Date()): Promise<readonly BudgetAlert[]> {
-    const crossed: Array<{ readonly alert: BudgetAlert; readonly resetAt: number }> = [];
+    const crossed = this.crossings(workspaceId, limits, checks, states, settings, now);
+    return crossed.length === 0 ? NO_ALERTS : this.raise(workspaceId, crossed, settings, claim);
+  }
+
+  /** The thresholds an admission took the workspace's spend across, at once (nearly always none). */
+  crossings(workspaceId: string, limits: BudgetLimits, checks: readonly LimitCheck[], states: readonly CheckState[], settings: BudgetAlertSettings, now = new Date()): readonly Crossing[] {
+    const crossed: Crossing[] = [];
     checks.forEach((check, i) => {
       if (check.unit !== 'microUsd') return;
       const budget = budgetOfKey(check.key);
@@ -67,7 +76,11 @@ export class BudgetAlerts {
         }
       }
     });
-    if (crossed.length === 0) return NO_ALERTS;
+    return crossed;
+  }
+
+  /** Raises each crossing that no replica has raised this period yet. */
+  async raise(workspaceId: string, crossed: readonly Crossing[], settings: BudgetAlertSettings, claim: ClaimOnce): Promise<readonly BudgetAlert[]> {
     const raised: BudgetAlert[] = [];
     for (const { alert, resetAt } of crossed) {
       let first: boolean;

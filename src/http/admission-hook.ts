@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BudgetAlerts } from '../budgets/budget-alerts.ts';
-import { budgetChecks, budgetOfKey, hasBudget, worstCaseMicroUsd } from '../budgets/budget-checks.ts';
+import { budgetChecks, budgetOfKey, hasBudget, worstCaseMicroUsd, type BudgetLimits } from '../budgets/budget-checks.ts';
 import type { Pricing } from '../config/schema.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { Admissions } from '../limits/admissions.ts';
-import type { CheckState, LimitCheck } from '../limits/limiter.ts';
+import type { Admission, CheckState, LimitCheck } from '../limits/limiter.ts';
 import { estimateTokens, outputCap, requestChecks } from '../limits/request-checks.ts';
 import type { RoutingState } from '../routing/live-routing.ts';
 
@@ -22,13 +22,15 @@ const PER_PROMPT_TOKENS = 3;
 /**
  * The AI area's preHandler: after the key and the body are checked, every limit of the request and its budget
  * reservation are taken in one decision (limits/admissions.ts). Answers carry seed 001's X-RateLimit-* headers for
- * the tightest request limit and OpenAI's x-ratelimit-* for requests and tokens, and `Server-Timing: limits;dur=`
- * the decision's milliseconds; a refusal is 429 SB_RATE_LIMITED with Retry-After, or 402 SB_BUDGET_EXCEEDED.
+ * the tightest request limit and OpenAI's x-ratelimit-* for requests and tokens, and with a shared store
+ * `Server-Timing: limits;dur=` the decision's milliseconds; a refusal is 429 SB_RATE_LIMITED with Retry-After, or
+ * 402 SB_BUDGET_EXCEEDED.
  */
 export function admissionHook(deps: AdmissionHookDeps) {
-  return async function admit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  // Callback style: with this replica's own limiter the decision is synchronous and costs no promise.
+  return function admit(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void {
     const principal = request.principal;
-    if (principal === undefined) return;
+    if (principal === undefined) return done();
     const state = deps.routing();
     const { config } = state;
     const body = (request.body ?? undefined) as Readonly<Record<string, unknown>> | undefined;
@@ -38,47 +40,55 @@ export function admissionHook(deps: AdmissionHookDeps) {
       requestId: request.id, principal, model, workspace,
       tokens: body === undefined || request.rawBody === undefined ? 0 : estimateTokens(request.rawBody.length, body),
     });
-    if (admitRequest === null) return;
+    if (admitRequest === null) return done();
     const budget = workspace?.budgetLimits;
     let checks = admitRequest.checks;
     const keyBudget = principal.budgetLimits;
-    const budgeted = hasBudget(budget) || hasBudget(keyBudget);
-    if (budgeted && body !== undefined && model !== undefined) {
+    if ((hasBudget(budget) || hasBudget(keyBudget)) && body !== undefined && model !== undefined) {
       const reserve = reservation(state, body, request.rawBody?.length ?? 0, model);
       const now = Date.now();
       checks = [...checks, ...budgetChecks(budget, reserve, now, config.limits.budgetTimeZone),
         ...budgetChecks(keyBudget, reserve, now, config.limits.budgetTimeZone, { kind: 'key', keyId: principal.keyId })];
     }
-    if (checks.length === 0) return;
-    const started = performance.now();
-    const admission = await deps.admissions.admit(checks === admitRequest.checks ? admitRequest : { ...admitRequest, checks }, config.limits);
-    // How long the decision took, for operators (and the proof that a dead Redis costs at most storeTimeoutMs).
-    reply.header('server-timing', `limits;dur=${(performance.now() - started).toFixed(1)}`);
-    setRateLimitHeaders(reply, admission.states, Date.now());
-    if (admission.ok) {
-      if (budget !== undefined && budget !== null && hasBudget(budget) && principal.workspaceId !== null) {
-        const tag = admitRequest.tag;
+    if (checks.length === 0) return done();
+    const full = checks === admitRequest.checks ? admitRequest : { ...admitRequest, checks };
+    const decided = (admission: Admission): Error | undefined => {
+      setRateLimitHeaders(reply, admission.states, Date.now());
+      if (!admission.ok) return refusal(admission, budget, keyBudget);
+      if (hasBudget(budget) && budget !== null && budget !== undefined && principal.workspaceId !== null) {
+        const workspaceId = principal.workspaceId;
         // Off the request's path: a crossing costs one more store call, which the answer need not wait for.
-        void deps.alerts.afterAdmission(principal.workspaceId, budget, checks, admission.states, config.limits.budgetAlerts,
-          (key, resetAt) => deps.admissions.claimOnce(tag, key, resetAt, config.limits));
+        const crossed = deps.alerts.crossings(workspaceId, budget, checks, admission.states, config.limits.budgetAlerts);
+        if (crossed.length > 0) void deps.alerts.raise(workspaceId, crossed, config.limits.budgetAlerts, (key, resetAt) => deps.admissions.claimOnce(admitRequest.tag, key, resetAt, config.limits));
       }
-      return;
-    }
-    const { refusedBy } = admission;
-    const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
-    const refusedBudget = budgetOfKey(refusedBy.key);
-    if (refusedBudget !== undefined) {
-      const { owner, period } = refusedBudget;
-      const usd = (owner.kind === 'workspace' ? budget : keyBudget)?.[period] ?? 0;
-      // A lifetime total never starts again: no Retry-After, and the message says what will help.
-      const again = period === 'total' ? 'it does not start again; only a higher limit helps' : `it starts again at ${new Date(refusedBy.resetAt ?? 0).toISOString()}`;
-      throw new GatewayError('SB_BUDGET_EXCEEDED', {
-        ...(period === 'total' ? {} : { retryAfter: seconds }),
-        message: `The ${owner.kind === 'workspace' ? 'workspace' : 'key'}'s ${period} budget of $${usd} cannot cover this request (its worst case is $${(refusedBy.amount / 1e6).toFixed(4)}); ${again}.`,
-      });
-    }
-    throw rateLimited(refusedBy, admission.retryAfterMs);
+      return undefined;
+    };
+    const local = deps.admissions.admitLocally(full);
+    if (local !== undefined) return done(decided(local));
+    const started = performance.now();
+    deps.admissions.admit(full, config.limits).then((admission) => {
+      // How long the shared store's decision took, for operators (and the proof that a dead Redis costs at most
+      // storeTimeoutMs).
+      reply.header('server-timing', `limits;dur=${(performance.now() - started).toFixed(1)}`);
+      done(decided(admission));
+    }, done);
   };
+}
+
+/** The answer to a refused admission: 402 for a budget, 429 for a rate limit. */
+function refusal(admission: Extract<Admission, { ok: false }>, budget: BudgetLimits | null | undefined, keyBudget: BudgetLimits | null | undefined): GatewayError {
+  const { refusedBy } = admission;
+  const refusedBudget = budgetOfKey(refusedBy.key);
+  if (refusedBudget === undefined) return rateLimited(refusedBy, admission.retryAfterMs);
+  const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
+  const { owner, period } = refusedBudget;
+  const usd = (owner.kind === 'workspace' ? budget : keyBudget)?.[period] ?? 0;
+  // A lifetime total never starts again: no Retry-After, and the message says what will help.
+  const again = period === 'total' ? 'it does not start again; only a higher limit helps' : `it starts again at ${new Date(refusedBy.resetAt ?? 0).toISOString()}`;
+  return new GatewayError('SB_BUDGET_EXCEEDED', {
+    ...(period === 'total' ? {} : { retryAfter: seconds }),
+    message: `The ${owner.kind === 'workspace' ? 'workspace' : 'key'}'s ${period} budget of $${usd} cannot cover this request (its worst case is $${(refusedBy.amount / 1e6).toFixed(4)}); ${again}.`,
+  });
 }
 
 /** 429 SB_RATE_LIMITED for a refusal by `refusedBy`, with Retry-After. */

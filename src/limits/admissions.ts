@@ -47,6 +47,11 @@ export class Admissions {
     return this.#o.shared !== undefined;
   }
 
+  /** The decision at once when this replica's own limiter takes it (no shared store); undefined otherwise. */
+  admitLocally(request: AdmitRequest): Admission | undefined {
+    return this.#o.shared === undefined ? this.#remember(this.#o.local.admitNow(request), this.#o.local) : undefined;
+  }
+
   async admit(request: AdmitRequest, policy: AdmissionPolicy): Promise<Admission> {
     const shared = this.#o.shared;
     if (shared === undefined) return this.#remember(this.#o.local.admitNow(request), this.#o.local);
