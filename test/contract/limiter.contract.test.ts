@@ -122,6 +122,29 @@ describe('RedisLimiter', () => {
     }
   });
 
+  it('gives back a hold settled in the very batch that took it', async () => {
+    const redis = testRedis();
+    const keyPrefix = prefix();
+    try {
+      const limiter = new RedisLimiter({ redis, keyPrefix, now: () => START });
+      const cap: LimitCheck = { key: 'conc', kind: 'concurrency', limit: 1, windowMs: 60_000, amount: 1 };
+      // The first call goes at once; these three gather behind it and go as one batch, in this order.
+      const first = limiter.admit({ tag: 't', id: 'r0', checks: [{ ...cap, key: 'other' }] });
+      const taken = limiter.admit({ tag: 't', id: 'r1', checks: [cap] });
+      const given = limiter.settle({ tag: 't', id: 'r1', checks: [cap], at: START }, {});
+      const next = limiter.admit({ tag: 't', id: 'r2', checks: [cap] });
+      assert.equal((await first).ok, true);
+      assert.equal((await taken).ok, true);
+      await given;
+      assert.equal((await next).ok, true, 'the hold of r1 was given back before r2 asked');
+      assert.equal((await limiter.admit({ tag: 't', id: 'r3', checks: [cap] })).ok, false, 'r2 holds the only slot');
+      assert.deepEqual(await redis.zrange(`${keyPrefix}{t}:conc`, 0, -1), ['r2']);
+    } finally {
+      await dropRedisPrefix(redis, keyPrefix);
+      await redis.quit();
+    }
+  });
+
   it('rejects admit with a Redis error and never rejects settle, warning once', async () => {
     // Nothing listens on port 1; no offline queue and no reconnects, so every command fails at once.
     const redis = new Redis({ host: '127.0.0.1', port: 1, commandTimeout: 200, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, lazyConnect: true });
@@ -158,11 +181,31 @@ describe('RedisLimiter', () => {
     const pick = (n: number): number => Math.floor(rand() * n);
     let period = START + 5_000;
     const tickets: Ticket[] = [];
-    const outcomes = { admitted: 0, refused: new Set<string>(), settled: 0 };
+    const outcomes = { admitted: 0, refused: new Set<string>(), settled: 0, grouped: 0 };
+    // Now and then several operations go to Redis at once, without waiting (one batch, or two: the first goes
+    // alone, the rest gather behind it); the memory adapter takes them one by one in the same order.
+    let group: Array<{ readonly what: string; readonly shared: Promise<unknown>; readonly expected: unknown }> = [];
+    let groupLeft = 0;
+    const settleGroup = async (): Promise<void> => {
+      for (const g of group) assert.deepEqual(await g.shared, g.expected, g.what);
+      outcomes.grouped += group.length;
+      group = [];
+      groupLeft = 0;
+    };
+    const compare = async (what: string, shared: Promise<unknown>, expected: unknown): Promise<void> => {
+      if (groupLeft > 0) {
+        group.push({ what, shared, expected });
+        if (--groupLeft === 0) await settleGroup();
+      } else {
+        assert.deepEqual(await shared, expected, what);
+      }
+    };
     try {
-      for (let step = 0; step < 600; step++) {
+      for (let step = 0; step < 900; step++) {
+        if (groupLeft === 0 && rand() < 0.1) groupLeft = 2 + pick(7);
         const op = rand();
         if (op < 0.25) {
+          await settleGroup();
           now += pick(400);
           if (now >= period && rand() < 0.5) period += 5_000;
           continue;
@@ -180,27 +223,28 @@ describe('RedisLimiter', () => {
           const actual: Record<string, number> = {};
           for (const c of ticket.checks) if (c.kind !== 'concurrency' && rand() < 0.7) actual[c.key] = pick(Math.max(1, c.amount * 2));
           await memory.settle(ticket, actual);
-          await shared.settle(ticket, actual);
+          await compare(`settle at step ${step}`, shared.settle(ticket, actual), undefined);
           outcomes.settled++;
           continue;
         }
         if (op < 0.45) {
-          assert.deepEqual(await shared.peek(tag, checks), await memory.peek(tag, checks), `peek at step ${step}`);
+          const expected = await memory.peek(tag, checks);
+          await compare(`peek at step ${step}`, shared.peek(tag, checks), expected);
           continue;
         }
         const request = { tag, id: `r${step}`, checks };
         const expected = await memory.admit(request);
-        const actual = await shared.admit(request);
-        assert.deepEqual(actual, expected, `admit at step ${step}`);
-        if (actual.ok) {
-          tickets.push(actual.ticket);
+        await compare(`admit at step ${step}`, shared.admit(request), expected);
+        if (expected.ok) {
+          tickets.push(expected.ticket);
           outcomes.admitted++;
         } else {
-          outcomes.refused.add(actual.refusedBy.key);
+          outcomes.refused.add(expected.refusedBy.key);
         }
       }
+      await settleGroup();
       // The run is only worth something if it admitted, settled, and was refused by every kind of limit.
-      assert.ok(outcomes.admitted > 50 && outcomes.settled > 20, JSON.stringify({ ...outcomes, refused: [...outcomes.refused] }));
+      assert.ok(outcomes.admitted > 50 && outcomes.settled > 20 && outcomes.grouped > 100, JSON.stringify({ ...outcomes, refused: [...outcomes.refused] }));
       assert.deepEqual([...outcomes.refused].sort(), ['budget', 'conc', 'rpm', 'tpm', 'wide']);
     } finally {
       await dropRedisPrefix(redis, keyPrefix);
