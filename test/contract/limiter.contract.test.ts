@@ -138,7 +138,7 @@ describe('RedisLimiter', () => {
       await given;
       assert.equal((await next).ok, true, 'the hold of r1 was given back before r2 asked');
       assert.equal((await limiter.admit({ tag: 't', id: 'r3', checks: [cap] })).ok, false, 'r2 holds the only slot');
-      assert.deepEqual(await redis.zrange(`${keyPrefix}{t}:conc`, 0, -1), ['r2']);
+      assert.deepEqual(await redis.zrange(`${keyPrefix}{t}:conc`, '0', '-1'), ['r2']);
     } finally {
       await dropRedisPrefix(redis, keyPrefix);
       await redis.quit();
