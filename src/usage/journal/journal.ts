@@ -1,0 +1,416 @@
+import { mkdir, open, readdir, readFile, rename, stat, truncate, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { decodeFrame, encodeFrame, FRAME_HEADER_BYTES } from './journal-frame.ts';
+
+export interface JournalOptions {
+  /** Its own folder: segment files, the sinks' cursors, corrupt tails moved aside. */
+  readonly dir: string;
+  /** Appended records reach the file (the OS's page cache) at most this long after append: group commit. */
+  readonly commitIntervalMs?: number;
+  /** The file is fsync'ed at most this often: what an OS crash or a power cut can lose; a killed process loses nothing written. */
+  readonly syncIntervalMs?: number;
+  /** A segment file is closed and a new one started past this size; whole segments are deleted once every sink has them. */
+  readonly segmentBytes?: number;
+  /** The most the journal may hold on disk (and in its buffer); append refuses past it. */
+  readonly maxBytes?: number;
+  readonly logger?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+export interface JournalEntry {
+  readonly seq: number;
+  readonly payload: Buffer;
+}
+
+export interface JournalStats {
+  /** Bytes on disk and waiting to be written. */
+  readonly bytes: number;
+  readonly maxBytes: number;
+  /** The next sequence number append will give. */
+  readonly nextSeq: number;
+  /** The highest sequence number written to the file. */
+  readonly committedSeq: number;
+  /** Records appended and not yet acknowledged by the slowest sink. */
+  readonly backlog: number;
+  /** Appends refused because the journal was full, since it was opened. */
+  readonly refused: number;
+}
+
+interface Segment {
+  readonly firstSeq: number;
+  readonly path: string;
+  /** Bytes written (all of them whole frames). */
+  bytes: number;
+  /** The last sequence number in it; firstSeq - 1 while empty. */
+  lastSeq: number;
+}
+
+/** The options with their defaults filled in. */
+type Settings = Required<Omit<JournalOptions, 'logger'>> & Pick<JournalOptions, 'logger'>;
+
+const DEFAULTS = { commitIntervalMs: 10, syncIntervalMs: 1000, segmentBytes: 16 * 1024 * 1024, maxBytes: 1024 * 1024 * 1024 };
+const SEGMENT_NAME = /^(\d{16})\.log$/;
+const CURSORS = 'cursors.json';
+const READ_CHUNK = 1024 * 1024;
+/** Cursors reach their file at most this long after an acknowledgement. */
+const CURSOR_WRITE_DELAY_MS = 100;
+
+/**
+ * The usage pipeline's durable journal: records are appended to local segment files (group commit, one write per
+ * interval, fsync on its own interval), read back by every sink from its own cursor, and deleted a segment at a
+ * time once every sink has acknowledged it. A process killed at any moment keeps every record written to the
+ * file; at open, a tail cut mid-record (a crash mid-write) is found by its length or checksum, moved aside to a
+ * `.corrupt-<time>` file with a log line, and the good records before it are kept.
+ *
+ * Delivery is at least once: a sink's cursor is saved shortly after it acknowledges, so after a crash a sink may
+ * be handed records it already had — each carries its sequence number, the dedup id sinks key on.
+ */
+export class Journal {
+  readonly #o: Settings;
+  readonly #segments: Segment[];
+  readonly #cursors: Map<string, number>;
+  #active: { segment: Segment; fh: FileHandle } | undefined;
+  #nextSeq: number;
+  #buffer: Buffer[] = [];
+  #bufferBytes = 0;
+  #lastBufferedSeq = 0;
+  #diskBytes: number;
+  #refused = 0;
+  #warnedFull = false;
+  #writing: Promise<void> | undefined;
+  #commitTimer: ReturnType<typeof setTimeout> | undefined;
+  #cursorTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #syncTimer: ReturnType<typeof setInterval>;
+  #unsynced = false;
+  /** Where the last read of each sequence stopped: sinks read on from there without scanning the segment. */
+  readonly #positions = new Map<number, { readonly segment: Segment; readonly offset: number }>();
+  #closed = false;
+
+  private constructor(o: Settings, segments: Segment[], cursors: Map<string, number>, nextSeq: number) {
+    this.#o = o;
+    this.#segments = segments;
+    this.#cursors = cursors;
+    this.#nextSeq = nextSeq;
+    this.#diskBytes = segments.reduce((sum, s) => sum + s.bytes, 0);
+    this.#syncTimer = setInterval(() => void this.sync().catch((err: unknown) => this.#o.logger?.error({ err }, 'journal: fsync failed')), o.syncIntervalMs);
+    this.#syncTimer.unref();
+  }
+
+  /** Opens (or creates) the journal in `options.dir`, recovering from a crash mid-write. */
+  static async open(options: JournalOptions): Promise<Journal> {
+    const o = { ...DEFAULTS, ...options };
+    await mkdir(o.dir, { recursive: true });
+    const names = (await readdir(o.dir)).filter((n) => SEGMENT_NAME.test(n)).sort();
+    const segments: Segment[] = [];
+    for (const name of names) {
+      const path = join(o.dir, name);
+      segments.push({ firstSeq: Number(SEGMENT_NAME.exec(name)?.[1]), path, bytes: (await stat(path)).size, lastSeq: 0 });
+    }
+    // Segments are contiguous: each ends just before the next begins. Only the last can have a torn tail.
+    segments.forEach((s, i) => { s.lastSeq = (segments[i + 1]?.firstSeq ?? s.firstSeq) - 1; });
+    const last = segments.at(-1);
+    if (last !== undefined) await recoverTail(last, o.logger);
+    const cursors = await readCursors(join(o.dir, CURSORS));
+    const highestAcked = Math.max(0, ...cursors.values());
+    const nextSeq = Math.max((last?.lastSeq ?? 0) + 1, highestAcked + 1, 1);
+    return new Journal(o, segments, cursors, nextSeq);
+  }
+
+  /**
+   * Appends one record; returns its sequence number, or undefined when the journal is full (maxBytes): the caller
+   * applies its policy. Synchronous and cheap: the write happens within commitIntervalMs, off the caller's path.
+   */
+  append(payload: Buffer): number | undefined {
+    if (this.#closed) throw new Error('journal: closed');
+    const seq = this.#nextSeq;
+    const frame = encodeFrame(seq, payload);
+    if (this.#diskBytes + this.#bufferBytes + frame.length > this.#o.maxBytes) {
+      this.#refused++;
+      if (!this.#warnedFull) {
+        this.#warnedFull = true;
+        this.#o.logger?.warn({ event: 'journal_full', bytes: this.#diskBytes + this.#bufferBytes, maxBytes: this.#o.maxBytes }, 'journal: full, records are refused until the sinks catch up');
+      }
+      return undefined;
+    }
+    this.#nextSeq++;
+    this.#buffer.push(frame);
+    this.#bufferBytes += frame.length;
+    this.#lastBufferedSeq = seq;
+    if (this.#commitTimer === undefined && this.#writing === undefined) {
+      this.#commitTimer = setTimeout(() => void this.#commit(), this.#o.commitIntervalMs);
+    }
+    return seq;
+  }
+
+  /** Writes what is buffered now (the next commit would anyway); resolves once it is in the file. */
+  async flush(): Promise<void> {
+    while (this.#writing !== undefined || this.#bufferBytes > 0) {
+      if (this.#writing === undefined) await this.#commit();
+      else await this.#writing;
+    }
+  }
+
+  /** fsync of what was written: survives an OS crash from here on. */
+  async sync(): Promise<void> {
+    if (!this.#unsynced || this.#active === undefined) return;
+    this.#unsynced = false;
+    await this.#active.fh.datasync();
+  }
+
+  /**
+   * Up to `max` records from sequence `fromSeq` on, as written so far (what is still buffered is not). A record
+   * deleted already (every sink had it) is skipped: the answer starts at the oldest one kept.
+   */
+  async read(fromSeq: number, max: number): Promise<JournalEntry[]> {
+    const out: JournalEntry[] = [];
+    let seq = fromSeq;
+    while (out.length < max) {
+      const at = this.#locate(seq);
+      if (at === undefined) break;
+      const { segment, offset } = at;
+      const got = await this.#readSegment(segment, offset, seq, max - out.length, out);
+      if (got.nextSeq === seq && got.offset >= segment.bytes) {
+        // Nothing more in this segment; the next one, if any, begins after it.
+        if (segment === this.#segments.at(-1)) break;
+        seq = segment.lastSeq + 1;
+        continue;
+      }
+      seq = got.nextSeq;
+      this.#remember(seq, segment, got.offset);
+      if (got.offset >= segment.bytes && segment === this.#segments.at(-1)) break;
+    }
+    return out;
+  }
+
+  /** The sinks' cursors: the last sequence number each has acknowledged (0: none yet). */
+  acked(sink: string): number {
+    return this.#cursors.get(sink) ?? 0;
+  }
+
+  /** A sink that the journal must keep records for; returns where it stands (0: from the oldest record kept). */
+  register(sink: string): number {
+    if (!this.#cursors.has(sink)) this.#cursors.set(sink, Math.max(0, (this.#segments[0]?.firstSeq ?? this.#nextSeq) - 1));
+    return this.acked(sink);
+  }
+
+  /** Everything up to `seq` reached `sink`: its cursor moves on, and segments every sink has are deleted. */
+  ack(sink: string, seq: number): void {
+    if (seq <= this.acked(sink)) return;
+    this.#cursors.set(sink, seq);
+    this.#cursorTimer ??= setTimeout(() => {
+      this.#saveCursors().catch((err: unknown) => this.#o.logger?.error({ err }, 'journal: the sinks\' cursors could not be saved; they are saved again on the next acknowledgement'));
+    }, CURSOR_WRITE_DELAY_MS);
+    void this.#truncate();
+  }
+
+  get stats(): JournalStats {
+    const slowest = this.#cursors.size === 0 ? this.#nextSeq - 1 : Math.min(...this.#cursors.values());
+    const committed = this.#segments.at(-1)?.lastSeq ?? this.#nextSeq - 1;
+    return { bytes: this.#diskBytes + this.#bufferBytes, maxBytes: this.#o.maxBytes, nextSeq: this.#nextSeq, committedSeq: committed, backlog: this.#nextSeq - 1 - slowest, refused: this.#refused };
+  }
+
+  /** Writes and fsyncs what is buffered, saves the cursors, closes the file. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.flush();
+    this.#closed = true;
+    clearInterval(this.#syncTimer);
+    if (this.#commitTimer !== undefined) clearTimeout(this.#commitTimer);
+    await this.sync();
+    await this.#saveCursors();
+    await this.#active?.fh.close();
+    this.#active = undefined;
+  }
+
+  async #commit(): Promise<void> {
+    if (this.#commitTimer !== undefined) clearTimeout(this.#commitTimer);
+    this.#commitTimer = undefined;
+    if (this.#bufferBytes === 0 || this.#writing !== undefined) return;
+    const frames = this.#buffer;
+    const firstSeq = this.#lastBufferedSeq - frames.length + 1;
+    this.#buffer = [];
+    this.#bufferBytes = 0;
+    let done = 0;
+    this.#writing = (async () => {
+      // One write per segment: the frames that fit in the open one, then a new segment for the rest.
+      while (done < frames.length) {
+        const active = await this.#activeFor(firstSeq + done);
+        let end = done;
+        let size = 0;
+        do {
+          size += (frames[end] as Buffer).length;
+          end++;
+        } while (end < frames.length && active.segment.bytes + size + (frames[end] as Buffer).length <= this.#o.segmentBytes);
+        await active.fh.write(end - done === 1 ? (frames[done] as Buffer) : Buffer.concat(frames.slice(done, end), size));
+        active.segment.bytes += size;
+        active.segment.lastSeq = firstSeq + end - 1;
+        this.#diskBytes += size;
+        this.#unsynced = true;
+        done = end;
+        if (active.segment.bytes >= this.#o.segmentBytes) {
+          // A full segment is made durable before the next begins: only the newest can have a torn tail.
+          await active.fh.datasync();
+          await active.fh.close();
+          this.#active = undefined;
+        }
+      }
+      if (this.#warnedFull && this.#diskBytes < this.#o.maxBytes * 0.9) this.#warnedFull = false;
+    })().catch((err: unknown) => {
+      // What was not written goes back to the front of the buffer: the next commit tries it again.
+      const rest = frames.slice(done);
+      this.#buffer = [...rest, ...this.#buffer];
+      this.#bufferBytes += rest.reduce((sum, f) => sum + f.length, 0);
+      this.#o.logger?.error({ err, records: rest.length }, 'journal: write failed; records kept for the next commit');
+    }).finally(() => {
+      this.#writing = undefined;
+      if (this.#bufferBytes > 0 && this.#commitTimer === undefined && !this.#closed) {
+        this.#commitTimer = setTimeout(() => void this.#commit(), this.#o.commitIntervalMs);
+      }
+    });
+    await this.#writing;
+  }
+
+  /** The segment the frames from `firstSeq` on are written to: the open one, or a new one named by that sequence. */
+  async #activeFor(firstSeq: number): Promise<{ segment: Segment; fh: FileHandle }> {
+    if (this.#active !== undefined) return this.#active;
+    const last = this.#segments.at(-1);
+    let segment: Segment;
+    if (last !== undefined && last.bytes < this.#o.segmentBytes && last.lastSeq === firstSeq - 1) {
+      segment = last;
+    } else {
+      segment = { firstSeq, path: join(this.#o.dir, `${String(firstSeq).padStart(16, '0')}.log`), bytes: 0, lastSeq: firstSeq - 1 };
+      this.#segments.push(segment);
+    }
+    this.#active = { segment, fh: await open(segment.path, 'a') };
+    return this.#active;
+  }
+
+  #locate(seq: number): { segment: Segment; offset: number } | undefined {
+    const hint = this.#positions.get(seq);
+    if (hint !== undefined && seq <= hint.segment.lastSeq && this.#segments.includes(hint.segment)) return hint;
+    // The segment holding seq (or, when it was deleted, the oldest kept).
+    let found: Segment | undefined;
+    for (const s of this.#segments) {
+      if (s.firstSeq <= seq) found = s;
+      else break;
+    }
+    found ??= this.#segments[0];
+    if (found === undefined || seq > found.lastSeq && found === this.#segments.at(-1)) return undefined;
+    return { segment: found, offset: 0 };
+  }
+
+  #remember(seq: number, segment: Segment, offset: number): void {
+    if (this.#positions.size >= 64) this.#positions.clear();
+    this.#positions.set(seq, { segment, offset });
+  }
+
+  /** Reads frames of `segment` from `offset`, appending those with seq >= fromSeq to `out` (up to `max`). */
+  async #readSegment(segment: Segment, offset: number, fromSeq: number, max: number, out: JournalEntry[]): Promise<{ nextSeq: number; offset: number }> {
+    let nextSeq = fromSeq;
+    let position = offset;
+    const fh = await open(segment.path, 'r');
+    try {
+      let taken = 0;
+      while (position < segment.bytes && taken < max) {
+        const want = Math.min(READ_CHUNK, segment.bytes - position);
+        const chunk = Buffer.allocUnsafe(want);
+        const { bytesRead } = await fh.read(chunk, 0, want, position);
+        let at = 0;
+        while (at < bytesRead && taken < max) {
+          const decoded = decodeFrame(chunk.subarray(0, bytesRead), at);
+          if (decoded.kind === 'short') {
+            if (at === 0) {
+              // A frame bigger than the chunk: read it whole.
+              const length = chunk.readUInt32BE(0) + FRAME_HEADER_BYTES;
+              const whole = Buffer.allocUnsafe(length);
+              await fh.read(whole, 0, length, position);
+              const big = decodeFrame(whole, 0);
+              if (big.kind !== 'frame') return this.#corrupt(segment, position, big.kind === 'corrupt' ? big.reason : 'a cut record', nextSeq);
+              if (big.seq >= fromSeq) { out.push({ seq: big.seq, payload: big.payload }); taken++; nextSeq = big.seq + 1; }
+              at = big.bytes;
+            }
+            break;
+          }
+          if (decoded.kind === 'corrupt') return this.#corrupt(segment, position + at, decoded.reason, nextSeq);
+          if (decoded.seq >= fromSeq) {
+            // A copy: the chunk is reused by nobody, but a payload must not pin a whole megabyte.
+            out.push({ seq: decoded.seq, payload: Buffer.from(decoded.payload) });
+            taken++;
+            nextSeq = decoded.seq + 1;
+          }
+          at += decoded.bytes;
+        }
+        position += at;
+      }
+      return { nextSeq, offset: position };
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** A bad frame inside a written segment (not a torn tail: those are handled at open): the rest of it is skipped. */
+  #corrupt(segment: Segment, offset: number, reason: string, nextSeq: number): { nextSeq: number; offset: number } {
+    this.#o.logger?.error({ event: 'journal_corrupt', segment: segment.path, offset, reason, lostFrom: nextSeq, lostTo: segment.lastSeq }, 'journal: a corrupt record; the rest of its segment is skipped');
+    return { nextSeq: segment.lastSeq + 1, offset: segment.bytes };
+  }
+
+  /** Deletes the segments every sink has acknowledged (never the one being written). */
+  async #truncate(): Promise<void> {
+    if (this.#cursors.size === 0) return;
+    const slowest = Math.min(...this.#cursors.values());
+    while (this.#segments.length > 1) {
+      const oldest = this.#segments[0] as Segment;
+      if (oldest.lastSeq > slowest || oldest === this.#active?.segment) break;
+      this.#segments.shift();
+      this.#diskBytes -= oldest.bytes;
+      await unlink(oldest.path).catch((err: unknown) => this.#o.logger?.error({ err, segment: oldest.path }, 'journal: a delivered segment could not be deleted'));
+    }
+  }
+
+  async #saveCursors(): Promise<void> {
+    if (this.#cursorTimer !== undefined) clearTimeout(this.#cursorTimer);
+    this.#cursorTimer = undefined;
+    const path = join(this.#o.dir, CURSORS);
+    // Written aside, then renamed over: a crash leaves the old file or the new one, never half of one.
+    await writeFile(`${path}.tmp`, JSON.stringify(Object.fromEntries(this.#cursors)));
+    await rename(`${path}.tmp`, path);
+  }
+}
+
+async function readCursors(path: string): Promise<Map<string, number>> {
+  try {
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    if (typeof parsed !== 'object' || parsed === null) return new Map();
+    return new Map(Object.entries(parsed).filter((e): e is [string, number] => Number.isSafeInteger(e[1]) && (e[1] as number) >= 0));
+  } catch {
+    return new Map();
+  }
+}
+
+/**
+ * Finds where the last segment's good frames end; a torn or corrupt tail after them is copied to
+ * `<segment>.corrupt-<time>` and cut off, with a log line.
+ */
+async function recoverTail(segment: Segment, logger: JournalOptions['logger']): Promise<void> {
+  const data = await readFile(segment.path);
+  let offset = 0;
+  let lastSeq = segment.firstSeq - 1;
+  let problem: string | undefined;
+  while (offset < data.length) {
+    const decoded = decodeFrame(data, offset);
+    if (decoded.kind === 'frame' && decoded.seq === lastSeq + 1) {
+      lastSeq = decoded.seq;
+      offset += decoded.bytes;
+      continue;
+    }
+    problem = decoded.kind === 'short' ? 'a record cut short' : decoded.kind === 'corrupt' ? decoded.reason : `sequence ${decoded.seq} where ${lastSeq + 1} was due`;
+    break;
+  }
+  if (problem !== undefined) {
+    const aside = `${segment.path}.corrupt-${Date.now()}`;
+    await writeFile(aside, data.subarray(offset));
+    await truncate(segment.path, offset);
+    logger?.warn({ event: 'journal_tail_recovered', segment: segment.path, keptRecords: lastSeq - segment.firstSeq + 1, movedBytes: data.length - offset, movedTo: aside, problem }, 'journal: the end of the last segment was not whole (a crash mid-write); the good records are kept, the rest moved aside');
+  }
+  segment.bytes = offset;
+  segment.lastSeq = lastSeq;
+}
