@@ -51,7 +51,7 @@ export interface UsageQuery {
 }
 
 export interface UsageStore {
-  /** Writes all records or none. */
+  /** Writes all records or none; a record whose id is stored already is left as it is (delivery is at least once). */
   insertMany(records: readonly UsageRecord[]): Promise<void>;
   list(query: UsageQuery): Promise<UsageRecord[]>;
   /**

@@ -48,9 +48,12 @@ export function createMemoryUsageStore(assertOpen: () => void): UsageStore {
   /** Validates the whole batch before touching the store, so a bad record leaves nothing behind. */
   function stage(records: readonly UsageRecord[]): StoredUsage[] {
     const batchIds = new Set<string>();
-    return records.map((record, index) => {
-      if (ids.has(record.id) || batchIds.has(record.id)) throw new Error(`a usage record with id ${record.id} already exists`);
+    // A record delivered again (the journal delivers at least once) is stored once.
+    return records.filter((record) => {
+      if (ids.has(record.id) || batchIds.has(record.id)) return false;
       batchIds.add(record.id);
+      return true;
+    }).map((record, index) => {
       const startedAtMs = toEpochMs(record.startedAt, 'startedAt');
       return { record: { ...record }, startedAtMs, seq: rows.length + index };
     });

@@ -24,12 +24,14 @@ const COLUMN_LIST = USAGE_COLUMNS.join(', ');
 /**
  * Any batch in one statement: one array per column, unnest()ed back into rows. One statement is one transaction
  * (all or nothing) and one round trip, and its text never changes with the batch size. ORDER BY ord assigns seq
- * in batch order, so time ties read back latest insert first, as in SQLite.
+ * in batch order, so time ties read back latest insert first, as in SQLite. A record delivered again (the journal
+ * delivers at least once) is stored once.
  */
 const INSERT_SQL = `INSERT INTO usage_records (${COLUMN_LIST})
   SELECT ${COLUMN_LIST} FROM unnest(${USAGE_COLUMNS.map((column, i) => `$${i + 1}::${ARRAY_TYPES[column]}[]`).join(', ')})
     WITH ORDINALITY AS batch (${COLUMN_LIST}, ord)
-  ORDER BY ord`;
+  ORDER BY ord
+  ON CONFLICT (id) DO NOTHING`;
 const SELECT_USAGE_SQL = `SELECT ${COLUMN_LIST} FROM usage_records`;
 
 /** The batch as one array per column, in USAGE_COLUMNS order; throws before any write on a bad startedAt. */

@@ -17,7 +17,8 @@ const insertSqlByRows: string[] = [];
 
 /** An INSERT of `rows` records with positional parameters, USAGE_COLUMNS order (texts built once per size). */
 function insertUsageSql(rows: number): string {
-  return insertSqlByRows[rows] ??= `INSERT INTO usage_records (${USAGE_COLUMNS.join(', ')}) VALUES ${Array(rows).fill(ROW_PLACEHOLDERS).join(', ')}`;
+  // ON CONFLICT DO NOTHING: a record delivered again (the journal delivers at least once) is stored once.
+  return insertSqlByRows[rows] ??= `INSERT INTO usage_records (${USAGE_COLUMNS.join(', ')}) VALUES ${Array(rows).fill(ROW_PLACEHOLDERS).join(', ')} ON CONFLICT (id) DO NOTHING`;
 }
 
 interface ListStatement {
