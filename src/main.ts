@@ -37,7 +37,9 @@ import { MemoryLimiter } from './limits/memory-limiter.ts';
 import { RedisLimiter } from './limits/redis-limiter.ts';
 import { Redis } from 'ioredis';
 import type { UsageRecord } from './domain/usage-record.ts';
-import { UsageRecorder } from './usage/usage-recorder.ts';
+import { JournaledRecorder } from './usage/journaled-recorder.ts';
+import { Journal } from './usage/journal/journal.ts';
+import { UsageRecorder, type UsageWriter } from './usage/usage-recorder.ts';
 import { VERSION } from './version.ts';
 import { createJwtVerifier } from './auth/jwt-verifier.ts';
 
@@ -97,7 +99,7 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
   const versions = await openVersionedConfig(sources, initial, storage, logger);
   const config = versions.current().config;
   const metrics = new GatewayMetrics({ knownModel: (name) => routing.current.knownModel(name), knownProvider: (name) => routing.current.providers.has(name), knownAgentType: (name) => routing.current.knownAgentType(name) });
-  const usage = new UsageRecorder({ store: storage.usage, gauges: metrics, logger, ...config.usage });
+  const usage = await openUsageWriter(initial, config, storage, metrics, logger);
   const health = openHealthRegistry(initial, config, logger);
   const prober = new ActiveProber({ registry: health, logger });
   const unwatchHealth = metrics.watchHealth(health);
@@ -160,6 +162,22 @@ function openHealthRegistry(process: Config, shared: Config, logger: Logger): He
  * limits/admissions.ts, which tells a slow store from this process's own busy event loop (ioredis cannot).
  */
 const LIMITER_COMMAND_TIMEOUT_MS = 5_000;
+
+/**
+ * The usage writer: with usage.journal (the default) every record goes through this process's journal under
+ * <dataDir>/journal before the store, so a crash or a store outage loses nothing; without it, through memory.
+ */
+async function openUsageWriter(process: Config, config: Config, storage: Storage, gauges: GatewayMetrics, logger: Logger): Promise<UsageWriter> {
+  const { flushIntervalMs, batchSize, maxBuffered } = config.usage;
+  const writer = { store: storage.usage, gauges, logger, flushIntervalMs, batchSize, maxBuffered };
+  // The journal is this process's own, on its local disk: read once at start.
+  const j = process.usage.journal;
+  if (!j.enabled) return new UsageRecorder(writer);
+  const journal = await Journal.open({
+    dir: join(process.dataDir, 'journal'), commitIntervalMs: j.commitIntervalMs, syncIntervalMs: j.syncIntervalMs, segmentBytes: j.segmentBytes, maxBytes: j.maxBytes, logger,
+  });
+  return new JournaledRecorder({ ...writer, journal });
+}
 
 /**
  * The limiter's own Redis connection (REDIS_URL): a command fails at once while Redis is away instead of queueing,

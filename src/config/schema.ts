@@ -164,8 +164,16 @@ export const configSchema = z.object({
   usage: z.object({
     flushIntervalMs: z.number().int().positive().default(1000),
     batchSize: z.number().int().positive().default(100),
-    /** Records kept in memory while the store is failing; beyond it the oldest are dropped and counted. */
+    /** Records kept in memory while the store is failing; beyond it the oldest are dropped and counted (with the journal: read back from it). */
     maxBuffered: z.number().int().positive().default(100_000),
+    /** The local journal every record is appended to before the store has it (docs/configuration.md#usage-journal). */
+    journal: z.object({
+      enabled: z.boolean().default(true),
+      commitIntervalMs: z.number().int().min(1).max(1000).default(10),
+      syncIntervalMs: z.number().int().min(10).default(1000),
+      segmentBytes: z.number().int().min(64 * 1024).default(16 * 1024 * 1024),
+      maxBytes: z.number().int().min(1024 * 1024).default(1024 * 1024 * 1024),
+    }).strict().prefault({}),
   }).strict().prefault({}),
 }).strict().superRefine((config, ctx) => {
   const names = new Set<string>();

@@ -9,7 +9,7 @@ import type { LiveRouting } from '../routing/live-routing.ts';
 import type { Storage } from '../storage/ports.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { HealthRegistry } from '../health/health-registry.ts';
-import type { UsageRecorder } from '../usage/usage-recorder.ts';
+import type { UsageWriter } from '../usage/usage-recorder.ts';
 import type { Admissions } from '../limits/admissions.ts';
 import type { BudgetAlerts } from '../budgets/budget-alerts.ts';
 
@@ -28,7 +28,7 @@ export interface AppDeps {
   readonly routing: LiveRouting;
   readonly versions: VersionedConfig;
   readonly configAdmin: ConfigAdmin;
-  readonly usage: UsageRecorder;
+  readonly usage: UsageWriter;
   readonly metrics: GatewayMetrics;
   readonly version: string;
   /** Breakers, ejection, probes and latency of every endpoint (memory, or Redis shared by every replica). */

@@ -10,6 +10,18 @@ export interface UsageWriterGauges {
   writeFailed(): void;
 }
 
+/** What the gateway asks of its usage writer, with or without a journal. */
+export interface UsageWriter {
+  /** Takes a finished record on the response path; never throws, never waits. */
+  readonly record: (record: UsageRecord) => void;
+  /** Writes what is waiting; concurrent calls share one write. */
+  flush(): Promise<void>;
+  /** Stops the timer and writes what is left. */
+  close(): Promise<void>;
+  /** Records the store does not have yet. */
+  readonly pending: number;
+}
+
 export interface UsageRecorderOptions {
   readonly store: UsageStore;
   readonly gauges: UsageWriterGauges;
@@ -24,7 +36,7 @@ export interface UsageRecorderOptions {
  * write keeps the batch and tries again on the next flush; only past maxBuffered are the oldest dropped,
  * and each drop is counted in switchboard_usage_dropped_total.
  */
-export class UsageRecorder {
+export class UsageRecorder implements UsageWriter {
   readonly #o: UsageRecorderOptions;
   #pending: UsageRecord[] = [];
   /** Records ever dropped from the head of #pending; tells a finished write how much of its batch is still there. */

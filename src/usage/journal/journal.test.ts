@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
@@ -138,6 +138,28 @@ describe('Journal', () => {
     journal.ack('sink', journal.stats.committedSeq);
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.notEqual(journal.append(payload(1)), undefined, 'room again once the sink has them');
+    await journal.close();
+  });
+
+  it('keeps records in memory while its folder cannot be written, logs it once, and never spins', async () => {
+    const dir = testDataDir();
+    const log = logger();
+    // Tiny segments: every commit opens a new file, which is what fails once the folder is gone.
+    const journal = await Journal.open({ dir, logger: log, segmentBytes: 1 });
+    journal.append(payload(1));
+    await journal.flush();
+    // The folder goes away under the running journal (a deleted or unmounted data directory).
+    rmSync(dir, { recursive: true, force: true });
+    for (let i = 2; i <= 10; i++) journal.append(payload(i));
+    await assert.rejects(journal.flush(), /cannot be written/);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(log.lines.filter((l) => l.event === 'journal_write_failed').length, 1, 'one line for the whole outage');
+    assert.equal(journal.stats.nextSeq, 11);
+    // The folder is back: the next try writes what waited.
+    mkdirSync(dir, { recursive: true });
+    await journal.flush();
+    assert.equal(log.lines.filter((l) => l.event === 'journal_write_recovered').length, 1);
+    assert.deepEqual((await journal.read(2, 100)).map((e) => e.seq), [2, 3, 4, 5, 6, 7, 8, 9, 10]);
     await journal.close();
   });
 

@@ -50,7 +50,10 @@ type Settings = Required<Omit<JournalOptions, 'logger'>> & Pick<JournalOptions, 
 const DEFAULTS = { commitIntervalMs: 10, syncIntervalMs: 1000, segmentBytes: 16 * 1024 * 1024, maxBytes: 1024 * 1024 * 1024 };
 const SEGMENT_NAME = /^(\d{16})\.log$/;
 const CURSORS = 'cursors.json';
+const LOCK = 'lock';
 const READ_CHUNK = 1024 * 1024;
+/** After a failed write, the next try waits this long. */
+const WRITE_RETRY_MS = 1000;
 /** Cursors reach their file at most this long after an acknowledgement. */
 const CURSOR_WRITE_DELAY_MS = 100;
 
@@ -81,6 +84,8 @@ export class Journal {
   #cursorTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #syncTimer: ReturnType<typeof setInterval>;
   #unsynced = false;
+  /** The last write failed (logged once until one succeeds). */
+  #failing = false;
   /** Where the last read of each sequence stopped: sinks read on from there without scanning the segment. */
   readonly #positions = new Map<number, { readonly segment: Segment; readonly offset: number }>();
   #closed = false;
@@ -99,6 +104,7 @@ export class Journal {
   static async open(options: JournalOptions): Promise<Journal> {
     const o = { ...DEFAULTS, ...options };
     await mkdir(o.dir, { recursive: true });
+    await lock(o.dir);
     const names = (await readdir(o.dir)).filter((n) => SEGMENT_NAME.test(n)).sort();
     const segments: Segment[] = [];
     for (const name of names) {
@@ -142,10 +148,15 @@ export class Journal {
   }
 
   /** Writes what is buffered now (the next commit would anyway); resolves once it is in the file. */
+  /** Rejects when the file cannot be written (the records stay buffered and are tried again later). */
   async flush(): Promise<void> {
     while (this.#writing !== undefined || this.#bufferBytes > 0) {
-      if (this.#writing === undefined) await this.#commit();
-      else await this.#writing;
+      if (this.#writing !== undefined) {
+        await this.#writing;
+        continue;
+      }
+      await this.#commit();
+      if (this.#failing) throw new Error('journal: the file cannot be written');
     }
   }
 
@@ -211,14 +222,19 @@ export class Journal {
   /** Writes and fsyncs what is buffered, saves the cursors, closes the file. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    await this.flush();
+    try {
+      await this.flush();
+    } catch {
+      // Logged by the write; what could not be written is lost with the process, as the log said.
+    }
     this.#closed = true;
     clearInterval(this.#syncTimer);
     if (this.#commitTimer !== undefined) clearTimeout(this.#commitTimer);
-    await this.sync();
-    await this.#saveCursors();
+    await this.sync().catch(() => undefined);
+    await this.#saveCursors().catch((err: unknown) => this.#o.logger?.error({ err }, 'journal: the sinks\' cursors could not be saved'));
     await this.#active?.fh.close();
     this.#active = undefined;
+    await unlink(join(this.#o.dir, LOCK)).catch(() => undefined);
   }
 
   async #commit(): Promise<void> {
@@ -254,16 +270,25 @@ export class Journal {
         }
       }
       if (this.#warnedFull && this.#diskBytes < this.#o.maxBytes * 0.9) this.#warnedFull = false;
+      if (this.#failing) {
+        this.#failing = false;
+        this.#o.logger?.warn({ event: 'journal_write_recovered' }, 'journal: writes succeed again');
+      }
     })().catch((err: unknown) => {
-      // What was not written goes back to the front of the buffer: the next commit tries it again.
+      // What was not written goes back to the front of the buffer: the next commit tries it again, after a pause.
       const rest = frames.slice(done);
       this.#buffer = [...rest, ...this.#buffer];
       this.#bufferBytes += rest.reduce((sum, f) => sum + f.length, 0);
-      this.#o.logger?.error({ err, records: rest.length }, 'journal: write failed; records kept for the next commit');
+      // The file handle may be the broken part (a deleted or unmounted folder): the next commit opens it again.
+      const broken = this.#active;
+      this.#active = undefined;
+      void broken?.fh.close().catch(() => undefined);
+      if (!this.#failing) this.#o.logger?.error({ event: 'journal_write_failed', err, records: rest.length }, 'journal: write failed; records kept in memory and tried again every second');
+      this.#failing = true;
     }).finally(() => {
       this.#writing = undefined;
       if (this.#bufferBytes > 0 && this.#commitTimer === undefined && !this.#closed) {
-        this.#commitTimer = setTimeout(() => void this.#commit(), this.#o.commitIntervalMs);
+        this.#commitTimer = setTimeout(() => void this.#commit(), this.#failing ? WRITE_RETRY_MS : this.#o.commitIntervalMs);
       }
     });
     await this.#writing;
@@ -373,6 +398,29 @@ export class Journal {
     // Written aside, then renamed over: a crash leaves the old file or the new one, never half of one.
     await writeFile(`${path}.tmp`, JSON.stringify(Object.fromEntries(this.#cursors)));
     await rename(`${path}.tmp`, path);
+  }
+}
+
+/**
+ * One process per journal: two writing one folder would interleave their frames. The lock file holds the
+ * owner's pid; one left by a process that is gone (killed) is taken over.
+ */
+async function lock(dir: string): Promise<void> {
+  const path = join(dir, LOCK);
+  const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+  if (Number.isSafeInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+    throw new Error(`journal: ${dir} is in use by process ${owner}; every replica needs a data directory of its own (SWITCHBOARD_DATA_DIR)`);
+  }
+  await writeFile(path, String(process.pid));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but is someone else's.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
