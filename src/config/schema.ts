@@ -168,7 +168,9 @@ export const configSchema = z.object({
     maxBuffered: z.number().int().positive().default(100_000),
     /** The local journal every record is appended to before the store has it (docs/configuration.md#usage-journal). */
     journal: z.object({
-      enabled: z.boolean().default(true),
+      // Off by default for now: as built, it costs about 60 µs of CPU per request at c=64 (bench), far over the
+      // usage pipeline's budget; on, a crash or a store outage loses no record.
+      enabled: z.boolean().default(false),
       commitIntervalMs: z.number().int().min(1).max(1000).default(10),
       syncIntervalMs: z.number().int().min(10).default(1000),
       segmentBytes: z.number().int().min(64 * 1024).default(16 * 1024 * 1024),

@@ -67,6 +67,12 @@ export class JournaledRecorder implements UsageWriter {
     return this.backlog;
   }
 
+  /** The journal's share of its maxBytes: memory holds at most maxBuffered, whatever the backlog. */
+  get fill(): number {
+    const { bytes, maxBytes } = this.#o.journal.stats;
+    return bytes / maxBytes;
+  }
+
   async flush(): Promise<void> {
     while (this.#flushing !== undefined) await this.#flushing;
     if (this.backlog === 0) return;

@@ -20,6 +20,8 @@ export interface UsageWriter {
   close(): Promise<void>;
   /** Records the store does not have yet. */
   readonly pending: number;
+  /** How full what holds them is, 0 to 1 (memory: of maxBuffered; the journal: of its maxBytes). */
+  readonly fill: number;
 }
 
 export interface UsageRecorderOptions {
@@ -80,6 +82,10 @@ export class UsageRecorder implements UsageWriter {
 
   get pending(): number {
     return this.#pending.length;
+  }
+
+  get fill(): number {
+    return this.#pending.length / this.#o.maxBuffered;
   }
 
   async #writeBatches(): Promise<void> {

@@ -32,7 +32,7 @@ describe('usage journal', () => {
     // The store is written rarely (a minute, 5,000 records a batch): at the kill, no record is in it yet, and
     // only the journal has them.
     const file = join(dir, 'switchboard.yaml');
-    writeFileSync(file, 'usage:\n  flushIntervalMs: 60000\n  batchSize: 5000\n');
+    writeFileSync(file, 'usage:\n  flushIntervalMs: 60000\n  batchSize: 5000\n  journal:\n    enabled: true\n');
     const env = { SWITCHBOARD_ADMIN_KEY: ADMIN, SWITCHBOARD_DATA_DIR: join(dir, 'data'), SWITCHBOARD_CONFIG: file };
     const first = await startGatewayProcess(env);
     let statuses: number[];

@@ -76,9 +76,10 @@ async function componentChecks(deps: AppDeps, overview: HealthOverview = current
     (err: unknown) => ({ name: 'storage', status: 'degraded' as const, detail: (err as Error).message }));
   const cfg = deps.versions.status();
   const configuration: Check = { name: 'configuration', status: cfg.state, detail: cfg.detail };
-  const queue: Check = deps.usage.pending < deps.config.usage.maxBuffered * 0.9
+  // Failing near the limit of what holds the backlog (memory, or the journal's disk): past it records are dropped.
+  const queue: Check = deps.usage.fill < 0.9
     ? { name: 'usage_writer', status: 'ok', detail: `${deps.usage.pending} queued` }
-    : { name: 'usage_writer', status: 'failing', detail: `${deps.usage.pending} queued, buffer nearly full` };
+    : { name: 'usage_writer', status: 'failing', detail: `${deps.usage.pending} queued, ${Math.round(deps.usage.fill * 100)} % of the room for them used` };
   const live = deps.routing.current.providers;
   const providers: Check = { name: 'providers', status: live.size > 0 ? 'ok' : 'failing', detail: [...live.keys()].join(', ') };
   return [storage, configuration, queue, providers, endpointCheck(overview)];
