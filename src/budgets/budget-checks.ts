@@ -52,7 +52,7 @@ export function budgetChecks(limits: BudgetLimits | null | undefined, reserveMic
 }
 
 /** Whether any period has a budget. */
-export function hasBudget(limits: BudgetLimits | null | undefined): boolean {
+export function hasBudget(limits: BudgetLimits | null | undefined): limits is BudgetLimits {
   return limits !== undefined && limits !== null && BUDGET_PERIODS.some((p) => limits[p] !== undefined);
 }
 

@@ -44,7 +44,8 @@ export function admissionHook(deps: AdmissionHookDeps) {
     const budget = workspace?.budgetLimits;
     let checks = admitRequest.checks;
     const keyBudget = principal.budgetLimits;
-    if ((hasBudget(budget) || hasBudget(keyBudget)) && body !== undefined && model !== undefined) {
+    const workspaceBudgeted = hasBudget(budget);
+    if ((workspaceBudgeted || hasBudget(keyBudget)) && body !== undefined && model !== undefined) {
       const reserve = reservation(state, body, request.rawBody?.length ?? 0, model);
       const now = Date.now();
       checks = [...checks, ...budgetChecks(budget, reserve, now, config.limits.budgetTimeZone),
@@ -55,7 +56,7 @@ export function admissionHook(deps: AdmissionHookDeps) {
     const decided = (admission: Admission): Error | undefined => {
       setRateLimitHeaders(reply, admission.states, Date.now());
       if (!admission.ok) return refusal(admission, budget, keyBudget);
-      if (hasBudget(budget) && budget !== null && budget !== undefined && principal.workspaceId !== null) {
+      if (workspaceBudgeted && principal.workspaceId !== null) {
         const workspaceId = principal.workspaceId;
         // Off the request's path: a crossing costs one more store call, which the answer need not wait for.
         const crossed = deps.alerts.crossings(workspaceId, budget, checks, admission.states, config.limits.budgetAlerts);

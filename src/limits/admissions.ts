@@ -49,12 +49,12 @@ export class Admissions {
 
   /** The decision at once when this replica's own limiter takes it (no shared store); undefined otherwise. */
   admitLocally(request: AdmitRequest): Admission | undefined {
-    return this.#o.shared === undefined ? this.#remember(this.#o.local.admitNow(request), this.#o.local) : undefined;
+    return this.#o.shared === undefined ? this.#admitHere(request) : undefined;
   }
 
   async admit(request: AdmitRequest, policy: AdmissionPolicy): Promise<Admission> {
     const shared = this.#o.shared;
-    if (shared === undefined) return this.#remember(this.#o.local.admitNow(request), this.#o.local);
+    if (shared === undefined) return this.#admitHere(request);
     let admission: Admission;
     try {
       admission = await withTimeout(shared.admit(request), policy.storeTimeoutMs, () => this.#lastAnswerAt);
@@ -62,7 +62,7 @@ export class Admissions {
     } catch (err) {
       this.#storeFailed(err, policy);
       if (policy.onStoreError === 'closed') throw new GatewayError('SB_LIMITER_UNAVAILABLE', { cause: err });
-      return this.#remember(this.#o.local.admitNow(request), this.#o.local);
+      return this.#admitHere(request);
     }
     if (this.#degraded) {
       this.#degraded = false;
@@ -125,6 +125,11 @@ export class Admissions {
   async close(): Promise<void> {
     await this.#o.shared?.close();
     await this.#o.local.close();
+  }
+
+  /** This replica's own decision, remembered for settlement. */
+  #admitHere(request: AdmitRequest): Admission {
+    return this.#remember(this.#o.local.admitNow(request), this.#o.local);
   }
 
   #remember(admission: Admission, by: Limiter): Admission {

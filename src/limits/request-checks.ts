@@ -17,6 +17,15 @@ export interface LimitSubject {
   readonly tokens: number;
 }
 
+/**
+ * The tag all counters of a caller share: its workspace's, else its key's. An anonymous caller is its client
+ * address ("ip:<address>", anonymous-limit.ts).
+ */
+export function limitTag(principal: Pick<Principal, 'kind' | 'keyId' | 'workspaceId'>): string {
+  if (principal.kind === 'anonymous') return principal.keyId;
+  return principal.workspaceId === null ? `key:${principal.keyId}` : workspaceTag(principal.workspaceId);
+}
+
 /** The tag all counters of a workspace share (one Redis Cluster hash slot). */
 export function workspaceTag(workspaceId: string): string {
   return `ws:${workspaceId}`;
@@ -67,8 +76,7 @@ const PLANS = new WeakMap<LimitsConfig, WeakMap<Principal, Map<string, Plan>>>()
 const MAX_MODELS_PER_CALLER = 64;
 
 function planOf(limits: LimitsConfig, principal: Principal, workspace: LimitSubject['workspace'], model: string | undefined): Plan {
-  // An anonymous caller is its client address ("ip:<address>", anonymous-limit.ts), counted under its own tag.
-  const tag = principal.kind === 'anonymous' ? principal.keyId : principal.workspaceId === null ? `key:${principal.keyId}` : workspaceTag(principal.workspaceId);
+  const tag = limitTag(principal);
   if (!limits.enabled) return { workspace, tag, checks: [], countsTokens: false };
   const who = principal.keyId;
   const checks: LimitCheck[] = [];

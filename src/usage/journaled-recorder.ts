@@ -60,7 +60,7 @@ export class JournaledRecorder implements UsageWriter {
 
   /** Records the store does not have yet (in memory or only in the journal). */
   get backlog(): number {
-    return this.#o.journal.stats.nextSeq - 1 - this.#o.journal.acked(STORE_SINK);
+    return this.#o.journal.nextSeq - 1 - this.#o.journal.acked(STORE_SINK);
   }
 
   get pending(): number {

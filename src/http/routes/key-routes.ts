@@ -11,7 +11,7 @@ import { budgetChecks } from '../../budgets/budget-checks.ts';
 import { budgetView } from '../../budgets/budget-view.ts';
 import type { LimitsConfig } from '../../config/limits-schema.ts';
 import type { Admissions } from '../../limits/admissions.ts';
-import { workspaceTag } from '../../limits/request-checks.ts';
+import { limitTag } from '../../limits/request-checks.ts';
 
 const createKeyInput = z.object({
   name: z.string().trim().min(1).max(200),
@@ -66,8 +66,7 @@ export function registerKeyRoutes(app: FastifyInstance, keys: KeyAdmin, authenti
     const limits = budgets.limits();
     // The counters a request of this key takes (admission-hook.ts), read with amount 0.
     const checks = budgetChecks(key.budgetLimits, 0, Date.now(), limits.budgetTimeZone, { kind: 'key', keyId: key.id });
-    const tag = key.workspaceId === null ? `key:${key.id}` : workspaceTag(key.workspaceId);
-    const { states, shared } = await budgets.admissions.peek(tag, checks, limits);
+    const { states, shared } = await budgets.admissions.peek(limitTag({ kind: 'key', keyId: key.id, workspaceId: key.workspaceId }), checks, limits);
     return budgetView({ workspaceId: key.workspaceId, keyId: key.id }, key.budgetLimits, limits.budgetTimeZone, states, shared);
   });
   app.post('/api/keys/:id/rotate', { config: write, schema }, async (request, reply) => {

@@ -17,6 +17,15 @@ function logger(): { warn(obj: object, msg: string): void; error(obj: object, ms
   return { lines, warn: (obj) => lines.push(obj as Record<string, unknown>), error: (obj) => lines.push(obj as Record<string, unknown>) };
 }
 
+/** A journal of records 1..n, closed: its folder, its one segment file, and the size of one frame. */
+async function closedJournalOf(n: number): Promise<{ dir: string; file: string; frame: number }> {
+  const dir = testDataDir();
+  const journal = await Journal.open({ dir });
+  for (let i = 1; i <= n; i++) journal.append(payload(i));
+  await journal.close();
+  return { dir, file: join(dir, segments(dir)[0]!), frame: FRAME_HEADER_BYTES + payload(1).length };
+}
+
 async function readAll(journal: Journal, from = 1): Promise<number[]> {
   const seqs: number[] = [];
   for (let seq = from; ;) {
@@ -82,13 +91,8 @@ describe('Journal', () => {
   });
 
   it('keeps the good records of a segment cut mid-record, moves the torn tail aside and goes on after it', async () => {
-    const dir = testDataDir();
-    const journal = await Journal.open({ dir });
-    for (let i = 1; i <= 100; i++) journal.append(payload(i));
-    await journal.close();
-    const file = join(dir, segments(dir)[0]!);
+    const { dir, file, frame } = await closedJournalOf(100);
     const size = statSync(file).size;
-    const frame = FRAME_HEADER_BYTES + payload(100).length;
     // The last record half written, as a crash in the middle of a write leaves it.
     truncateSync(file, size - Math.floor(frame / 2));
     const log = logger();
@@ -106,13 +110,8 @@ describe('Journal', () => {
   });
 
   it('detects a record whose bytes changed (checksum) and keeps everything before it', async () => {
-    const dir = testDataDir();
-    const journal = await Journal.open({ dir });
-    for (let i = 1; i <= 50; i++) journal.append(payload(i));
-    await journal.close();
-    const file = join(dir, segments(dir)[0]!);
+    const { dir, file, frame } = await closedJournalOf(50);
     const data = readFileSync(file);
-    const frame = FRAME_HEADER_BYTES + payload(1).length;
     const at = frame * 30 + FRAME_HEADER_BYTES + 3;
     data.writeUInt8(data.readUInt8(at) ^ 0xff, at);
     writeFileSync(file, data);

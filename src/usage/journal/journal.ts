@@ -75,7 +75,6 @@ export class Journal {
   #nextSeq: number;
   #buffer: Buffer[] = [];
   #bufferBytes = 0;
-  #lastBufferedSeq = 0;
   #diskBytes: number;
   #refused = 0;
   #warnedFull = false;
@@ -140,7 +139,6 @@ export class Journal {
     this.#nextSeq++;
     this.#buffer.push(frame);
     this.#bufferBytes += frame.length;
-    this.#lastBufferedSeq = seq;
     if (this.#commitTimer === undefined && this.#writing === undefined) {
       this.#commitTimer = setTimeout(() => void this.#commit(), this.#o.commitIntervalMs);
     }
@@ -213,6 +211,11 @@ export class Journal {
     void this.#truncate();
   }
 
+  /** The sequence number the next append will give (cheap: no stats computed). */
+  get nextSeq(): number {
+    return this.#nextSeq;
+  }
+
   get stats(): JournalStats {
     const slowest = this.#cursors.size === 0 ? this.#nextSeq - 1 : Math.min(...this.#cursors.values());
     const committed = this.#segments.at(-1)?.lastSeq ?? this.#nextSeq - 1;
@@ -242,7 +245,8 @@ export class Journal {
     this.#commitTimer = undefined;
     if (this.#bufferBytes === 0 || this.#writing !== undefined) return;
     const frames = this.#buffer;
-    const firstSeq = this.#lastBufferedSeq - frames.length + 1;
+    // The buffer always ends at the last record appended: its frames are the ones just before nextSeq.
+    const firstSeq = this.#nextSeq - frames.length;
     this.#buffer = [];
     this.#bufferBytes = 0;
     let done = 0;
