@@ -19,6 +19,7 @@ function record(id: () => string): UsageRecord {
     status: 200, outcome: 'ok', errorCode: null, inputTokens: 24, outputTokens: 28, cachedInputTokens: 0,
     cacheWriteTokens: 0, costUsd: 0.0000204, latencyMs: 1.234, ttftMs: 1.1,
     workspaceId: null, agentType: null, userId: null, ruleId: null, experimentId: null, variant: null,
+    reasoningTokens: 0, retries: 0, fallbackChain: ['openai/gpt-4o-mini'],
   };
 }
 

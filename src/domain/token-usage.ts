@@ -10,6 +10,8 @@ export interface TokenUsage {
   cachedInputTokens: number;
   /** Input tokens written to the prompt cache. */
   cacheWriteTokens: number;
+  /** Output tokens spent on reasoning (OpenAI's reasoning_tokens, Anthropic's thinking): a part of outputTokens, not added to it. */
+  reasoningTokens: number;
 }
 
 export const ZERO_USAGE: Readonly<TokenUsage> = Object.freeze({
@@ -17,4 +19,5 @@ export const ZERO_USAGE: Readonly<TokenUsage> = Object.freeze({
   outputTokens: 0,
   cachedInputTokens: 0,
   cacheWriteTokens: 0,
+  reasoningTokens: 0,
 });

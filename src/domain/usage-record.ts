@@ -39,9 +39,18 @@ export interface UsageRecord extends RouteTags {
   readonly cachedInputTokens: number;
   /** Input tokens written to the provider's prompt cache. */
   readonly cacheWriteTokens: number;
+  /** Output tokens spent on reasoning: a part of outputTokens, not added to it. */
+  readonly reasoningTokens: number;
   /** Cost in USD from the pricing table; 0 when the model has no price. */
   readonly costUsd: number;
   readonly latencyMs: number;
   /** Time to first byte of the answer body; null when none arrived. */
   readonly ttftMs: number | null;
+  /** Request: upstream attempts beyond the first (retries of a target and fallbacks to the next). Attempt: attempts made before it. */
+  readonly retries: number;
+  /**
+   * Request: the targets tried, in order, as "provider/model" labels (the last one answered, or failed last); empty
+   * when none was tried. Attempt: empty (its own target is provider and modelServed).
+   */
+  readonly fallbackChain: readonly string[];
 }

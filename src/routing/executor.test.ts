@@ -79,6 +79,7 @@ describe('Executor', () => {
       ['attempt', 2, 'b', 'ok', null],
       ['request', 0, 'b', 'ok', null],
     ]);
+    assert.deepEqual(records.map((r) => [r.retries, r.fallbackChain]), [[0, []], [1, []], [1, ['a/m', 'b/m']]], 'the request names what it tried');
     const ok = records[1]!;
     assert.equal(ok.inputTokens, 5);
     assert.equal(ok.outputTokens, 2);
@@ -107,6 +108,8 @@ describe('Executor', () => {
     assert.deepEqual(records.map((r) => [r.kind, r.outcome, r.errorCode]), [
       ['attempt', 'error', 'SB_UPSTREAM_TIMEOUT'], ['attempt', 'error', 'SB_UPSTREAM_UNREACHABLE'], ['request', 'error', 'SB_UPSTREAM_UNREACHABLE'],
     ]);
+    assert.deepEqual(records.at(-1)!.fallbackChain, ['a/m', 'b/m']);
+    assert.equal(records.at(-1)!.retries, 1);
   });
 
   it('forwards the caller\'s bytes when nothing must change', async () => {
@@ -122,6 +125,7 @@ describe('Executor', () => {
     const { executor, records } = setup({ ...twoTargets, targets: [twoTargets.targets[0]!] }, [a]);
     await assert.rejects(executor.execute(ctx()), (err: unknown) => err instanceof GatewayError && err.code === 'SB_UPSTREAM_BAD_RESPONSE');
     assert.equal(records.at(-1)!.errorCode, 'SB_UPSTREAM_BAD_RESPONSE');
+    assert.deepEqual([records.at(-1)!.retries, records.at(-1)!.fallbackChain], [0, ['a/m']]);
   });
 
   it('retries the same target with backoff before falling back, each attempt its own record, and says so in headers', async () => {
@@ -135,6 +139,8 @@ describe('Executor', () => {
     assert.equal(answer.target, 'a/m');
     if (answer.kind === 'json') answer.settle();
     assert.deepEqual(records.map((r) => [r.kind, r.attempt, r.status]), [['attempt', 1, 500], ['attempt', 2, 500], ['attempt', 3, 200], ['request', 0, 200]]);
+    assert.deepEqual(records.map((r) => r.retries), [0, 1, 2, 2]);
+    assert.deepEqual(records.at(-1)!.fallbackChain, ['a/m', 'a/m', 'a/m'], 'a retry of the same target is in the chain too');
   });
 
   it('waits the Retry-After the upstream asks for, and falls back at once when it asks for too long', async () => {

@@ -39,6 +39,11 @@ export interface ExecutorDeps {
 export class Executor implements RequestSettler {
   readonly #deps: ExecutorDeps;
   readonly #random: () => number;
+  /**
+   * The targets tried so far by a request that made more than one attempt (the rare case): the request's record
+   * names them. A request answered by its first attempt has no entry; its chain is that one target.
+   */
+  readonly #chains = new WeakMap<CallContext, string[]>();
 
   constructor(deps: ExecutorDeps) {
     this.#deps = deps;
@@ -73,13 +78,15 @@ export class Executor implements RequestSettler {
       }
       budget.request(target.endpoint.id);
       for (let retry = 0; ; retry++) {
+        // The first attempt's target is noted only once a second attempt follows it.
+        if (attempts > 0) this.#tried(routed, last, target);
         last = target;
         try {
           return await this.#deps.caller.call(routed, target, ++attempts, this);
         } catch (err) {
           error = asGatewayError(err, ctx);
         }
-        if (ctx.signal.aborted || (!error.retryable && error.upstream?.contextLengthExceeded !== true)) throw this.#failed(ctx, target, error, attempts, tags);
+        if (ctx.signal.aborted || (!error.retryable && error.upstream?.contextLengthExceeded !== true)) throw this.#failed(routed, target, error, attempts, tags);
         if (error.upstream?.contextLengthExceeded === true) {
           needsWindow = target.contextWindow ?? Number.MAX_SAFE_INTEGER;
           break;
@@ -89,14 +96,24 @@ export class Executor implements RequestSettler {
     }
     // Nothing was tried: every target was out of service (or none had a large enough window).
     error ??= noHealthyTarget(skipped ?? [], health);
-    throw this.#failed(ctx, last ?? plan.targets.at(-1) ?? null, error, attempts, tags);
+    throw this.#failed(routed, last ?? plan.targets.at(-1) ?? null, error, attempts, tags);
   }
 
   /** A successful attempt's answer was delivered: the request's record follows the attempt's. */
   settled(ctx: CallContext, target: Target, result: AttemptResult): void {
     // The request's time to first byte counts from its arrival, not from the attempt's start.
     const ttftMs = result.ttftMs === null ? null : result.ttftMs + (result.startedAt - ctx.startedAt);
-    this.#record(ctx, target, result.status, result.outcome, result.errorCode, result, ttftMs, ctx.route ?? NO_ROUTE_TAGS);
+    this.#record(ctx, target, result.status, result.outcome, result.errorCode, result, ttftMs, ctx.route ?? NO_ROUTE_TAGS, 1);
+  }
+
+  /** A further attempt begins: the chain so far (the first target, when this is the second attempt) gets `next`. */
+  #tried(ctx: CallContext, first: Target | null, next: Target): void {
+    let chain = this.#chains.get(ctx);
+    if (chain === undefined) {
+      chain = first === null ? [] : [first.label];
+      this.#chains.set(ctx, chain);
+    }
+    chain.push(next.label);
   }
 
   /**
@@ -118,7 +135,7 @@ export class Executor implements RequestSettler {
   }
 
   #failed(ctx: CallContext, target: Target | null, err: GatewayError, attempts: number, tags: RouteTags): GatewayError {
-    this.#record(ctx, target, err.status, err.code === 'SB_CLIENT_DISCONNECTED' ? 'client_aborted' : 'error', err.code, undefined, null, tags);
+    this.#record(ctx, target, err.status, err.code === 'SB_CLIENT_DISCONNECTED' ? 'client_aborted' : 'error', err.code, undefined, null, tags, attempts);
     const headers: Record<string, string> = { 'x-switchboard-attempts': String(attempts) };
     if (target !== null && attempts > 0) {
       headers['x-switchboard-target'] = target.label;
@@ -128,14 +145,18 @@ export class Executor implements RequestSettler {
     return withHeaders(err, headers);
   }
 
-  #record(ctx: CallContext, target: Target | null, status: number, outcome: AttemptResult['outcome'], errorCode: string | null, result: AttemptResult | undefined, ttftMs: number | null, route: RouteTags): void {
+  #record(ctx: CallContext, target: Target | null, status: number, outcome: AttemptResult['outcome'], errorCode: string | null, result: AttemptResult | undefined, ttftMs: number | null, route: RouteTags, attempts: number): void {
+    const fallbackChain = attempts === 0 || target === null ? NO_CHAIN : this.#chains.get(ctx) ?? [target.label];
     this.#deps.ledger.record({
       kind: 'request', attempt: 0, requestId: ctx.requestId, keyId: ctx.principal.keyId, endpoint: ctx.endpoint, stream: ctx.stream,
       modelRequested: ctx.model, provider: target?.provider ?? null, modelServed: target?.model ?? null, pricing: target?.pricing,
       startedMs: ctx.startedMs, latencyMs: performance.now() - ctx.startedAt, status, outcome, errorCode, usage: result?.usage ?? ZERO_USAGE, ttftMs, route,
+      retries: Math.max(0, fallbackChain.length - 1), fallbackChain,
     });
   }
 }
+
+const NO_CHAIN: readonly string[] = Object.freeze([]);
 
 function asGatewayError(err: unknown, ctx: CallContext): GatewayError {
   if (err instanceof GatewayError) return err;

@@ -202,6 +202,7 @@ export class TargetCaller {
       kind: 'attempt', attempt, requestId: ctx.requestId, keyId: ctx.principal.keyId, endpoint: ctx.endpoint, stream: ctx.stream,
       modelRequested: ctx.model, provider: target.provider, modelServed: target.model, pricing: target.pricing, startedMs,
       latencyMs, status: r.status, outcome: r.outcome, errorCode: r.errorCode, usage: r.usage, ttftMs: r.ttftMs, route: ctx.route,
+      retries: attempt - 1, fallbackChain: NO_CHAIN,
     });
   }
 }
@@ -212,3 +213,6 @@ function upstreamHeaders(ctx: CallContext, call: UpstreamCall): Readonly<Record<
 }
 
 function noop(): void {}
+
+/** An attempt's own target is its provider and model: its record carries no chain. */
+const NO_CHAIN: readonly string[] = Object.freeze([]);

@@ -32,6 +32,9 @@ export interface CallOutcome {
   readonly errorCode: string | null;
   readonly usage: Readonly<TokenUsage>;
   readonly ttftMs: number | null;
+  /** See UsageRecord.retries and fallbackChain. */
+  readonly retries: number;
+  readonly fallbackChain: readonly string[];
   /** What the routing decision said (workspace, agent, rule, experiment, variant); none: NO_ROUTE_TAGS. */
   readonly route?: RouteTags | undefined;
 }

@@ -8,7 +8,7 @@ import { PriceBook } from './price-book.ts';
 const MILLION = 1_000_000;
 
 function usage(overrides: Partial<TokenUsage> = {}): TokenUsage {
-  return { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, ...overrides };
+  return { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, ...overrides };
 }
 
 /** Cost compared to the cent-fraction, since it is a sum of float products. */

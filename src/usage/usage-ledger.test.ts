@@ -9,7 +9,7 @@ import { UsageLedger } from './usage-ledger.ts';
 const outcome = (over: Partial<CallOutcome> = {}): CallOutcome => ({
   kind: 'attempt', attempt: 1, requestId: 'req-1', keyId: 'k1', endpoint: 'chat', stream: false, modelRequested: 'fast',
   provider: 'openai', modelServed: 'gpt-4o', pricing: undefined, startedMs: Date.parse('2026-12-01T10:00:00.000Z'), latencyMs: 12.34567,
-  status: 200, outcome: 'ok', errorCode: null, usage: { inputTokens: 1000, outputTokens: 500, cachedInputTokens: 0, cacheWriteTokens: 0 }, ttftMs: 3.21,
+  status: 200, outcome: 'ok', errorCode: null, usage: { inputTokens: 1000, outputTokens: 500, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }, ttftMs: 3.21, retries: 0, fallbackChain: [],
   ...over,
 });
 

@@ -39,8 +39,9 @@ export class UsageLedger {
       keyId: o.keyId, endpoint: o.endpoint, stream: o.stream, provider: o.provider, modelRequested: o.modelRequested,
       modelServed: o.modelServed, status: o.status, outcome: o.outcome, errorCode: o.errorCode, inputTokens: u.inputTokens,
       outputTokens: u.outputTokens, cachedInputTokens: u.cachedInputTokens, cacheWriteTokens: u.cacheWriteTokens,
-      costUsd: this.#cost(o), latencyMs: round(o.latencyMs), ttftMs: o.ttftMs === null ? null : round(o.ttftMs),
+      reasoningTokens: u.reasoningTokens, costUsd: this.#cost(o), latencyMs: round(o.latencyMs), ttftMs: o.ttftMs === null ? null : round(o.ttftMs),
       workspaceId: route.workspaceId, agentType: route.agentType, userId: route.userId, ruleId: route.ruleId, experimentId: route.experimentId, variant: route.variant,
+      retries: o.retries, fallbackChain: o.fallbackChain,
     };
   }
 }

@@ -47,6 +47,9 @@ const FULL: Omit<UsageRecord, 'id' | 'requestId'> = {
   ruleId: 'creative-claude',
   experimentId: 'exp-1',
   variant: 'b',
+  reasoningTokens: 64,
+  retries: 2,
+  fallbackChain: ['anthropic/claude-sonnet-4-20250514', 'anthropic/claude-sonnet-4-20250514', 'bedrock/claude "sonnet", eu'],
 };
 
 /** Every nullable field null: a request that never reached a provider, no key, no first byte. */
@@ -76,6 +79,9 @@ const SPARSE: Omit<UsageRecord, 'id' | 'requestId'> = {
   ruleId: null,
   experimentId: null,
   variant: null,
+  reasoningTokens: 0,
+  retries: 0,
+  fallbackChain: [],
 };
 
 /** A request record of experiment `experimentId`, variant `variant`. */
@@ -134,7 +140,9 @@ function assertSameFields(actual: UsageRecord | undefined, expected: UsageRecord
   assert.ok(actual, `record ${expected.id} is missing`);
   assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort());
   for (const field of Object.keys(expected) as (keyof UsageRecord)[]) {
-    assert.strictEqual(actual[field], expected[field], `field ${field}`);
+    // The one list field is compared by content; every other field must be the same value and type.
+    if (Array.isArray(expected[field])) assert.deepStrictEqual(actual[field], expected[field], `field ${field}`);
+    else assert.strictEqual(actual[field], expected[field], `field ${field}`);
   }
 }
 

@@ -29,6 +29,7 @@ export function makeUsageRecord(overrides: Partial<UsageRecord> = {}): UsageReco
     latencyMs: 15,
     ttftMs: 5,
     workspaceId: null, agentType: null, userId: null, ruleId: null, experimentId: null, variant: null,
+    reasoningTokens: 0, retries: 0, fallbackChain: ['mock/mock-model'],
     ...overrides,
   };
 }

@@ -50,7 +50,7 @@ describe('AnthropicToOpenAIStream: text', () => {
     const usageChunk = payloads.at(-2) as Json;
     assert.deepEqual(usageChunk.choices, []);
     assert.deepEqual(usageChunk.usage, { prompt_tokens: 4625, completion_tokens: 15, total_tokens: 4640, prompt_tokens_details: { cached_tokens: 3400, cache_write_tokens: 1200 } });
-    assert.deepEqual(stream.usage, { inputTokens: 25, outputTokens: 15, cachedInputTokens: 3400, cacheWriteTokens: 1200 });
+    assert.deepEqual(stream.usage, { inputTokens: 25, outputTokens: 15, cachedInputTokens: 3400, cacheWriteTokens: 1200, reasoningTokens: 0 });
   });
 
   it('omits the usage chunk unless the caller asked for it, but still tracks usage', () => {
@@ -61,7 +61,7 @@ describe('AnthropicToOpenAIStream: text', () => {
 
   it('overwrites usage from message_delta instead of adding (43 → 61 input tokens)', () => {
     const { stream, payloads } = translate('anthropic-message-delta-input-tokens.sse.txt');
-    assert.deepEqual(stream.usage, { inputTokens: 61, outputTokens: 20, cachedInputTokens: 0, cacheWriteTokens: 0 });
+    assert.deepEqual(stream.usage, { inputTokens: 61, outputTokens: 20, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 });
     assert.equal((payloads.at(-2) as Json).usage.total_tokens, 81);
   });
 

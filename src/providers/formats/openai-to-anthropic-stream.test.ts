@@ -60,7 +60,7 @@ describe('OpenAIToAnthropicStream: text', () => {
       delta: { stop_reason: 'end_turn', stop_sequence: null },
       usage: { input_tokens: 86, output_tokens: 300, cache_creation_input_tokens: 0, cache_read_input_tokens: 1920 },
     }]);
-    assert.deepEqual(stream.usage, { inputTokens: 86, outputTokens: 300, cachedInputTokens: 1920, cacheWriteTokens: 0 });
+    assert.deepEqual(stream.usage, { inputTokens: 86, outputTokens: 300, cachedInputTokens: 1920, cacheWriteTokens: 0, reasoningTokens: 0 });
   });
 
   it('writes an event: line for every event', () => {

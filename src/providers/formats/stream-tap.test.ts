@@ -21,7 +21,7 @@ describe('StreamTap (same-format streams)', () => {
     const tap = new StreamTap('openai', false);
     const out = run(tap, OPENAI);
     assert.equal(out, OPENAI, 'forwarded unchanged');
-    assert.deepEqual(tap.usage, { inputTokens: 6, outputTokens: 3, cachedInputTokens: 4, cacheWriteTokens: 0 });
+    assert.deepEqual(tap.usage, { inputTokens: 6, outputTokens: 3, cachedInputTokens: 4, cacheWriteTokens: 0, reasoningTokens: 0 });
     assert.equal(tap.finished, true);
     assert.equal(tap.failed, false);
   });
@@ -52,7 +52,7 @@ describe('StreamTap (same-format streams)', () => {
     ].map((l) => `${l}\n\n`).join('');
     const out = run(tap, wire);
     assert.equal(out, wire, 'event: lines are kept');
-    assert.deepEqual(tap.usage, { inputTokens: 61, outputTokens: 30, cachedInputTokens: 7, cacheWriteTokens: 2 });
+    assert.deepEqual(tap.usage, { inputTokens: 61, outputTokens: 30, cachedInputTokens: 7, cacheWriteTokens: 2, reasoningTokens: 0 });
     assert.equal(tap.finished, true);
   });
 

@@ -16,16 +16,16 @@ const ANTHROPIC_CACHED = { input_tokens: 25, cache_creation_input_tokens: 1200, 
 
 describe('usageFromOpenAI', () => {
   it('takes cached tokens out of prompt_tokens so inputTokens is the uncached part', () => {
-    assert.deepEqual(usageFromOpenAI(OPENAI_CACHED), { inputTokens: 86, outputTokens: 300, cachedInputTokens: 1920, cacheWriteTokens: 0 });
+    assert.deepEqual(usageFromOpenAI(OPENAI_CACHED), { inputTokens: 86, outputTokens: 300, cachedInputTokens: 1920, cacheWriteTokens: 0, reasoningTokens: 0 });
   });
 
   it('takes cache writes out too', () => {
     const u = { prompt_tokens: 1000, completion_tokens: 10, total_tokens: 1010, prompt_tokens_details: { cached_tokens: 200, cache_write_tokens: 700 } };
-    assert.deepEqual(usageFromOpenAI(u), { inputTokens: 100, outputTokens: 10, cachedInputTokens: 200, cacheWriteTokens: 700 });
+    assert.deepEqual(usageFromOpenAI(u), { inputTokens: 100, outputTokens: 10, cachedInputTokens: 200, cacheWriteTokens: 700, reasoningTokens: 0 });
   });
 
   it('reads a usage without details', () => {
-    assert.deepEqual(usageFromOpenAI({ prompt_tokens: 16, completion_tokens: 300, total_tokens: 316 }), { inputTokens: 16, outputTokens: 300, cachedInputTokens: 0, cacheWriteTokens: 0 });
+    assert.deepEqual(usageFromOpenAI({ prompt_tokens: 16, completion_tokens: 300, total_tokens: 316 }), { inputTokens: 16, outputTokens: 300, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 });
   });
 
   it('turns missing or garbage fields into 0 and never goes negative', () => {
@@ -42,11 +42,11 @@ describe('usageFromOpenAI', () => {
 
 describe('usageFromAnthropic', () => {
   it('maps each field', () => {
-    assert.deepEqual(usageFromAnthropic(ANTHROPIC_CACHED), { inputTokens: 25, outputTokens: 15, cachedInputTokens: 3400, cacheWriteTokens: 1200 });
+    assert.deepEqual(usageFromAnthropic(ANTHROPIC_CACHED), { inputTokens: 25, outputTokens: 15, cachedInputTokens: 3400, cacheWriteTokens: 1200, reasoningTokens: 0 });
   });
 
   it('treats null cache fields and garbage as 0', () => {
-    assert.deepEqual(usageFromAnthropic({ input_tokens: 43, output_tokens: 1, cache_creation_input_tokens: null, cache_read_input_tokens: null }), { inputTokens: 43, outputTokens: 1, cachedInputTokens: 0, cacheWriteTokens: 0 });
+    assert.deepEqual(usageFromAnthropic({ input_tokens: 43, output_tokens: 1, cache_creation_input_tokens: null, cache_read_input_tokens: null }), { inputTokens: 43, outputTokens: 1, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 });
     assert.deepEqual(usageFromAnthropic('nope'), ZERO_USAGE);
     assert.deepEqual(usageFromAnthropic({ input_tokens: '12', output_tokens: Number.POSITIVE_INFINITY }), ZERO_USAGE);
   });
@@ -57,7 +57,7 @@ describe('mergeAnthropicUsage', () => {
 
   it('overwrites fields the message_delta carries and never adds', () => {
     const merged = mergeAnthropicUsage(start, { output_tokens: 20 });
-    assert.deepEqual(merged, { inputTokens: 43, outputTokens: 20, cachedInputTokens: 500, cacheWriteTokens: 0 });
+    assert.deepEqual(merged, { inputTokens: 43, outputTokens: 20, cachedInputTokens: 500, cacheWriteTokens: 0, reasoningTokens: 0 });
     assert.deepEqual(mergeAnthropicUsage(merged, { output_tokens: 20 }), merged, 'the same cumulative delta twice changes nothing');
   });
 
@@ -102,10 +102,18 @@ describe('usageToAnthropic', () => {
   });
 
   it('keeps the total across both translations', () => {
-    const t: TokenUsage = { inputTokens: 7, outputTokens: 11, cachedInputTokens: 13, cacheWriteTokens: 17 };
+    const t: TokenUsage = { inputTokens: 7, outputTokens: 11, cachedInputTokens: 13, cacheWriteTokens: 17, reasoningTokens: 0 };
     const a = usageToAnthropic(t);
     const o = usageToOpenAI(usageFromAnthropic(a));
     assert.equal(a.input_tokens + (a.cache_creation_input_tokens ?? 0) + (a.cache_read_input_tokens ?? 0), o.prompt_tokens);
     assert.deepEqual(usageFromOpenAI(o), t);
+  });
+
+  it('reads reasoning tokens (a part of the output, not added to it) from both dialects', () => {
+    const o = usageFromOpenAI({ prompt_tokens: 10, completion_tokens: 300, completion_tokens_details: { reasoning_tokens: 256 } });
+    assert.deepEqual([o.outputTokens, o.reasoningTokens], [300, 256]);
+    const a = usageFromAnthropic({ input_tokens: 10, output_tokens: 300, output_tokens_details: { thinking_tokens: 200 } });
+    assert.deepEqual([a.outputTokens, a.reasoningTokens], [300, 200]);
+    assert.equal(usageFromOpenAI({ prompt_tokens: 1, completion_tokens: 1, completion_tokens_details: { reasoning_tokens: 'x' } }).reasoningTokens, 0);
   });
 });

@@ -15,11 +15,13 @@ export function usageFromOpenAI(u: unknown): TokenUsage {
   const details = isRecord(u.prompt_tokens_details) ? u.prompt_tokens_details : {};
   const cached = tokens(details.cached_tokens);
   const written = tokens(details.cache_write_tokens);
+  const completion = isRecord(u.completion_tokens_details) ? u.completion_tokens_details : {};
   return {
     inputTokens: Math.max(0, tokens(u.prompt_tokens) - cached - written),
     outputTokens: tokens(u.completion_tokens),
     cachedInputTokens: cached,
     cacheWriteTokens: written,
+    reasoningTokens: tokens(completion.reasoning_tokens),
   };
 }
 
@@ -38,6 +40,8 @@ export function mergeAnthropicUsage(current: Readonly<TokenUsage>, u: unknown): 
   if (u.output_tokens != null) next.outputTokens = tokens(u.output_tokens);
   if (u.cache_read_input_tokens != null) next.cachedInputTokens = tokens(u.cache_read_input_tokens);
   if (u.cache_creation_input_tokens != null) next.cacheWriteTokens = tokens(u.cache_creation_input_tokens);
+  // Thinking tokens, where the API reports them apart (they are counted in output_tokens either way).
+  if (isRecord(u.output_tokens_details) && u.output_tokens_details.thinking_tokens != null) next.reasoningTokens = tokens(u.output_tokens_details.thinking_tokens);
   return next;
 }
 

@@ -93,7 +93,9 @@ describe('PostgreSQL migrations', () => {
     const record = makeUsageRecord({ experimentId: 'exp-1', variant: 'a', latencyMs: 2.5 });
     const values: SqlValue[] = [];
     pushUsageValues(record, values);
-    await pool.query(`INSERT INTO usage_records (${USAGE_COLUMNS.join(', ')}) VALUES (${USAGE_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`, values);
+    // The columns a version-4 schema has: the ones added later are at the end of USAGE_COLUMNS.
+    const old = USAGE_COLUMNS.slice(0, USAGE_COLUMNS.indexOf('reasoning_tokens'));
+    await pool.query(`INSERT INTO usage_records (${old.join(', ')}) VALUES (${old.map((_, i) => `$${i + 1}`).join(', ')})`, values.slice(0, old.length));
     const storage = createPostgresStorage({ connectionString: TEST_POSTGRES_URL, schema });
     try {
       await storage.migrate();

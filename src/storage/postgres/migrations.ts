@@ -86,6 +86,10 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX api_keys_workspace ON api_keys (workspace_id, created_at_ms DESC);`,
   // A key's own budget (JSON: daily, weekly, monthly, total, enforcement); NULL: none.
   `ALTER TABLE api_keys ADD COLUMN budget_limits text;`,
+  // Reasoning tokens (part of output_tokens), retries and the targets tried in order (a JSON array of labels, as text
+  // so that both SQL adapters share one column mapping).
+  `ALTER TABLE usage_records ADD COLUMN reasoning_tokens integer NOT NULL DEFAULT 0, ADD COLUMN retries integer NOT NULL DEFAULT 0,
+     ADD COLUMN fallback_chain text NOT NULL DEFAULT '[]';`,
 ];
 
 const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -17,7 +17,7 @@ const ARRAY_TYPES: Record<UsageColumn, string> = {
   status: 'integer', outcome: 'text', error_code: 'text', input_tokens: 'bigint', output_tokens: 'bigint',
   cached_input_tokens: 'bigint', cache_write_tokens: 'bigint', cost_usd: 'double precision', latency_ms: 'double precision',
   ttft_ms: 'double precision', workspace_id: 'text', agent_type: 'text', user_id: 'text', rule_id: 'text', experiment_id: 'text',
-  variant: 'text',
+  variant: 'text', reasoning_tokens: 'integer', retries: 'integer', fallback_chain: 'text',
 };
 
 const COLUMN_LIST = USAGE_COLUMNS.join(', ');

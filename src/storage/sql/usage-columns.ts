@@ -10,6 +10,7 @@ export const USAGE_COLUMNS = [
   'model_requested', 'model_served', 'status', 'outcome', 'error_code', 'input_tokens', 'output_tokens',
   'cached_input_tokens', 'cache_write_tokens', 'cost_usd', 'latency_ms', 'ttft_ms',
   'workspace_id', 'agent_type', 'user_id', 'rule_id', 'experiment_id', 'variant',
+  'reasoning_tokens', 'retries', 'fallback_chain',
 ] as const;
 
 const KINDS: Record<UsageKind, true> = { request: true, attempt: true };
@@ -24,6 +25,7 @@ export function pushUsageValues(record: UsageRecord, out: SqlValue[]): void {
     record.status, record.outcome, record.errorCode, record.inputTokens, record.outputTokens, record.cachedInputTokens,
     record.cacheWriteTokens, record.costUsd, record.latencyMs, record.ttftMs,
     record.workspaceId, record.agentType, record.userId, record.ruleId, record.experimentId, record.variant,
+    record.reasoningTokens, record.retries, JSON.stringify(record.fallbackChain),
   );
 }
 
@@ -56,5 +58,15 @@ export function rowToUsage(row: Row): UsageRecord {
     ruleId: readNullableText(row, 'rule_id'),
     experimentId: readNullableText(row, 'experiment_id'),
     variant: readNullableText(row, 'variant'),
+    reasoningTokens: readNumber(row, 'reasoning_tokens'),
+    retries: readNumber(row, 'retries'),
+    fallbackChain: readLabels(row, 'fallback_chain'),
   };
+}
+
+/** A JSON array of strings, as pushUsageValues writes it; anything else in the column is a corrupt row. */
+function readLabels(row: Row, column: string): string[] {
+  const parsed: unknown = JSON.parse(readText(row, column));
+  if (!Array.isArray(parsed) || !parsed.every((l) => typeof l === 'string')) throw new Error(`usage_records.${column} is not a list of labels`);
+  return parsed as string[];
 }

@@ -91,6 +91,10 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX api_keys_workspace ON api_keys (workspace_id, created_at_ms);`,
   // Version 8: a key's own budget (JSON: daily, weekly, monthly, total, enforcement); NULL: none.
   `ALTER TABLE api_keys ADD COLUMN budget_limits TEXT;`,
+  // Reasoning tokens (part of output_tokens), retries and the targets tried in order (a JSON array of labels).
+  `ALTER TABLE usage_records ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE usage_records ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE usage_records ADD COLUMN fallback_chain TEXT NOT NULL DEFAULT '[]';`,
 ];
 
 const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -247,7 +247,9 @@ describe('migrations', () => {
       applyMigrations(db, MIGRATIONS.slice(0, 5));
       const values: SqlValue[] = [];
       pushUsageValues(record, values);
-      db.prepare(`INSERT INTO usage_records (${USAGE_COLUMNS.join(', ')}) VALUES (${USAGE_COLUMNS.map(() => '?').join(', ')})`).run(...values);
+      // The columns that schema has: the ones added later are at the end of USAGE_COLUMNS.
+      const old = USAGE_COLUMNS.slice(0, USAGE_COLUMNS.indexOf('reasoning_tokens'));
+      db.prepare(`INSERT INTO usage_records (${old.join(', ')}) VALUES (${old.map(() => '?').join(', ')})`).run(...values.slice(0, old.length));
     });
     await withStorage(path, async (storage) => {
       assert.deepEqual((await storage.usage.variantStats('exp-1')).map((s) => [s.variant, s.requests, s.latencySum, s.feedbackCount]), [['a', 1, 2.5, 0]]);
