@@ -3,10 +3,12 @@
  * test/contract/ that every adapter (memory, SQLite, later PostgreSQL/Redis) runs.
  */
 import type { ApiKeyRecord } from '../domain/api-key-record.ts';
+import type { AuditEvent } from '../domain/audit-event.ts';
 import type { Feedback, VariantStats } from '../domain/experiment-stats.ts';
 import type { UsageRecord } from '../domain/usage-record.ts';
 
 export type { ApiKeyRecord, KeyRole } from '../domain/api-key-record.ts';
+export type { AuditEvent } from '../domain/audit-event.ts';
 export type { Feedback, VariantStats } from '../domain/experiment-stats.ts';
 
 export interface KeyStore {
@@ -66,6 +68,41 @@ export interface UsageStore {
    * is not a finite number or an `at` that is not an ISO-8601 time.
    */
   putFeedback(feedback: Feedback): Promise<void>;
+}
+
+/**
+ * Which audit events AuditStore.list answers: every filter given must match. Bad input (a since, until or limit
+ * that is not valid, an outcome that is not one, a before that names no event) is refused with
+ * SB_INVALID_REQUEST naming the field, before the store is asked.
+ */
+export interface AuditQuery {
+  readonly requestId?: string;
+  /** Events of this workspace only (AuditEvent.workspaceId: a workspace key's view). */
+  readonly workspaceId?: string;
+  readonly actorKeyId?: string;
+  /** Exact ("key.create"), or, ending in a dot, a prefix: "key." matches key.create, key.revoke, key.rotate. */
+  readonly action?: string;
+  readonly outcome?: AuditEvent['outcome'];
+  readonly targetType?: string;
+  readonly targetId?: string;
+  /** ISO-8601 bounds on `at`, compared as times: since inclusive, until exclusive. */
+  readonly since?: string;
+  readonly until?: string;
+  /** At most this many, newest first (time ties: the later insert first); 1 to 1000, default 100. */
+  readonly limit?: number;
+  /** Paging: only events after this event id in the answer's order (older ones); the last id of one page gets the next. */
+  readonly before?: string;
+}
+
+/** Audit events, written once and never changed. */
+export interface AuditStore {
+  /**
+   * Writes the events; one whose id is stored already (or repeated in the batch) is left as it is, since delivery
+   * is at least once. Writes nothing, rejecting, when an event's `at` is not an ISO-8601 time or its before or
+   * after is not JSON. before and after read back as their JSON does (undefined as null).
+   */
+  insertMany(events: readonly AuditEvent[]): Promise<void>;
+  list(query: AuditQuery): Promise<AuditEvent[]>;
 }
 
 /** A JSON object as the config store keeps it: the store never looks inside. */
@@ -131,6 +168,7 @@ export interface Storage {
   readonly keys: KeyStore;
   readonly usage: UsageStore;
   readonly config: ConfigStore;
+  readonly audit: AuditStore;
   /**
    * Calls the listener for every key revocation and configuration version written through this store by any
    * process sharing it, this one included, as soon as the store can tell (PostgreSQL: LISTEN/NOTIFY; the

@@ -6,6 +6,7 @@ import { createMemoryStorage } from '../../src/storage/memory/memory-storage.ts'
 import { createPostgresStorage } from '../../src/storage/postgres/postgres-storage.ts';
 import { createSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
 import { postgresSchemas, TEST_POSTGRES_URL } from '../support/postgres-schemas.ts';
+import { runAuditStoreContract } from './audit-store.contract.ts';
 import { runConfigStoreContract } from './config-store.contract.ts';
 import { runKeyStoreContract } from './key-store.contract.ts';
 import { runStorageLifecycleContract } from './storage-lifecycle.contract.ts';
@@ -34,4 +35,5 @@ for (const [name, make] of ADAPTERS) {
   runUsageStoreContract(name, make);
   runStorageLifecycleContract(name, make);
   runConfigStoreContract(name, make);
+  runAuditStoreContract(name, make);
 }

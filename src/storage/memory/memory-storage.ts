@@ -1,5 +1,6 @@
 import { ChangeEmitter } from '../change-emitter.ts';
 import type { Storage } from '../ports.ts';
+import { createMemoryAuditStore } from './memory-audit-store.ts';
 import { createMemoryConfigStore } from './memory-config-store.ts';
 import { createMemoryKeyStore } from './memory-key-store.ts';
 import { createMemoryUsageStore } from './memory-usage-store.ts';
@@ -16,6 +17,7 @@ export function createMemoryStorage(): Storage {
     config: createMemoryConfigStore(assertOpen, (version) => changes.emit({ kind: 'config', version })),
     subscribe: (listener) => changes.subscribe(listener),
     usage: createMemoryUsageStore(assertOpen),
+    audit: createMemoryAuditStore(assertOpen),
     async migrate() {
       assertOpen();
     },

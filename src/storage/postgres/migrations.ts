@@ -90,6 +90,34 @@ export const MIGRATIONS: readonly string[] = [
   // so that both SQL adapters share one column mapping).
   `ALTER TABLE usage_records ADD COLUMN reasoning_tokens integer NOT NULL DEFAULT 0, ADD COLUMN retries integer NOT NULL DEFAULT 0,
      ADD COLUMN fallback_chain text NOT NULL DEFAULT '[]';`,
+  // Audit events (AuditStore), read by request id, by workspace, actor, action or target over time; seq breaks
+  // time ties. before and after are jsonb. The action is compared byte by byte (COLLATE "C"), so a prefix query
+  // is a range on its index whatever the database's locale.
+  `CREATE TABLE audit_events (
+     seq                bigint GENERATED ALWAYS AS IDENTITY,
+     id                 text PRIMARY KEY,
+     at                 text NOT NULL,
+     at_ms              bigint NOT NULL,
+     action             text COLLATE "C" NOT NULL,
+     outcome            text NOT NULL,
+     code               text,
+     actor_key_id       text,
+     actor_workspace_id text,
+     actor_user_id      text,
+     ip                 text,
+     request_id         text,
+     workspace_id       text,
+     target_type        text NOT NULL,
+     target_id          text,
+     before_json        jsonb,
+     after_json         jsonb
+   );
+   CREATE INDEX audit_events_request_id ON audit_events (request_id);
+   CREATE INDEX audit_events_workspace ON audit_events (workspace_id, at_ms DESC, seq DESC);
+   CREATE INDEX audit_events_actor ON audit_events (actor_key_id, at_ms DESC, seq DESC);
+   CREATE INDEX audit_events_action ON audit_events (action, at_ms DESC, seq DESC);
+   CREATE INDEX audit_events_target ON audit_events (target_type, target_id, at_ms DESC, seq DESC);
+   CREATE INDEX audit_events_at ON audit_events (at_ms DESC, seq DESC);`,
 ];
 
 const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

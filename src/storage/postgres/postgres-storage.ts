@@ -5,6 +5,7 @@ import type { Storage, StorageChange } from '../ports.ts';
 import { ChangeListener } from './change-listener.ts';
 import { decodeNotice, encodeNotice, type NoticeOrigin } from './change-notice.ts';
 import { applyMigrations } from './migrations.ts';
+import { createPostgresAuditStore } from './postgres-audit-store.ts';
 import { createPostgresConfigStore } from './postgres-config-store.ts';
 import { createPostgresKeyStore } from './postgres-key-store.ts';
 import { PostgresPool } from './postgres-pool.ts';
@@ -90,7 +91,7 @@ function clientConfig(settings: Settings): pg.ClientConfig {
 }
 
 /**
- * The shared store (DESIGN §5): keys, usage and configuration versions in PostgreSQL, for any number of replicas.
+ * The shared store (DESIGN §5): keys, usage, audit events and configuration versions in PostgreSQL, for any number of replicas.
  * Call migrate() before first use. subscribe() tells this instance's own writes at once and other instances'
  * (other replicas) through LISTEN/NOTIFY on one dedicated connection, opened on the first subscribe.
  */
@@ -110,6 +111,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Storage 
   return {
     keys: createPostgresKeyStore(pool, notice, (id) => changes.emit({ kind: 'key', id })),
     usage: createPostgresUsageStore(pool),
+    audit: createPostgresAuditStore(pool),
     config: createPostgresConfigStore(pool, notice, (version) => changes.emit({ kind: 'config', version })),
     subscribe(onChange) {
       listener.start();

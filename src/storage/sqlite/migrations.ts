@@ -95,6 +95,32 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE usage_records ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE usage_records ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE usage_records ADD COLUMN fallback_chain TEXT NOT NULL DEFAULT '[]';`,
+  // Audit events (AuditStore): written once, read by request id, by workspace, actor, action or target over time
+  // (rowid, the last column of every index, breaks time ties); before and after are JSON text.
+  `CREATE TABLE audit_events (
+     id                 TEXT PRIMARY KEY,
+     at                 TEXT NOT NULL,
+     at_ms              INTEGER NOT NULL,
+     action             TEXT NOT NULL,
+     outcome            TEXT NOT NULL,
+     code               TEXT,
+     actor_key_id       TEXT,
+     actor_workspace_id TEXT,
+     actor_user_id      TEXT,
+     ip                 TEXT,
+     request_id         TEXT,
+     workspace_id       TEXT,
+     target_type        TEXT NOT NULL,
+     target_id          TEXT,
+     before_json        TEXT,
+     after_json         TEXT
+   );
+   CREATE INDEX audit_events_request_id ON audit_events (request_id);
+   CREATE INDEX audit_events_workspace ON audit_events (workspace_id, at_ms);
+   CREATE INDEX audit_events_actor ON audit_events (actor_key_id, at_ms);
+   CREATE INDEX audit_events_action ON audit_events (action, at_ms);
+   CREATE INDEX audit_events_target ON audit_events (target_type, target_id, at_ms);
+   CREATE INDEX audit_events_at ON audit_events (at_ms);`,
 ];
 
 const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

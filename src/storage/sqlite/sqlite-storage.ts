@@ -4,6 +4,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { ChangeEmitter } from '../change-emitter.ts';
 import type { Storage } from '../ports.ts';
 import { applyMigrations } from './migrations.ts';
+import { createSqliteAuditStore } from './sqlite-audit-store.ts';
 import { createSqliteConfigStore } from './sqlite-config-store.ts';
 import { createSqliteKeyStore } from './sqlite-key-store.ts';
 import { createSqliteUsageStore } from './sqlite-usage-store.ts';
@@ -38,7 +39,7 @@ function openDatabase(path: string, busyTimeoutMs: number): DatabaseSync {
 }
 
 /**
- * The embedded store (DESIGN §5): keys, usage and configuration versions in one SQLite file. Call migrate() before first use.
+ * The embedded store (DESIGN §5): keys, usage, audit events and configuration versions in one SQLite file. Call migrate() before first use.
  * node:sqlite is synchronous; that is acceptable because the usage writer batches records off the response path
  * and every statement here is a short indexed read or write.
  */
@@ -51,6 +52,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   return {
     keys: createSqliteKeyStore(db, statements, (id) => changes.emit({ kind: 'key', id })),
     usage: createSqliteUsageStore(db, statements),
+    audit: createSqliteAuditStore(db, statements),
     config: createSqliteConfigStore(db, statements, (version) => changes.emit({ kind: 'config', version })),
     subscribe: (listener) => changes.subscribe(listener),
     async migrate() {
