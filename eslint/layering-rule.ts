@@ -30,15 +30,17 @@ export const ALLOWED_AREAS: Readonly<Record<string, readonly string[]>> = {
   modes: ['providers', 'upstream', 'observability', ...BASE],
   usage: ['storage', ...BASE],
   observability: ['usage', 'storage', ...BASE],
-  auth: ['storage', 'observability', ...BASE],
+  // The audit log: events built from a request's facts, buffered and written through the storage port.
+  audit: ['storage', ...BASE],
+  auth: ['audit', 'storage', 'observability', ...BASE],
   health: ['upstream', 'observability', ...BASE],
   // Rate limits and budgets: counters behind one port; the HTTP layer asks, the composition root picks the adapter.
   limits: ['observability', ...BASE],
   // Budgets are limits counted in money: the counters are the limiter's; periods, prices and alerts are theirs.
   budgets: ['limits', 'usage', 'observability', ...BASE],
   routing: ['auth', 'providers', 'health', 'upstream', 'usage', 'observability', 'storage', ...BASE],
-  admin: ['auth', 'routing', 'health', 'providers', 'usage', 'storage', ...BASE],
-  http: ['admin', 'auth', 'budgets', 'limits', 'routing', 'health', 'providers', 'upstream', 'usage', 'observability', 'storage', 'version.ts', ...BASE],
+  admin: ['audit', 'auth', 'routing', 'health', 'providers', 'usage', 'storage', ...BASE],
+  http: ['admin', 'audit', 'auth', 'budgets', 'limits', 'routing', 'health', 'providers', 'upstream', 'usage', 'observability', 'storage', 'version.ts', ...BASE],
   'app.ts': ['http', 'observability', ...BASE],
   'version.ts': [],
   // The composition root and the CLI (which asks main.ts for its adapters) may import anything.

@@ -37,11 +37,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateRequest('principal', undefined);
   app.decorateRequest('rawBody', undefined);
   await app.register(swagger, { openapi: { info: { title: 'Switchboard', version: deps.version }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } } });
-  app.setErrorHandler((err: Error, request, reply) => sendError(toGatewayError(err, request), request, reply));
+  app.setErrorHandler((err: Error, request, reply) => sendError(toGatewayError(err, request), request, reply, deps.audit));
   // Outside every area no body is read: an unknown route answers 404 whatever it was sent.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-  app.setNotFoundHandler((request, reply) => sendError(new GatewayError('SB_NOT_FOUND', { message: `No route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}. GET /docs lists every route.` }), request, reply));
+  app.setNotFoundHandler((request, reply) => sendError(new GatewayError('SB_NOT_FOUND', { message: `No route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}. GET /docs lists every route.` }), request, reply, deps.audit));
 
   // One plugin per area, each with its own body parsers and auth requirement (fastify encapsulation).
   await app.register(aiPlugin(deps));

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigAdmin } from './admin/config-admin.ts';
+import type { AuditWriter } from './audit/audit-log.ts';
+import { StoreAuditLog } from './audit/store-audit-log.ts';
 import { buildApp } from './app.ts';
 import { KeyAdmin } from './auth/key-admin.ts';
 import { KeyAuthenticator } from './auth/key-authenticator.ts';
@@ -100,6 +102,7 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
   const config = versions.current().config;
   const metrics = new GatewayMetrics({ knownModel: (name) => routing.current.knownModel(name), knownProvider: (name) => routing.current.providers.has(name), knownAgentType: (name) => routing.current.knownAgentType(name) });
   const usage = await openUsageWriter(initial, config, storage, metrics, logger);
+  const audit = openAuditWriter(config, storage, logger);
   const health = openHealthRegistry(initial, config, logger);
   const prober = new ActiveProber({ registry: health, logger });
   const unwatchHealth = metrics.watchHealth(health);
@@ -127,8 +130,8 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
   const authenticator = new KeyAuthenticator({ store: storage.keys, adminKey: config.adminKey, jwt: createJwtVerifier(initial.auth.jwt) });
   const unsubscribeKeys = storage.subscribe((change) => { if (change.kind === 'key') authenticator.forgetId(change.id); });
   const deps: AppDeps = {
-    config, logger, storage, authenticator, keyAdmin: new KeyAdmin(storage.keys), routing, versions, configAdmin: new ConfigAdmin(versions),
-    usage, metrics, version: VERSION, lifecycle: new Lifecycle(), health, admissions, budgetAlerts: new BudgetAlerts(logger),
+    config, logger, storage, authenticator, keyAdmin: new KeyAdmin(storage.keys, { audit }), routing, versions, configAdmin: new ConfigAdmin(versions, audit),
+    usage, audit, metrics, version: VERSION, lifecycle: new Lifecycle(), health, admissions, budgetAlerts: new BudgetAlerts(logger),
   };
   const app = await buildApp(deps);
   const close = async (): Promise<void> => {
@@ -180,6 +183,16 @@ async function openUsageWriter(process: Config, config: Config, storage: Storage
 }
 
 /**
+ * The audit log (admin and key changes, refusals): buffered in memory and written to the store in batches with
+ * the usage writer's settings (usage.flushIntervalMs, batchSize, maxBuffered). The one place that picks it: a
+ * journaled writer with the same AuditWriter shape replaces it here.
+ */
+function openAuditWriter(config: Config, storage: Storage, logger: Logger): AuditWriter {
+  const { flushIntervalMs, batchSize, maxBuffered } = config.usage;
+  return new StoreAuditLog({ store: storage.audit, logger, flushIntervalMs, batchSize, maxBuffered });
+}
+
+/**
  * The limiter's own Redis connection (REDIS_URL): a command fails at once while Redis is away instead of queueing,
  * and the request's wait is bounded by limits.storeTimeoutMs on top (limits/admissions.ts).
  */
@@ -201,7 +214,7 @@ function openLimiterRedis(process: Config): Redis | undefined {
 /** Creates and prints the bootstrap admin key on a first start without SWITCHBOARD_ADMIN_KEY. */
 export async function ensureBootstrapKey(deps: AppDeps, print: (text: string) => void): Promise<void> {
   if (deps.config.adminKey !== undefined || (await deps.storage.keys.count()) > 0) return;
-  const created = await deps.keyAdmin.create({ name: 'bootstrap-admin', role: 'admin' });
+  const created = await deps.keyAdmin.create({ name: 'bootstrap-admin', role: 'admin' }, null, 'bootstrap');
   print([
     '', '  Switchboard bootstrap admin key (shown once, stored only as a hash):', '',
     `    ${created.key}`, '',
@@ -245,6 +258,7 @@ async function shutdown(app: FastifyInstance, deps: AppDeps): Promise<void> {
   // wait for them (they end at the latest when the grace deadline cut their connections) before the last flush.
   await deps.lifecycle.idle(deps.config.server.shutdownGraceMs + 5000);
   await deps.usage.close();
+  await deps.audit.close();
   await deps.authenticator.close();
   await deps.versions.close();
   await deps.routing.close();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
+import type { ChangeAuthor } from '../audit/audit-event-of.ts';
 import type { AgentPreferenceConfig, agentPreferenceSchema } from '../config/routing-schemas.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { RequestFacts } from '../domain/request-facts.ts';
@@ -40,11 +41,14 @@ export class AgentPreferences {
   }
 
   /** Replaces the agent type's preferences whole. */
-  async set(agentType: string, input: PreferenceInput, author: string): Promise<AgentPreferenceConfig> {
+  async set(agentType: string, input: PreferenceInput, author: ChangeAuthor): Promise<AgentPreferenceConfig> {
     const existed = this.#admin.current().config.agentPreferences[agentType] !== undefined;
     await withBodyPaths(() => this.#admin.editSection('agentPreferences', (current) => ({
       ...recordOf(current), [agentType]: { ...input, updatedAt: this.#now().toISOString() },
-    }), { author, summary: `agent ${agentType} preferences ${existed ? 'replaced' : 'set'}: preferred ${(input.preferredModels ?? []).join(', ') || 'none'}` }), () => `agentPreferences.${agentType}`);
+    }), {
+      author, summary: `agent ${agentType} preferences ${existed ? 'replaced' : 'set'}: preferred ${(input.preferredModels ?? []).join(', ') || 'none'}`,
+      audit: { action: 'agent_preferences.set', targetType: 'agent_preferences', targetId: agentType, pick: (config) => config.agentPreferences[agentType] },
+    }), () => `agentPreferences.${agentType}`);
     return this.get(agentType);
   }
 

@@ -1,11 +1,13 @@
 import type { z } from 'zod';
+import type { ChangeAuthor } from '../audit/audit-event-of.ts';
 import type { Tree } from '../config/merge-patch.ts';
 import { slugOf, type ExperimentConfig, type experimentSchema } from '../config/routing-schemas.ts';
+import type { Config } from '../config/schema.ts';
 import type { Feedback } from '../domain/experiment-stats.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { UsageStore } from '../storage/ports.ts';
 import { withBodyPaths } from './body-paths.ts';
-import type { ConfigAdmin } from './config-admin.ts';
+import type { ChangeSubject, ConfigAdmin } from './config-admin.ts';
 import { experimentResults, type ExperimentResults } from './experiment-results.ts';
 import { findModel } from './find-model.ts';
 import { invalidRequest } from './invalid-request.ts';
@@ -70,7 +72,7 @@ export class Experiments {
   }
 
   /** A new experiment, as a draft: it assigns no traffic before it is started. */
-  async create(input: ExperimentInput, author: string): Promise<StoredExperiment> {
+  async create(input: ExperimentInput, author: ChangeAuthor): Promise<StoredExperiment> {
     const taken = new Set(this.#admin.current().config.experiments.map((e) => e.id));
     const id = input.id ?? uniqueId(slugOf(input.name), taken);
     let index = 0;
@@ -79,12 +81,12 @@ export class Experiments {
       const list = withNameIds(listOf(current));
       index = list.length;
       return [...list, { ...input, id, status: 'draft', createdAt: this.#now().toISOString() }];
-    }, { author, summary: `experiment ${id} created (draft): ${variants}` }), () => `experiments.${index}`);
+    }, { author, summary: `experiment ${id} created (draft): ${variants}`, audit: experimentSubject('experiment.create', id) }), () => `experiments.${index}`);
     return this.get(id);
   }
 
   /** draft or stopped → running; startedAt is the first start (results count from it). */
-  async start(id: string, author: string): Promise<StoredExperiment> {
+  async start(id: string, author: ChangeAuthor): Promise<StoredExperiment> {
     return this.#transition(id, ['draft', 'stopped'], 'running', author, (e) => {
       const { stoppedAt: _stopped, ...rest } = e;
       return { ...rest, startedAt: typeof e.startedAt === 'string' ? e.startedAt : this.#now().toISOString() };
@@ -92,7 +94,7 @@ export class Experiments {
   }
 
   /** running → stopped: no more traffic is assigned; the results stay. */
-  async stop(id: string, author: string): Promise<StoredExperiment> {
+  async stop(id: string, author: ChangeAuthor): Promise<StoredExperiment> {
     return this.#transition(id, ['running'], 'stopped', author, (e) => ({ ...e, stoppedAt: this.#now().toISOString() }));
   }
 
@@ -101,7 +103,7 @@ export class Experiments {
    * "<id>-winner" (priority 1000) with the experiment's condition, or for an experiment without one a
    * condition on the model `input.model` names, sending those requests to the winner's model.
    */
-  async promote(id: string, input: PromoteInput, author: string): Promise<{ readonly experiment: StoredExperiment; readonly rule: StoredRule }> {
+  async promote(id: string, input: PromoteInput, author: ChangeAuthor): Promise<{ readonly experiment: StoredExperiment; readonly rule: StoredRule }> {
     const experiment = this.get(id);
     assertStatus(experiment.id, experiment.status, ['running', 'stopped'], 'promote');
     let name = input.variant;
@@ -141,7 +143,11 @@ export class Experiments {
       };
       const rules = withNameIds(listOf(current.routingRules)).filter((r) => r.id !== ruleId);
       return { experiments, routingRules: [...rules, rule] };
-    }, { author, summary: `experiment ${id} promoted: variant ${variant.name} (${variant.modelId}) won; rule ${ruleId} sends ${took} to it` }), () => undefined);
+    }, {
+      author, summary: `experiment ${id} promoted: variant ${variant.name} (${variant.modelId}) won; rule ${ruleId} sends ${took} to it`,
+      // One event: the experiment completed and the rule that makes its winner permanent, each before and after.
+      audit: { action: 'experiment.promote', targetType: 'experiment', targetId: id, pick: (config) => ({ experiment: experimentIn(config, id), rule: config.routingRules.find((r) => r.id === ruleId) ?? null }) },
+    }), () => undefined);
     const rule = this.#admin.current().config.routingRules.find((r) => r.id === ruleId);
     if (rule === undefined) throw new Error(`rule ${ruleId} missing after the promotion`);
     return { experiment: this.get(id), rule };
@@ -155,7 +161,7 @@ export class Experiments {
     return feedback;
   }
 
-  async #transition(id: string, from: readonly Status[], to: Status, author: string, change: (entry: Tree) => Tree): Promise<StoredExperiment> {
+  async #transition(id: string, from: readonly Status[], to: Status, author: ChangeAuthor, change: (entry: Tree) => Tree): Promise<StoredExperiment> {
     const experiment = this.get(id);
     assertStatus(id, experiment.status, from, to === 'running' ? 'start' : 'stop');
     let index = 0;
@@ -167,9 +173,17 @@ export class Experiments {
       assertStatus(id, statusOf(entry), from, to === 'running' ? 'start' : 'stop');
       list[index] = { ...change(entry), id, status: to };
       return list;
-    }, { author, summary: `experiment ${id} ${to === 'running' ? 'started' : 'stopped'} (was ${experiment.status})` }), () => `experiments.${index}`);
+    }, { author, summary: `experiment ${id} ${to === 'running' ? 'started' : 'stopped'} (was ${experiment.status})`, audit: experimentSubject(to === 'running' ? 'experiment.start' : 'experiment.stop', id) }), () => `experiments.${index}`);
     return this.get(id);
   }
+}
+
+function experimentIn(config: Config, id: string): StoredExperiment | null {
+  return config.experiments.find((e) => e.id === id) ?? null;
+}
+
+function experimentSubject(action: string, id: string): ChangeSubject {
+  return { action, targetType: 'experiment', targetId: id, pick: (config) => experimentIn(config, id) };
 }
 
 function statusOf(entry: Tree): Status {

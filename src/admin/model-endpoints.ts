@@ -1,6 +1,7 @@
 import type { z } from 'zod';
+import type { ChangeAuthor } from '../audit/audit-event-of.ts';
 import type { ModelEndpointConfig, modelEndpointSchema } from '../config/routing-schemas.ts';
-import type { ModelConfig } from '../config/schema.ts';
+import type { Config, ModelConfig } from '../config/schema.ts';
 import { providerEndpoint, type EndpointRef } from '../domain/endpoint-ref.ts';
 import type { EndpointStatus } from '../health/health-registry.ts';
 import { endpointIdOf, endpointProviderName } from '../routing/endpoint-providers.ts';
@@ -8,6 +9,7 @@ import type { ConfigAdmin } from './config-admin.ts';
 import { editModel } from './edit-model.ts';
 import { findModel } from './find-model.ts';
 import { modelHealth, type ModelHealth } from './model-health.ts';
+import { modelSubject } from './model-registry.ts';
 
 export type EndpointInput = z.input<typeof modelEndpointSchema>;
 
@@ -39,18 +41,19 @@ export class ModelEndpoints {
   }
 
   /** Appends an endpoint; its id is the one given or the first free e1, e2 … */
-  async add(ref: string, input: EndpointInput, author: string): Promise<NamedEndpoint> {
+  async add(ref: string, input: EndpointInput, author: ChangeAuthor): Promise<NamedEndpoint> {
     const model = findModel(this.#admin.current().config, ref);
     const taken = new Set(model.endpoints.map((e, i) => endpointIdOf(e, i)));
     let n = 1;
     while (taken.has(`e${n}`)) n++;
     const id = input.id ?? `e${n}`;
     let at = 0;
-    const after = await editModel(this.#admin, model.id, `model ${model.id} endpoint ${id} added (${input.url})`, (entry) => {
+    const audit = { action: 'endpoint.create', targetType: 'endpoint', targetId: endpointProviderName(model.id, id), pick: (config: Config) => endpointIn(config, model.id, id) };
+    const after = await editModel(this.#admin, model.id, { author, summary: `model ${model.id} endpoint ${id} added (${input.url})`, audit }, (entry) => {
       const endpoints = Array.isArray(entry.endpoints) ? [...entry.endpoints as unknown[]] : [];
       at = endpoints.length;
       return { ...entry, endpoints: [...endpoints, { ...input, id }] };
-    }, author, this.#now, () => `endpoints.${at}`);
+    }, this.#now, () => `endpoints.${at}`);
     const endpoint = named(after).find((e) => e.id === id);
     if (endpoint === undefined) throw new Error(`endpoint ${id} missing after it was added`);
     return endpoint;
@@ -62,16 +65,22 @@ export class ModelEndpoints {
   }
 
   /** Stores a monitor's report as the model's reportedHealth (an unhealthy model is served after every other). */
-  async report(ref: string, report: HealthReport, author: string): Promise<ModelHealth> {
+  async report(ref: string, report: HealthReport, author: ChangeAuthor): Promise<ModelHealth> {
     const model = findModel(this.#admin.current().config, ref);
     const reportedHealth = { ...report, reportedAt: this.#now().toISOString() };
-    const after = await editModel(this.#admin, model.id, `model ${model.id} health reported: ${report.status}`, (entry) => ({ ...entry, reportedHealth }), author, this.#now, () => 'reportedHealth');
+    const meta = { author, summary: `model ${model.id} health reported: ${report.status}`, audit: modelSubject('model.report_health', model.id) };
+    const after = await editModel(this.#admin, model.id, meta, (entry) => ({ ...entry, reportedHealth }), this.#now, () => 'reportedHealth');
     return modelHealth(after, (e) => this.#health.status(e));
   }
 
   health(ref: string): ModelHealth {
     return modelHealth(findModel(this.#admin.current().config, ref), (e) => this.#health.status(e));
   }
+}
+
+/** One endpoint of a model, by id, as a configuration has it (the audit event's before and after). */
+function endpointIn(config: Config, modelId: string, endpointId: string): ModelEndpointConfig | undefined {
+  return config.models.find((m) => m.id === modelId)?.endpoints.find((e, i) => endpointIdOf(e, i) === endpointId);
 }
 
 function named(model: ModelConfig): NamedEndpoint[] {

@@ -1,9 +1,10 @@
 import type { z } from 'zod';
 import { slugOf, type MODEL_STATUSES } from '../config/routing-schemas.ts';
-import type { ModelConfig, modelSchema } from '../config/schema.ts';
+import type { ChangeAuthor } from '../audit/audit-event-of.ts';
+import type { Config, ModelConfig, modelSchema } from '../config/schema.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { withBodyPaths } from './body-paths.ts';
-import type { ConfigAdmin } from './config-admin.ts';
+import type { ChangeSubject, ConfigAdmin } from './config-admin.ts';
 import { editModel } from './edit-model.ts';
 import { findModel, lookupModel, modelNotFound, rawModelIndex } from './find-model.ts';
 import { invalidRequest } from './invalid-request.ts';
@@ -19,6 +20,11 @@ export interface ModelFilter {
   readonly status?: ModelStatus | undefined;
   readonly modelType?: string | undefined;
   readonly tag?: string | undefined;
+}
+
+/** The audit subject of a change to the model with this id: the model's entry before and after. */
+export function modelSubject(action: string, id: string): ChangeSubject {
+  return { action, targetType: 'model', targetId: id, pick: (config: Config) => config.models.find((m) => m.id === id) };
 }
 
 /** Ids an admin path segment takes for itself: a model with a generated id never gets one. */
@@ -49,7 +55,7 @@ export class ModelRegistry {
   }
 
   /** Adds an entry; its id is the one given or its name's slug, made unique (-2, -3 …). */
-  async register(input: ModelInput, author: string): Promise<ModelConfig> {
+  async register(input: ModelInput, author: ChangeAuthor): Promise<ModelConfig> {
     const { config } = this.#admin.current();
     const taken = new Set([...RESERVED_IDS, ...config.models.flatMap((m) => [m.id, m.name, ...m.aliases])]);
     const id = input.id ?? uniqueId(slugOf(input.name), taken);
@@ -60,25 +66,27 @@ export class ModelRegistry {
       const list = listOf(current);
       index = list.length;
       return [...list, entry];
-    }, { author, summary: `model ${id} registered (${input.name}, provider ${input.provider})` }), () => `models.${index}`);
+    }, { author, summary: `model ${id} registered (${input.name}, provider ${input.provider})`, audit: modelSubject('model.create', id) }), () => `models.${index}`);
     return this.get(id);
   }
 
   /** Replaces the fields given (null: back to the default); the id cannot change. */
-  async update(ref: string, patch: Readonly<Record<string, unknown>>, author: string): Promise<ModelConfig> {
+  async update(ref: string, patch: Readonly<Record<string, unknown>>, author: ChangeAuthor): Promise<ModelConfig> {
     const id = this.get(ref).id;
     if (patch.id !== undefined && patch.id !== id) throw invalidRequest([{ path: 'id', message: `the id cannot change (it is "${id}")` }], 'body');
     const fields = Object.keys(patch).filter((k) => k !== 'id');
-    return editModel(this.#admin, id, `model ${id} updated: ${fields.join(', ') || 'nothing'}`, (entry) => patched(entry, patch), author, this.#now);
+    const meta = { author, summary: `model ${id} updated: ${fields.join(', ') || 'nothing'}`, audit: modelSubject('model.update', id) };
+    return editModel(this.#admin, id, meta, (entry) => patched(entry, patch), this.#now);
   }
 
-  async setStatus(ref: string, status: ModelStatus, author: string): Promise<ModelConfig> {
+  async setStatus(ref: string, status: ModelStatus, author: ChangeAuthor): Promise<ModelConfig> {
     const model = this.get(ref);
-    return editModel(this.#admin, model.id, `model ${model.id} status ${model.status} → ${status}`, (entry) => ({ ...entry, status }), author, this.#now);
+    const meta = { author, summary: `model ${model.id} status ${model.status} → ${status}`, audit: modelSubject('model.set_status', model.id) };
+    return editModel(this.#admin, model.id, meta, (entry) => ({ ...entry, status }), this.#now);
   }
 
   /** Seed 002's batch: one version for all, or (an id unknown) nothing. */
-  async setStatuses(updates: ReadonlyArray<{ readonly modelId: string; readonly status: ModelStatus }>, author: string): Promise<ModelConfig[]> {
+  async setStatuses(updates: ReadonlyArray<{ readonly modelId: string; readonly status: ModelStatus }>, author: ChangeAuthor): Promise<ModelConfig[]> {
     const { config } = this.#admin.current();
     const unknown: Array<{ path: string; message: string }> = [];
     const resolved = updates.map((u, i) => {
@@ -102,19 +110,22 @@ export class ModelRegistry {
         list[index] = { ...entry, id: r.id, status: r.status, updatedAt: at };
       }
       return list;
-    }, { author, summary: `models status: ${resolved.map((r) => `${r.id} ${r.from ?? '?'} → ${r.status}`).join(', ')}` }), () => undefined);
+    }, {
+      author, summary: `models status: ${resolved.map((r) => `${r.id} ${r.from ?? '?'} → ${r.status}`).join(', ')}`,
+      audit: [...new Set(resolved.map((r) => r.id))].map((id) => modelSubject('model.set_status', id)),
+    }), () => undefined);
     const after = this.#admin.current().config;
     return resolved.map((r) => findModel(after, r.id));
   }
 
   /** Refused whole (SB_CONFIG_INVALID) while a rule, experiment, override, preference or workspace still names it. */
-  async remove(ref: string, author: string): Promise<void> {
+  async remove(ref: string, author: ChangeAuthor): Promise<void> {
     const model = this.get(ref);
     await withBodyPaths(() => this.#admin.editSection('models', (current) => {
       const list = listOf(current);
       const index = rawModelIndex(list, model.id);
       if (index === -1) throw modelNotFound(ref);
       return list.filter((_, i) => i !== index);
-    }, { author, summary: `model ${model.id} deleted` }), () => undefined);
+    }, { author, summary: `model ${model.id} deleted`, audit: modelSubject('model.delete', model.id) }), () => undefined);
   }
 }

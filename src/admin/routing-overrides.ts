@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { authorName, type ChangeAuthor } from '../audit/audit-event-of.ts';
 import type { Tree } from '../config/merge-patch.ts';
 import { defaultOverrideId, overrideSchema, type OverrideConfig } from '../config/routing-schemas.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { withBodyPaths } from './body-paths.ts';
-import type { ConfigAdmin } from './config-admin.ts';
+import type { ChangeSubject, ConfigAdmin } from './config-admin.ts';
 import { invalidRequest } from './invalid-request.ts';
 import { listOf } from './section-values.ts';
 
@@ -40,7 +41,8 @@ export type StoredOverride = OverrideConfig & { readonly id: string };
 /**
  * Operators' overrides (seed 004) over the shared `overrides` section. Each is in force until its expiresAt (the
  * engine ignores it after); expired ones are dropped from the section whenever an override is created or
- * deleted. The version history (author, "override <id> created: <reason>") is the audit trail.
+ * deleted. Each change is an audit event (override.create, override.delete) with the override before and after,
+ * besides its version ("override <id> created: <reason>").
  */
 export class RoutingOverrides {
   readonly #admin: ConfigAdmin;
@@ -57,7 +59,7 @@ export class RoutingOverrides {
     return this.#admin.current().config.overrides.map((o) => ({ ...o, active: Date.parse(o.expiresAt) > now })).filter((o) => all || o.active);
   }
 
-  async create(input: OverrideInput, author: string): Promise<StoredOverride & { readonly active: boolean }> {
+  async create(input: OverrideInput, author: ChangeAuthor): Promise<StoredOverride & { readonly active: boolean }> {
     const now = this.#now();
     if (input.id !== undefined && this.#admin.current().config.overrides.some((o) => o.id === input.id)) {
       throw invalidRequest([{ path: 'id', message: `an override "${input.id}" exists already` }], 'body');
@@ -65,19 +67,19 @@ export class RoutingOverrides {
     const id = input.id ?? `${input.kind.replace('_', '-')}-${randomUUID().slice(0, 8)}`;
     const { ttlSeconds, ...fields } = input;
     const expiresAt = fields.expiresAt ?? new Date(now.getTime() + (ttlSeconds ?? 0) * 1000).toISOString();
-    const entry = { ...fields, id, createdBy: author, createdAt: now.toISOString(), expiresAt };
+    const entry = { ...fields, id, createdBy: authorName(author), createdAt: now.toISOString(), expiresAt };
     let index = 0;
     await withBodyPaths(() => this.#admin.editSection('overrides', (current) => {
       const kept = withoutExpired(listOf(current), now.getTime());
       index = kept.length;
       return [...kept, entry];
-    }, { author, summary: `override ${id} created: ${input.reason}${expiredNote(this.#expiredNow(now.getTime()))}` }), () => `overrides.${index}`);
+    }, { author, summary: `override ${id} created: ${input.reason}${expiredNote(this.#expiredNow(now.getTime()))}`, audit: overrideSubject('override.create', id) }), () => `overrides.${index}`);
     const stored = this.list(true).find((o) => o.id === id);
     if (stored === undefined) throw new Error(`override ${id} missing after it was created`);
     return stored;
   }
 
-  async remove(id: string, author: string): Promise<void> {
+  async remove(id: string, author: ChangeAuthor): Promise<void> {
     const now = this.#now().getTime();
     const override = this.#admin.current().config.overrides.find((o) => o.id === id);
     if (override === undefined) throw overrideNotFound(id);
@@ -86,13 +88,17 @@ export class RoutingOverrides {
       const all = withOverrideIds(listOf(current));
       if (!all.some((o) => o.id === id)) throw overrideNotFound(id);
       return kept.filter((o) => o.id !== id);
-    }, { author, summary: `override ${id} deleted (${override.kind}: ${override.reason})${expiredNote(this.#expiredNow(now, id))}` }), () => undefined);
+    }, { author, summary: `override ${id} deleted (${override.kind}: ${override.reason})${expiredNote(this.#expiredNow(now, id))}`, audit: overrideSubject('override.delete', id) }), () => undefined);
   }
 
   /** Overrides past their expiry now (but `except`): dropped by the change being made. */
   #expiredNow(now: number, except?: string): number {
     return this.#admin.current().config.overrides.filter((o) => o.id !== except && Date.parse(o.expiresAt) <= now).length;
   }
+}
+
+function overrideSubject(action: string, id: string): ChangeSubject {
+  return { action, targetType: 'override', targetId: id, pick: (config) => config.overrides.find((o) => o.id === id) };
 }
 
 function expiredNote(n: number): string {

@@ -1,14 +1,20 @@
 import type { z } from 'zod';
+import type { ChangeAuthor } from '../audit/audit-event-of.ts';
 import { slugOf, type RoutingRuleConfig, type routingRuleSchema } from '../config/routing-schemas.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { withBodyPaths } from './body-paths.ts';
-import type { ConfigAdmin } from './config-admin.ts';
+import type { ChangeSubject, ConfigAdmin } from './config-admin.ts';
 import { invalidRequest } from './invalid-request.ts';
 import { listOf, patched, withNameIds } from './section-values.ts';
 import { uniqueId } from './unique-id.ts';
 
 export type RuleInput = z.input<typeof routingRuleSchema>;
 export type StoredRule = RoutingRuleConfig & { readonly id: string };
+
+/** The audit subject of a change to the rule with this id: the rule before and after. */
+export function ruleSubject(action: string, id: string): ChangeSubject {
+  return { action, targetType: 'rule', targetId: id, pick: (config) => config.routingRules.find((r) => r.id === id) };
+}
 
 /** Seed 002's routing rules over the shared `routingRules` section, one configuration version per change. */
 export class RoutingRules {
@@ -31,7 +37,7 @@ export class RoutingRules {
     return rule;
   }
 
-  async create(input: RuleInput, author: string): Promise<StoredRule> {
+  async create(input: RuleInput, author: ChangeAuthor): Promise<StoredRule> {
     const taken = new Set(this.#admin.current().config.routingRules.map((r) => r.id));
     const id = input.id ?? uniqueId(slugOf(input.name), taken);
     const at = this.#now().toISOString();
@@ -40,12 +46,12 @@ export class RoutingRules {
       const list = withNameIds(listOf(current));
       index = list.length;
       return [...list, { ...input, id, createdAt: at, updatedAt: at }];
-    }, { author, summary: `rule ${id} created (${input.name}, priority ${input.priority ?? 0})` }), () => `routingRules.${index}`);
+    }, { author, summary: `rule ${id} created (${input.name}, priority ${input.priority ?? 0})`, audit: ruleSubject('rule.create', id) }), () => `routingRules.${index}`);
     return this.get(id);
   }
 
   /** Replaces the fields given (null: back to the default); the id cannot change. */
-  async update(id: string, patch: Readonly<Record<string, unknown>>, author: string): Promise<StoredRule> {
+  async update(id: string, patch: Readonly<Record<string, unknown>>, author: ChangeAuthor): Promise<StoredRule> {
     this.get(id);
     if (patch.id !== undefined && patch.id !== id) throw invalidRequest([{ path: 'id', message: `the id cannot change (it is "${id}")` }], 'body');
     const fields = Object.keys(patch).filter((k) => k !== 'id');
@@ -57,17 +63,17 @@ export class RoutingRules {
       if (entry === undefined) throw ruleNotFound(id);
       list[index] = { ...patched(entry, patch), id, updatedAt: this.#now().toISOString() };
       return list;
-    }, { author, summary: `rule ${id} updated: ${fields.join(', ') || 'nothing'}` }), () => `routingRules.${index}`);
+    }, { author, summary: `rule ${id} updated: ${fields.join(', ') || 'nothing'}`, audit: ruleSubject('rule.update', id) }), () => `routingRules.${index}`);
     return this.get(id);
   }
 
-  async remove(id: string, author: string): Promise<void> {
+  async remove(id: string, author: ChangeAuthor): Promise<void> {
     const rule = this.get(id);
     await withBodyPaths(() => this.#admin.editSection('routingRules', (current) => {
       const list = withNameIds(listOf(current));
       if (!list.some((r) => r.id === id)) throw ruleNotFound(id);
       return list.filter((r) => r.id !== id);
-    }, { author, summary: `rule ${id} deleted (${rule.name})` }), () => undefined);
+    }, { author, summary: `rule ${id} deleted (${rule.name})`, audit: ruleSubject('rule.delete', id) }), () => undefined);
   }
 }
 

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { auditEventOf, type ChangeAuthor } from '../audit/audit-event-of.ts';
+import { NO_AUDIT, type AuditLog } from '../audit/audit-log.ts';
 import { DEFAULT_WORKSPACE, ROLE_SCOPES, type BudgetLimits, type KeyScope } from '../domain/api-key-record.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { ApiKeyRecord, KeyRole, KeyStore } from '../storage/ports.ts';
@@ -27,21 +29,32 @@ export type PublicKeyView = Omit<ApiKeyRecord, 'hash'>;
 /** The workspace a caller may act on: a workspace id, or null for one that sees every workspace. */
 export type WorkspaceScope = string | null;
 
-/** Key management use cases shared by the admin API and the CLI. */
+export interface KeyAdminOptions {
+  readonly now?: () => Date;
+  /** Where key.create, key.revoke and key.rotate events go; default nowhere (the CLI). */
+  readonly audit?: AuditLog;
+}
+
+/**
+ * Key management use cases shared by the admin API and the CLI. Each change is an audit event with the key as
+ * shown to operators before and after (never its secret or hash), by `author`.
+ */
 export class KeyAdmin {
   readonly #store: KeyStore;
   readonly #now: () => Date;
+  readonly #audit: AuditLog;
 
-  constructor(store: KeyStore, now: () => Date = () => new Date()) {
+  constructor(store: KeyStore, options: KeyAdminOptions = {}) {
     this.#store = store;
-    this.#now = now;
+    this.#now = options.now ?? (() => new Date());
+    this.#audit = options.audit ?? NO_AUDIT;
   }
 
   /**
    * Creates a key; the returned `key` is the only time the secret exists outside the caller. A caller bound to a
    * workspace (`within`) makes keys of that workspace only.
    */
-  async create(input: CreateKeyInput, within: WorkspaceScope = null): Promise<PublicKeyView & { key: string }> {
+  async create(input: CreateKeyInput, within: WorkspaceScope = null, author: ChangeAuthor = 'unknown'): Promise<PublicKeyView & { key: string }> {
     const workspaceId = workspaceOf(input, within);
     const scopes = input.scopes ?? null;
     if (scopes !== null) {
@@ -59,7 +72,9 @@ export class KeyAdmin {
       createdAt: this.#now().toISOString(), revokedAt: null, lastUsedAt: null,
     };
     await this.#store.insert(record);
-    return { ...publicView(record), key };
+    const view = publicView(record);
+    this.#record(author, 'key.create', null, view);
+    return { ...view, key };
   }
 
   /** Newest first; a workspace's own keys only when `within` names one. */
@@ -74,10 +89,12 @@ export class KeyAdmin {
   }
 
   /** Revokes by id or by public prefix; returns the revoked key. */
-  async revoke(idOrPrefix: string, within: WorkspaceScope = null): Promise<PublicKeyView> {
+  async revoke(idOrPrefix: string, within: WorkspaceScope = null, author: ChangeAuthor = 'unknown'): Promise<PublicKeyView> {
     const record = await this.#find(idOrPrefix, within);
     await this.#store.revoke(record.id, this.#now().toISOString());
-    return publicView((await this.#store.get(record.id)) ?? record);
+    const after = publicView((await this.#store.get(record.id)) ?? record);
+    this.#record(author, 'key.revoke', publicView(record), after);
+    return after;
   }
 
   /**
@@ -85,14 +102,21 @@ export class KeyAdmin {
  * old key spent stays the old key's); the old one keeps working for
    * `overlapSeconds` (0: it stops now), so callers can move to the new one without a gap.
    */
-  async rotate(idOrPrefix: string, overlapSeconds: number, within: WorkspaceScope = null): Promise<{ readonly key: PublicKeyView & { key: string }; readonly previous: PublicKeyView }> {
+  async rotate(idOrPrefix: string, overlapSeconds: number, within: WorkspaceScope = null, author: ChangeAuthor = 'unknown'): Promise<{ readonly key: PublicKeyView & { key: string }; readonly previous: PublicKeyView }> {
     const old = await this.#find(idOrPrefix, within);
     if (old.revokedAt !== null) throw new GatewayError('SB_INVALID_REQUEST', { param: 'id', message: 'The key is revoked; a revoked key cannot be rotated. Create a new one.' });
     const now = this.#now().getTime();
     if (old.expiresAt !== null && Date.parse(old.expiresAt) <= now) throw new GatewayError('SB_INVALID_REQUEST', { param: 'id', message: 'The key has expired; create a new one.' });
-    const key = await this.create({ name: old.name, role: old.role, models: old.models, workspaceId: old.workspaceId, scopes: old.scopes, expiresAt: old.expiresAt, budgetLimits: old.budgetLimits }, within);
+    const key = await this.create({ name: old.name, role: old.role, models: old.models, workspaceId: old.workspaceId, scopes: old.scopes, expiresAt: old.expiresAt, budgetLimits: old.budgetLimits }, within, author);
     await this.#store.expire(old.id, new Date(now + overlapSeconds * 1000).toISOString());
-    return { key, previous: publicView((await this.#store.get(old.id)) ?? old) };
+    const previous = publicView((await this.#store.get(old.id)) ?? old);
+    // The old key's expiry set to the end of the overlap; the new key has its own key.create event.
+    this.#record(author, 'key.rotate', publicView(old), { ...previous, replacedBy: key.id });
+    return { key, previous };
+  }
+
+  #record(author: ChangeAuthor, action: string, before: PublicKeyView | null, after: PublicKeyView & { readonly replacedBy?: string }): void {
+    this.#audit.record(auditEventOf(author, { action, workspaceId: after.workspaceId, targetType: 'key', targetId: after.id, before, after }, this.#now()));
   }
 
   /** A key the caller may act on; another workspace's key is "not found", so its existence is not revealed. */

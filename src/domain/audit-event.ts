@@ -30,7 +30,11 @@ export interface AuditEvent {
   /** What it was done to: a kind ("key", "model", "config", "route"…) and its id, when it has one. */
   readonly targetType: string;
   readonly targetId: string | null;
-  /** The thing before and after, secrets never in clear; null where there is no before (a create) or after (a delete). */
+  /**
+   * The thing before and after, secrets never in clear; null where there is no before (a create) or after (a
+   * delete). For a refusal: before null, after the answer ({ status, message, keyPrefix }: the presented key's
+   * public prefix when the caller had no valid key, else null).
+   */
   readonly before: unknown;
   readonly after: unknown;
 }

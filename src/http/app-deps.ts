@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AuditWriter } from '../audit/audit-log.ts';
 import type { KeyAdmin } from '../auth/key-admin.ts';
 import type { KeyAuthenticator } from '../auth/key-authenticator.ts';
 import type { Config } from '../config/schema.ts';
@@ -29,6 +30,8 @@ export interface AppDeps {
   readonly versions: VersionedConfig;
   readonly configAdmin: ConfigAdmin;
   readonly usage: UsageWriter;
+  /** Audit events of admin changes, key changes and refusals (the same log the admin services record in). */
+  readonly audit: AuditWriter;
   readonly metrics: GatewayMetrics;
   readonly version: string;
   /** Breakers, ejection, probes and latency of every endpoint (memory, or Redis shared by every replica). */

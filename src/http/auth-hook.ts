@@ -4,6 +4,7 @@ import type { Principal } from '../domain/principal.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { dialectOf } from './error-handler.ts';
 import type { AnonymousLimit } from './anonymous-limit.ts';
+import { presentedKey } from './presented-key.ts';
 import { checkAdminAccess } from './route-access.ts';
 
 /**
@@ -19,17 +20,6 @@ export interface AuthHookOptions {
   readonly need: AreaAuth;
   /** Counts refused authentications against the anonymous tier by client address (anonymous-limit.ts). */
   readonly anonymous?: AnonymousLimit | undefined;
-}
-
-/** The key as any SDK sends it: OpenAI's "Authorization: Bearer", Anthropic's "x-api-key" (X-API-Key is the same header). */
-export function presentedKey(request: FastifyRequest): string | undefined {
-  const authorization = request.headers.authorization;
-  if (authorization !== undefined) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (match !== null) return match[1];
-  }
-  const apiKey = request.headers['x-api-key'];
-  return typeof apiKey === 'string' ? apiKey.trim() : undefined;
 }
 
 /** Sets the request-id headers every answer carries; the Anthropic SDK reads its id from `request-id`. */

@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditLog } from '../audit/audit-log.ts';
 import { errorBody, type ErrorDialect } from '../errors/envelopes.ts';
-import type { ErrorCode } from '../errors/catalogue.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
+import { refusalAction, refusalEvent } from './refusal-event.ts';
 
 /** Fastify's own error codes that are the caller's fault, and what we call them. */
 const FASTIFY_CODES: Readonly<Record<string, GatewayError['code']>> = {
@@ -42,7 +43,8 @@ export function dialectOf(request: FastifyRequest): ErrorDialect {
   return url.startsWith('/v1/') ? 'openai' : 'generic';
 }
 
-export function sendError(err: GatewayError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+/** Answers `err`; a refusal of the caller is also logged and, given `audit`, recorded as an audit event. */
+export function sendError(err: GatewayError, request: FastifyRequest, reply: FastifyReply, audit?: AuditLog): FastifyReply {
   const dialect = dialectOf(request);
   // Errors raised outside every area (unknown routes) never passed an area's hook, which sets these.
   if (!reply.hasHeader('x-request-id')) {
@@ -52,28 +54,25 @@ export function sendError(err: GatewayError, request: FastifyRequest, reply: Fas
   if (err.headers !== undefined) reply.headers(err.headers);
   if (err.retryAfter !== undefined) reply.header('retry-after', String(Math.ceil(err.retryAfter)));
   reply.header('x-switchboard-error-code', err.code);
-  if (REFUSALS.has(err.code)) logRefusal(err, request);
+  const refused = refusalAction(err.code);
+  if (refused !== undefined) logRefusal(err, request, refused, audit);
   // Tell the SDKs not to retry what cannot succeed on retry, whatever the status suggests.
   if (!err.retryable && err.status >= 500) reply.header('x-should-retry', 'false');
   return reply.code(err.status).header('content-type', 'application/json; charset=utf-8').send(errorBody(err, dialect, request.id));
 }
 
-/** Refusals of a caller that operators must be able to trace (who, what, from where): one log line each. */
-const REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'SB_AUTH_MISSING_KEY', 'SB_AUTH_INVALID_KEY', 'SB_AUTH_EXPIRED_KEY', 'SB_AUTH_INVALID_TOKEN', 'SB_AUTH_EXPIRED_TOKEN',
-  'SB_AUTH_FORBIDDEN', 'SB_WORKSPACE_FORBIDDEN', 'SB_RATE_LIMITED', 'SB_BUDGET_EXCEEDED', 'SB_LIMITER_UNAVAILABLE',
-]);
-
 /**
- * An auth failure or a limit or budget refusal, as an "access_refused" line (info): the code, the key and
- * workspace when known, the client address, the route. Never the presented key or token. The audit records of
- * the usage pipeline take these over; until then this line is the trail.
+ * An auth failure or a limit or budget refusal (refusal-event.ts), as an "access_refused" line (info) — the code,
+ * the key and workspace when known, the client address, the route; never the presented key or token — and as an
+ * audit event with the same facts.
  */
-function logRefusal(err: GatewayError, request: FastifyRequest): void {
+function logRefusal(err: GatewayError, request: FastifyRequest, action: string, audit: AuditLog | undefined): void {
   const principal = request.principal;
+  const route = request.routeOptions.url ?? request.url.split('?')[0] ?? '';
   request.log.info({
     event: 'access_refused', code: err.code, status: err.status, requestId: request.id, ip: request.ip,
-    method: request.method, route: request.routeOptions.url ?? request.url.split('?')[0],
+    method: request.method, route,
     ...(principal === undefined ? {} : { keyId: principal.keyId, workspaceId: principal.workspaceId }),
   }, `refused: ${err.code}`);
+  audit?.record(refusalEvent(err, request, action, route));
 }

@@ -4,6 +4,7 @@ import { anonymousLimit } from '../anonymous-limit.ts';
 import { authHook } from '../auth-hook.ts';
 import { registerJsonParser } from '../json-body-parser.ts';
 import { registerAgentRoutes } from '../routes/agent-routes.ts';
+import { registerAuditRoutes } from '../routes/audit-routes.ts';
 import { registerConfigRoutes } from '../routes/config-routes.ts';
 import { registerExperimentRoutes } from '../routes/experiment-routes.ts';
 import { registerHealthRoutes } from '../routes/health-routes.ts';
@@ -22,6 +23,7 @@ export function adminPlugin(deps: AppDeps) {
     app.addHook('onRequest', authHook({ authenticator: deps.authenticator, lifecycle: deps.lifecycle, need: 'admin', anonymous: anonymousLimit({ admissions: deps.admissions, limits: () => deps.routing.current.config.limits }) }));
     registerKeyRoutes(app, deps.keyAdmin, deps.authenticator, { admissions: deps.admissions, limits: () => deps.routing.current.config.limits });
     registerUsageRoutes(app, deps.storage.usage, () => deps.usage.flush());
+    registerAuditRoutes(app, deps.storage.audit, () => deps.audit.flush());
     registerConfigRoutes(app, deps.versions, deps.configAdmin);
     registerHealthRoutes(app, deps);
     registerRoutingTestRoute(app, deps.routing);

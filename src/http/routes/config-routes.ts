@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { asConfigGatewayError, type ConfigAdmin } from '../../admin/config-admin.ts';
 import type { VersionedConfig } from '../../config/versioned-config.ts';
 import { parsed } from './admin-input.ts';
+import { authorOf } from './author-of.ts';
 
 const config = { dialect: 'generic' } as const;
 const schema = { tags: ['admin'] };
@@ -25,26 +26,22 @@ export function registerConfigRoutes(app: FastifyInstance, versions: VersionedCo
   app.get('/api/config/export', { config, schema }, async () => admin.export());
   app.patch('/api/config', { config, schema }, async (request) => {
     const dryRun = parsed(dryRunQuery, request.query, 'query').dry_run === 'true';
-    return result(await changing(() => admin.patch(request.body, author(request), dryRun)), dryRun);
+    return result(await changing(() => admin.patch(request.body, authorOf(request), dryRun)), dryRun);
   });
   app.post('/api/config/import', { config, schema }, async (request) => {
     const dryRun = parsed(dryRunQuery, request.query, 'query').dry_run === 'true';
     const body = parsed(importBody, request.body ?? {}, 'body');
-    return result(await changing(() => admin.import(body.config, author(request), dryRun)), dryRun);
+    return result(await changing(() => admin.import(body.config, authorOf(request), dryRun)), dryRun);
   });
   app.post('/api/config/rollback', { config, schema }, async (request) => {
     const body = parsed(rollbackBody, request.body ?? {}, 'body');
-    return result(await changing(() => admin.rollback(body.version, author(request))), false);
+    return result(await changing(() => admin.rollback(body.version, authorOf(request))), false);
   });
   app.get('/api/config/versions', { config, schema }, async (request) => {
     const q = parsed(versionsQuery, request.query, 'query');
     return { data: await versions.versions({ limit: q.limit, ...(q.before === undefined ? {} : { before: q.before }) }), current: versions.current().version };
   });
   app.get('/api/config/versions/:n', { config, schema }, async (request) => versions.version(parsed(versionParam, request.params, 'path').n));
-}
-
-function author(request: FastifyRequest): string {
-  return request.principal?.keyId ?? 'unknown';
 }
 
 async function changing<T>(work: () => Promise<T>): Promise<T> {

@@ -7,6 +7,7 @@ import { KEY_ROLE_INPUTS, KEY_SCOPES, keyRoleOf } from '../../domain/api-key-rec
 import type { Principal } from '../../domain/principal.ts';
 import { workspaceFor } from '../route-access.ts';
 import { parsed } from './admin-input.ts';
+import { authorOf } from './author-of.ts';
 import { budgetChecks } from '../../budgets/budget-checks.ts';
 import { budgetView } from '../../budgets/budget-view.ts';
 import type { LimitsConfig } from '../../config/limits-schema.ts';
@@ -48,7 +49,7 @@ export function registerKeyRoutes(app: FastifyInstance, keys: KeyAdmin, authenti
   app.post('/api/keys', { config: write, schema }, async (request, reply) => {
     const input = parsed(createKeyInput, request.body ?? {}, 'body');
     const caller = principal(request);
-    const created = await keys.create({ ...input, role: keyRoleOf(input.role) }, caller.workspaceId);
+    const created = await keys.create({ ...input, role: keyRoleOf(input.role) }, caller.workspaceId, authorOf(request));
     return reply.code(201).send(created);
   });
   app.get('/api/keys', { config: read, schema }, async (request) => {
@@ -57,7 +58,7 @@ export function registerKeyRoutes(app: FastifyInstance, keys: KeyAdmin, authenti
     return { data, total: data.length };
   });
   app.delete('/api/keys/:id', { config: write, schema }, async (request) => {
-    const revoked = await keys.revoke(parsed(keyParam, request.params, 'path').id, principal(request).workspaceId);
+    const revoked = await keys.revoke(parsed(keyParam, request.params, 'path').id, principal(request).workspaceId, authorOf(request));
     authenticator.forget(revoked.prefix);
     return revoked;
   });
@@ -71,7 +72,7 @@ export function registerKeyRoutes(app: FastifyInstance, keys: KeyAdmin, authenti
   });
   app.post('/api/keys/:id/rotate', { config: write, schema }, async (request, reply) => {
     const { overlapSeconds } = parsed(rotateInput, request.body ?? {}, 'body');
-    const rotated = await keys.rotate(parsed(keyParam, request.params, 'path').id, overlapSeconds, principal(request).workspaceId);
+    const rotated = await keys.rotate(parsed(keyParam, request.params, 'path').id, overlapSeconds, principal(request).workspaceId, authorOf(request));
     authenticator.forget(rotated.previous.prefix);
     return reply.code(201).send(rotated);
   });
