@@ -27,6 +27,9 @@ const OVERRIDES: ReadonlyArray<readonly [string, readonly string[], 'number' | '
   ['JWT_JWKS_URL', ['auth', 'jwt', 'jwksUrl'], 'string'],
   ['JWT_ISSUER', ['auth', 'jwt', 'issuer'], 'string'],
   ['JWT_AUDIENCE', ['auth', 'jwt', 'audience'], 'string'],
+  // Where the message sinks are, not whether they are on: usage.sinks.*.enabled stays explicit.
+  ['NATS_URL', ['usage', 'sinks', 'nats', 'servers'], 'list'],
+  ['KAFKA_BROKERS', ['usage', 'sinks', 'kafka', 'brokers'], 'list'],
 ];
 
 function parseValue(value: string, kind: 'number' | 'string' | 'list'): unknown {

@@ -176,6 +176,34 @@ export const configSchema = z.object({
       segmentBytes: z.number().int().min(64 * 1024).default(16 * 1024 * 1024),
       maxBytes: z.number().int().min(1024 * 1024).default(1024 * 1024 * 1024),
     }).strict().prefault({}),
+    /** Message streams every record is also published to, each off until enabled (docs/configuration.md#usage-sinks). */
+    sinks: z.object({
+      /** NATS JetStream: one subject per type and workspace, Nats-Msg-Id for JetStream's dedup. */
+      nats: z.object({
+        enabled: z.boolean().default(false),
+        /** nats://host:port URLs (NATS_URL, comma-separated). */
+        servers: z.array(z.string().regex(/^((nats|tls):\/\/)?[^\s,/]+$/, 'nats://host:port')).min(1).default(['nats://127.0.0.1:4222']),
+        /** The stream the records are stored in, created with file storage when missing (an existing one is left as it is). */
+        stream: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" or "-"').default('SWITCHBOARD_RECORDS'),
+        /** Subjects are <subjectPrefix>.<usage|audit>.<workspace>. */
+        subjectPrefix: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated tokens of letters, digits, "_" or "-"').default('switchboard'),
+        /** A created stream's duplicate window: a record delivered again within it is stored once. */
+        duplicateWindowMs: z.number().int().min(1000).default(120_000),
+        /** A batch not acknowledged within this long counts as failed (and is sent again). */
+        deliverTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+      }).strict().prefault({}),
+      /** Kafka: one topic per type, keyed by workspace, idempotent producer with acks from all in-sync replicas. */
+      kafka: z.object({
+        enabled: z.boolean().default(false),
+        /** host:port of the bootstrap brokers (KAFKA_BROKERS, comma-separated); needed once enabled. */
+        brokers: z.array(z.string().regex(/^[^\s,/]+:\d{1,5}$/, 'host:port')).default([]),
+        clientId: z.string().min(1).default('switchboard'),
+        usageTopic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name').default('switchboard.usage'),
+        auditTopic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name').default('switchboard.audit'),
+        /** A batch not acknowledged within this long counts as failed (and is sent again). */
+        deliverTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+      }).strict().refine((kafka) => !kafka.enabled || kafka.brokers.length > 0, { path: ['brokers'], message: 'at least one broker (or KAFKA_BROKERS) when enabled' }).prefault({}),
+    }).strict().prefault({}),
   }).strict().prefault({}),
 }).strict().superRefine((config, ctx) => {
   const names = new Set<string>();
