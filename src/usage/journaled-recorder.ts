@@ -46,7 +46,7 @@ export class JournaledRecorder implements UsageWriter {
   }
 
   readonly record = (record: UsageRecord): void => {
-    const seq = this.#o.journal.append(Buffer.from(JSON.stringify(record)));
+    const seq = this.#o.journal.append(JSON.stringify(record));
     if (seq === undefined) {
       this.#o.gauges.dropped(1);
       return;

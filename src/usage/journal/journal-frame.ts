@@ -14,11 +14,20 @@ export const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
 export function encodeFrame(seq: number, payload: Buffer): Buffer {
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
-  frame.writeUInt32BE(payload.length, 0);
-  frame.writeUIntBE(seq, 8, 6);
-  payload.copy(frame, FRAME_HEADER_BYTES);
-  frame.writeUInt32BE(crc32(frame.subarray(8)), 4);
+  writeFrame(frame, 0, seq, payload);
   return frame;
+}
+
+/**
+ * Writes one frame into `into` at `at` (the caller made room: the header plus 3 bytes per UTF-16 unit of a string
+ * payload); returns its length. A string is encoded in place, without a buffer of its own.
+ */
+export function writeFrame(into: Buffer, at: number, seq: number, payload: Buffer | string): number {
+  const length = typeof payload === 'string' ? into.write(payload, at + FRAME_HEADER_BYTES, 'utf8') : payload.copy(into, at + FRAME_HEADER_BYTES);
+  into.writeUInt32BE(length, at);
+  into.writeUIntBE(seq, at + 8, 6);
+  into.writeUInt32BE(crc32(into.subarray(at + 8, at + FRAME_HEADER_BYTES + length)), at + 4);
+  return FRAME_HEADER_BYTES + length;
 }
 
 /** What decodeFrame found at an offset. */

@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, readFile, rename, stat, truncate, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeFrame, encodeFrame, FRAME_HEADER_BYTES } from './journal-frame.ts';
+import { decodeFrame, FRAME_HEADER_BYTES, writeFrame } from './journal-frame.ts';
 
 export interface JournalOptions {
   /** Its own folder: segment files, the sinks' cursors, corrupt tails moved aside. */
@@ -35,6 +35,13 @@ export interface JournalStats {
   readonly refused: number;
 }
 
+/** Whole frames in a row, not yet written: a part of a chunk. */
+interface Run {
+  readonly bytes: Buffer;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+}
+
 interface Segment {
   readonly firstSeq: number;
   readonly path: string;
@@ -42,6 +49,8 @@ interface Segment {
   bytes: number;
   /** The last sequence number in it; firstSeq - 1 while empty. */
   lastSeq: number;
+  /** Closed for good (it reached its size, or the next frame did not fit): the next write starts a new segment. */
+  full?: boolean;
 }
 
 /** The options with their defaults filled in. */
@@ -52,6 +61,12 @@ const SEGMENT_NAME = /^(\d{16})\.log$/;
 const CURSORS = 'cursors.json';
 const LOCK = 'lock';
 const READ_CHUNK = 1024 * 1024;
+/**
+ * Appended frames are encoded straight into chunks of this size (no buffer per record: at thousands of records a
+ * second, small buffers cost more in allocation and collection than the encoding itself) and written a chunk at a
+ * time; a record bigger than a chunk gets a chunk of its own.
+ */
+const CHUNK_BYTES = 256 * 1024;
 /** After a failed write, the next try waits this long. */
 const WRITE_RETRY_MS = 1000;
 /** Cursors reach their file at most this long after an acknowledgement. */
@@ -73,7 +88,20 @@ export class Journal {
   readonly #cursors: Map<string, number>;
   #active: { segment: Segment; fh: FileHandle } | undefined;
   #nextSeq: number;
-  #buffer: Buffer[] = [];
+  /** Frames appended and not yet written, in runs of whole frames: sealed chunks, then the one being filled. */
+  #runs: Run[] = [];
+  /**
+   * The chunk being filled: bytes [0, sealed) are runs already (written, or queued to be), [sealed, used) frames
+   * appended since. Appends go on filling it while a run of it is being written: the two never overlap.
+   */
+  #chunk: Buffer = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  #chunkUsed = 0;
+  #chunkSealed = 0;
+  /** The sequence number of the first frame in [sealed, used). */
+  #chunkFirstSeq = 1;
+  /** Chunks filled up whose runs may not all be written yet; reused once every run is. */
+  #retired: Buffer[] = [];
+  #spare: Buffer[] = [];
   #bufferBytes = 0;
   #diskBytes: number;
   #refused = 0;
@@ -94,6 +122,7 @@ export class Journal {
     this.#segments = segments;
     this.#cursors = cursors;
     this.#nextSeq = nextSeq;
+    this.#chunkFirstSeq = nextSeq;
     this.#diskBytes = segments.reduce((sum, s) => sum + s.bytes, 0);
     this.#syncTimer = setInterval(() => void this.sync().catch((err: unknown) => this.#o.logger?.error({ err }, 'journal: fsync failed')), o.syncIntervalMs);
     this.#syncTimer.unref();
@@ -124,11 +153,11 @@ export class Journal {
    * Appends one record; returns its sequence number, or undefined when the journal is full (maxBytes): the caller
    * applies its policy. Synchronous and cheap: the write happens within commitIntervalMs, off the caller's path.
    */
-  append(payload: Buffer): number | undefined {
+  append(payload: Buffer | string): number | undefined {
     if (this.#closed) throw new Error('journal: closed');
-    const seq = this.#nextSeq;
-    const frame = encodeFrame(seq, payload);
-    if (this.#diskBytes + this.#bufferBytes + frame.length > this.#o.maxBytes) {
+    // A string is encoded in place: at most 3 bytes per UTF-16 unit, the exact length is known once written.
+    const bound = FRAME_HEADER_BYTES + (typeof payload === 'string' ? payload.length * 3 : payload.length);
+    if (this.#diskBytes + this.#bufferBytes + bound > this.#o.maxBytes) {
       this.#refused++;
       if (!this.#warnedFull) {
         this.#warnedFull = true;
@@ -136,13 +165,32 @@ export class Journal {
       }
       return undefined;
     }
-    this.#nextSeq++;
-    this.#buffer.push(frame);
-    this.#bufferBytes += frame.length;
+    if (this.#chunk.length - this.#chunkUsed < bound) this.#nextChunk(bound);
+    const seq = this.#nextSeq++;
+    const bytes = writeFrame(this.#chunk, this.#chunkUsed, seq, payload);
+    this.#chunkUsed += bytes;
+    this.#bufferBytes += bytes;
     if (this.#commitTimer === undefined && this.#writing === undefined) {
       this.#commitTimer = setTimeout(() => void this.#commit(), this.#o.commitIntervalMs);
     }
     return seq;
+  }
+
+  /** The frames appended since the last seal become a run to write. */
+  #seal(): void {
+    if (this.#chunkUsed === this.#chunkSealed) return;
+    this.#runs.push({ bytes: this.#chunk.subarray(this.#chunkSealed, this.#chunkUsed), firstSeq: this.#chunkFirstSeq, lastSeq: this.#nextSeq - 1 });
+    this.#chunkSealed = this.#chunkUsed;
+    this.#chunkFirstSeq = this.#nextSeq;
+  }
+
+  /** The chunk is full: what it holds becomes a run, and appends go on in a spare chunk (or a new one) with room for `atLeast` bytes. */
+  #nextChunk(atLeast: number): void {
+    this.#seal();
+    if (this.#chunk.length === CHUNK_BYTES) this.#retired.push(this.#chunk);
+    this.#chunk = atLeast <= CHUNK_BYTES ? this.#spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES) : Buffer.allocUnsafeSlow(atLeast);
+    this.#chunkUsed = 0;
+    this.#chunkSealed = 0;
   }
 
   /** Writes what is buffered now (the next commit would anyway); resolves once it is in the file. */
@@ -244,34 +292,41 @@ export class Journal {
     if (this.#commitTimer !== undefined) clearTimeout(this.#commitTimer);
     this.#commitTimer = undefined;
     if (this.#bufferBytes === 0 || this.#writing !== undefined) return;
-    const frames = this.#buffer;
-    // The buffer always ends at the last record appended: its frames are the ones just before nextSeq.
-    const firstSeq = this.#nextSeq - frames.length;
-    this.#buffer = [];
-    this.#bufferBytes = 0;
+    this.#seal();
+    const runs = this.#runs;
+    this.#runs = [];
     let done = 0;
     this.#writing = (async () => {
-      // One write per segment: the frames that fit in the open one, then a new segment for the rest.
-      while (done < frames.length) {
-        const active = await this.#activeFor(firstSeq + done);
-        let end = done;
-        let size = 0;
-        do {
-          size += (frames[end] as Buffer).length;
-          end++;
-        } while (end < frames.length && active.segment.bytes + size + (frames[end] as Buffer).length <= this.#o.segmentBytes);
-        await active.fh.write(end - done === 1 ? (frames[done] as Buffer) : Buffer.concat(frames.slice(done, end), size));
-        active.segment.bytes += size;
-        active.segment.lastSeq = firstSeq + end - 1;
-        this.#diskBytes += size;
-        this.#unsynced = true;
-        done = end;
-        if (active.segment.bytes >= this.#o.segmentBytes) {
-          // A full segment is made durable before the next begins: only the newest can have a torn tail.
-          await active.fh.datasync();
-          await active.fh.close();
-          this.#active = undefined;
+      // One write per run, into the open segment; a segment that reached its size is closed after the run, so a
+      // segment may pass segmentBytes by up to one run (a chunk).
+      while (done < runs.length) {
+        const run = runs[done] as Run;
+        const active = await this.#activeFor(run.firstSeq);
+        let piece = run;
+        let tail: Run | undefined;
+        if (active.segment.bytes + run.bytes.length > this.#o.segmentBytes) {
+          // The frames that fit end this segment; the rest begin the next one. An empty segment takes at least one.
+          [piece, tail] = splitRun(run, Math.max(this.#o.segmentBytes - active.segment.bytes, active.segment.bytes === 0 ? FRAME_HEADER_BYTES + run.bytes.readUInt32BE(0) : 0));
+          if (piece.bytes.length === 0) {
+            await this.#closeActive(active);
+            continue;
+          }
+          if (tail.bytes.length === 0) tail = undefined;
         }
+        await active.fh.write(piece.bytes);
+        active.segment.bytes += piece.bytes.length;
+        active.segment.lastSeq = piece.lastSeq;
+        this.#diskBytes += piece.bytes.length;
+        this.#bufferBytes -= piece.bytes.length;
+        this.#unsynced = true;
+        if (tail === undefined) done++;
+        else runs[done] = tail;
+        if (tail !== undefined || active.segment.bytes >= this.#o.segmentBytes) await this.#closeActive(active);
+      }
+      // Every run written: the chunks filled up before are free again (two kept, so a steady flow allocates nothing).
+      if (this.#runs.length === 0) {
+        for (const chunk of this.#retired) if (this.#spare.length < 2) this.#spare.push(chunk);
+        this.#retired = [];
       }
       if (this.#warnedFull && this.#diskBytes < this.#o.maxBytes * 0.9) this.#warnedFull = false;
       if (this.#failing) {
@@ -279,15 +334,14 @@ export class Journal {
         this.#o.logger?.warn({ event: 'journal_write_recovered' }, 'journal: writes succeed again');
       }
     })().catch((err: unknown) => {
-      // What was not written goes back to the front of the buffer: the next commit tries it again, after a pause.
-      const rest = frames.slice(done);
-      this.#buffer = [...rest, ...this.#buffer];
-      this.#bufferBytes += rest.reduce((sum, f) => sum + f.length, 0);
+      // What was not written goes back to the front: the next commit tries it again, after a pause.
+      const rest = runs.slice(done);
+      this.#runs = [...rest, ...this.#runs];
       // The file handle may be the broken part (a deleted or unmounted folder): the next commit opens it again.
       const broken = this.#active;
       this.#active = undefined;
       void broken?.fh.close().catch(() => undefined);
-      if (!this.#failing) this.#o.logger?.error({ event: 'journal_write_failed', err, records: rest.length }, 'journal: write failed; records kept in memory and tried again every second');
+      if (!this.#failing) this.#o.logger?.error({ event: 'journal_write_failed', err, records: rest.reduce((n, r) => n + r.lastSeq - r.firstSeq + 1, 0) }, 'journal: write failed; records kept in memory and tried again every second');
       this.#failing = true;
     }).finally(() => {
       this.#writing = undefined;
@@ -298,12 +352,20 @@ export class Journal {
     await this.#writing;
   }
 
+  /** A full segment is made durable before the next begins: only the newest can have a torn tail. */
+  async #closeActive(active: { segment: Segment; fh: FileHandle }): Promise<void> {
+    active.segment.full = true;
+    await active.fh.datasync();
+    await active.fh.close();
+    this.#active = undefined;
+  }
+
   /** The segment the frames from `firstSeq` on are written to: the open one, or a new one named by that sequence. */
   async #activeFor(firstSeq: number): Promise<{ segment: Segment; fh: FileHandle }> {
     if (this.#active !== undefined) return this.#active;
     const last = this.#segments.at(-1);
     let segment: Segment;
-    if (last !== undefined && last.bytes < this.#o.segmentBytes && last.lastSeq === firstSeq - 1) {
+    if (last !== undefined && last.full !== true && last.bytes < this.#o.segmentBytes && last.lastSeq === firstSeq - 1) {
       segment = last;
     } else {
       segment = { firstSeq, path: join(this.#o.dir, `${String(firstSeq).padStart(16, '0')}.log`), bytes: 0, lastSeq: firstSeq - 1 };
@@ -403,6 +465,19 @@ export class Journal {
     await writeFile(`${path}.tmp`, JSON.stringify(Object.fromEntries(this.#cursors)));
     await rename(`${path}.tmp`, path);
   }
+}
+
+/** Splits a run after the last whole frame that fits in `room` bytes (the head may be empty). */
+function splitRun(run: Run, room: number): [Run, Run] {
+  let at = 0;
+  let seq = run.firstSeq;
+  while (at < run.bytes.length) {
+    const next = at + FRAME_HEADER_BYTES + run.bytes.readUInt32BE(at);
+    if (next > room) break;
+    at = next;
+    seq++;
+  }
+  return [{ bytes: run.bytes.subarray(0, at), firstSeq: run.firstSeq, lastSeq: seq - 1 }, { bytes: run.bytes.subarray(at), firstSeq: seq, lastSeq: run.lastSeq }];
 }
 
 /**
