@@ -7,6 +7,12 @@ import { ConfigError } from './config-error.ts';
 import { loadConfig, validateConfigFile } from './load-config.ts';
 import type { Config } from './schema.ts';
 
+/** usage.sinks as defaulted: both message sinks off (open-sinks.test.ts checks the fields and their environment variables). */
+const SINKS_OFF = {
+  nats: { enabled: false, servers: ['nats://127.0.0.1:4222'], stream: 'SWITCHBOARD_RECORDS', subjectPrefix: 'switchboard', duplicateWindowMs: 120_000, deliverTimeoutMs: 10_000 },
+  kafka: { enabled: false, brokers: [], clientId: 'switchboard', usageTopic: 'switchboard.usage', auditTopic: 'switchboard.audit', deliverTimeoutMs: 10_000 },
+};
+
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
@@ -51,7 +57,7 @@ describe('loadConfig defaults', () => {
     assert.equal(config.adminKey, undefined);
     assert.deepEqual(config.models, []);
     assert.deepEqual(config.pricing, {});
-    assert.deepEqual(config.usage, { flushIntervalMs: 1000, batchSize: 100, maxBuffered: 100_000, journal: { enabled: false, commitIntervalMs: 10, syncIntervalMs: 1000, segmentBytes: 16 * 1024 * 1024, maxBytes: 1024 * 1024 * 1024 } });
+    assert.deepEqual(config.usage, { flushIntervalMs: 1000, batchSize: 100, maxBuffered: 100_000, journal: { enabled: false, commitIntervalMs: 10, syncIntervalMs: 1000, segmentBytes: 16 * 1024 * 1024, maxBytes: 1024 * 1024 * 1024 }, sinks: SINKS_OFF });
     assert.equal(config.routing.defaultMaxTokens, 4096);
     assert.deepEqual(config.routing.prefixes, {
       'gpt-': 'openai', 'o1': 'openai', 'o3': 'openai', 'o4': 'openai', 'chatgpt-': 'openai',
@@ -117,7 +123,7 @@ describe('loadConfig files', () => {
       modelType: 'chat', capabilities: [], parameters: {}, status: 'active', tags: [], complianceTags: [], endpoints: [],
     }]);
     assert.deepEqual(config.pricing, { 'llama3.2': { inputPerMTok: 0.1, outputPerMTok: 0.2 } });
-    assert.deepEqual(config.usage, { flushIntervalMs: 1000, batchSize: 50, maxBuffered: 100_000, journal: { enabled: false, commitIntervalMs: 10, syncIntervalMs: 1000, segmentBytes: 16 * 1024 * 1024, maxBytes: 1024 * 1024 * 1024 } });
+    assert.deepEqual(config.usage, { flushIntervalMs: 1000, batchSize: 50, maxBuffered: 100_000, journal: { enabled: false, commitIntervalMs: 10, syncIntervalMs: 1000, segmentBytes: 16 * 1024 * 1024, maxBytes: 1024 * 1024 * 1024 }, sinks: SINKS_OFF });
     assert.deepEqual(config.providers.map((p) => p.name), ['ollama']);
   });
 
