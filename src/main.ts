@@ -2,8 +2,6 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigAdmin } from './admin/config-admin.ts';
-import type { AuditWriter } from './audit/audit-log.ts';
-import { StoreAuditLog } from './audit/store-audit-log.ts';
 import { buildApp } from './app.ts';
 import { KeyAdmin } from './auth/key-admin.ts';
 import { KeyAuthenticator } from './auth/key-authenticator.ts';
@@ -39,9 +37,10 @@ import { MemoryLimiter } from './limits/memory-limiter.ts';
 import { RedisLimiter } from './limits/redis-limiter.ts';
 import { Redis } from 'ioredis';
 import type { UsageRecord } from './domain/usage-record.ts';
-import { JournaledRecorder } from './usage/journaled-recorder.ts';
 import { Journal } from './usage/journal/journal.ts';
-import { UsageRecorder, type UsageWriter } from './usage/usage-recorder.ts';
+import { RecordPipeline } from './usage/record-pipeline.ts';
+import { openMessageSinks } from './usage/sinks/open-sinks.ts';
+import { StoreSink } from './usage/sinks/store-sink.ts';
 import { VERSION } from './version.ts';
 import { createJwtVerifier } from './auth/jwt-verifier.ts';
 
@@ -101,8 +100,8 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
   const versions = await openVersionedConfig(sources, initial, storage, logger);
   const config = versions.current().config;
   const metrics = new GatewayMetrics({ knownModel: (name) => routing.current.knownModel(name), knownProvider: (name) => routing.current.providers.has(name), knownAgentType: (name) => routing.current.knownAgentType(name) });
-  const usage = await openUsageWriter(initial, config, storage, metrics, logger);
-  const audit = openAuditWriter(config, storage, logger);
+  const pipeline = await openPipeline(initial, config, storage, metrics, logger);
+  const { usage, audit } = pipeline;
   const health = openHealthRegistry(initial, config, logger);
   const prober = new ActiveProber({ registry: health, logger });
   const unwatchHealth = metrics.watchHealth(health);
@@ -167,29 +166,20 @@ function openHealthRegistry(process: Config, shared: Config, logger: Logger): He
 const LIMITER_COMMAND_TIMEOUT_MS = 5_000;
 
 /**
- * The usage writer: with usage.journal (the default) every record goes through this process's journal under
- * <dataDir>/journal before the store, so a crash or a store outage loses nothing; without it, through memory.
+ * The usage and audit pipeline: with usage.journal (the default) every record goes through this process's journal
+ * under <dataDir>/journal, then to the store and the enabled message sinks, so a crash or a sink outage loses
+ * nothing; without it, through memory only. The journal and the sinks are this process's own: read once at start.
  */
-async function openUsageWriter(process: Config, config: Config, storage: Storage, gauges: GatewayMetrics, logger: Logger): Promise<UsageWriter> {
+async function openPipeline(process: Config, config: Config, storage: Storage, metrics: GatewayMetrics, logger: Logger): Promise<RecordPipeline> {
   const { flushIntervalMs, batchSize, maxBuffered } = config.usage;
-  const writer = { store: storage.usage, gauges, logger, flushIntervalMs, batchSize, maxBuffered };
-  // The journal is this process's own, on its local disk: read once at start.
   const j = process.usage.journal;
-  if (!j.enabled) return new UsageRecorder(writer);
-  const journal = await Journal.open({
+  const journal = !j.enabled ? undefined : await Journal.open({
     dir: join(process.dataDir, 'journal'), commitIntervalMs: j.commitIntervalMs, syncIntervalMs: j.syncIntervalMs, segmentBytes: j.segmentBytes, maxBytes: j.maxBytes, logger,
   });
-  return new JournaledRecorder({ ...writer, journal });
-}
-
-/**
- * The audit log (admin and key changes, refusals): buffered in memory and written to the store in batches with
- * the usage writer's settings (usage.flushIntervalMs, batchSize, maxBuffered). The one place that picks it: a
- * journaled writer with the same AuditWriter shape replaces it here.
- */
-function openAuditWriter(config: Config, storage: Storage, logger: Logger): AuditWriter {
-  const { flushIntervalMs, batchSize, maxBuffered } = config.usage;
-  return new StoreAuditLog({ store: storage.audit, logger, flushIntervalMs, batchSize, maxBuffered });
+  const sinks = [new StoreSink(storage.usage, storage.audit), ...await openMessageSinks(process.usage.sinks, logger)];
+  const pipeline = new RecordPipeline({ journal, sinks, gauges: metrics, logger, flushIntervalMs, batchSize, maxBuffered, whenFull: j.whenFull });
+  metrics.watchPipeline(() => pipeline.stats);
+  return pipeline;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { AuditEvent } from '../domain/audit-event.ts';
 
 /**
  * Where audit events go: the one seam the admin services and the error handler record through. An
- * implementation buffers, writes to a store (store-audit-log.ts) or appends to the usage journal; callers never
+ * implementation (usage/record-pipeline.ts) appends it to the usage journal beside the usage records; callers never
  * know which.
  */
 export interface AuditLog {

@@ -23,6 +23,7 @@ export const CATALOGUE = {
   SB_RATE_LIMITED: { status: 429, retryable: true, message: 'A rate limit of this key, its tier, its workspace or the model was reached. Retry after the time Retry-After gives.' },
   SB_BUDGET_EXCEEDED: { status: 402, retryable: false, message: 'The workspace\'s budget for this period cannot cover the request\'s worst-case cost. It starts again with the next period (Retry-After).' },
   SB_LIMITER_UNAVAILABLE: { status: 503, retryable: true, message: 'The shared limiter store (Redis) cannot be reached, and limits.onStoreError is "closed": limited requests are refused until it is back.' },
+  SB_USAGE_JOURNAL_FULL: { status: 503, retryable: true, message: 'The usage journal is full (a sink has been down for long) and usage.journal.whenFull is "refuse": requests are refused until the sinks catch up, so that no usage record is lost.' },
   SB_AUTH_FORBIDDEN: { status: 403, retryable: false, message: 'This key may not use this route: its role or scopes do not allow it.' },
   SB_WORKSPACE_FORBIDDEN: { status: 403, retryable: false, message: 'This key belongs to another workspace, or to a workspace at all where the route changes what every workspace shares.' },
   SB_INVALID_JSON: { status: 400, retryable: false, message: 'The request body is not valid JSON.' },

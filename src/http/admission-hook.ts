@@ -13,7 +13,12 @@ export interface AdmissionHookDeps {
   readonly alerts: BudgetAlerts;
   /** The current configuration version's routing objects (limits, workspaces, the catalogue and prices). */
   readonly routing: () => RoutingState;
+  /** The usage pipeline: refusing while its journal is full under the "refuse" policy. */
+  readonly usage: { readonly refusing: boolean };
 }
+
+/** How long a caller refused for a full usage journal is asked to wait: sinks catch up in seconds to minutes. */
+const JOURNAL_FULL_RETRY_AFTER_S = 30;
 
 /** Tokens a chat format adds around each message (role markers) and once around the whole prompt. */
 const PER_MESSAGE_TOKENS = 4;
@@ -29,6 +34,8 @@ const PER_PROMPT_TOKENS = 3;
 export function admissionHook(deps: AdmissionHookDeps) {
   // Callback style: with this replica's own limiter the decision is synchronous and costs no promise.
   return function admit(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void {
+    // Before anything is counted: a request whose record could not be kept is not served.
+    if (deps.usage.refusing) return done(new GatewayError('SB_USAGE_JOURNAL_FULL', { retryAfter: JOURNAL_FULL_RETRY_AFTER_S }));
     const principal = request.principal;
     if (principal === undefined) return done();
     const state = deps.routing();

@@ -10,7 +10,7 @@ import type { LiveRouting } from '../routing/live-routing.ts';
 import type { Storage } from '../storage/ports.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { HealthRegistry } from '../health/health-registry.ts';
-import type { UsageWriter } from '../usage/usage-recorder.ts';
+import type { UsageWriter } from '../usage/record-pipeline.ts';
 import type { Admissions } from '../limits/admissions.ts';
 import type { BudgetAlerts } from '../budgets/budget-alerts.ts';
 

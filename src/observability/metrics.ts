@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { UsageRecord } from '../domain/usage-record.ts';
-import type { UsageWriterGauges } from '../usage/usage-recorder.ts';
+import type { PipelineGauges, PipelineStats } from '../usage/record-pipeline.ts';
 import { DeferredCounter } from './deferred-counter.ts';
 
 /** The label value for a model or provider the operator did not configure. */
@@ -55,7 +55,7 @@ const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 const STATUS_LABELS: readonly string[] = Array.from({ length: 600 }, (_, status) => String(status));
 
 /** The gateway's Prometheus metrics; one registry per process, updated from usage records. */
-export class GatewayMetrics implements UsageWriterGauges {
+export class GatewayMetrics implements PipelineGauges {
   readonly registry = new Registry();
   readonly #requests: DeferredCounter<'endpoint' | 'provider' | 'model' | 'status' | 'outcome'>;
   readonly #attempts: DeferredCounter<'provider' | 'status' | 'outcome'>;
@@ -63,9 +63,8 @@ export class GatewayMetrics implements UsageWriterGauges {
   readonly #ttft: Histogram<'endpoint' | 'provider'>;
   readonly #tokens: DeferredCounter<'provider' | 'model' | 'type'>;
   readonly #cost: DeferredCounter<'provider' | 'model'>;
-  readonly usageQueue: Gauge;
   readonly usageDropped: Counter;
-  readonly usageWriteErrors: Counter;
+  readonly usageWriteErrors: Counter<'sink'>;
   readonly #knownModel: KnownName;
   readonly #knownProvider: KnownName;
   readonly #retries: DeferredCounter<'provider'>;
@@ -87,9 +86,8 @@ export class GatewayMetrics implements UsageWriterGauges {
     this.#ttft = new Histogram({ name: 'switchboard_time_to_first_byte_seconds', help: 'Streamed answers: time from request arrival to the first byte of the provider\'s answer.', labelNames: ['endpoint', 'provider'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
     this.#tokens = new DeferredCounter(this.registry, 'switchboard_tokens_total', 'Tokens billed by providers, by type (input, output, cached_input, cache_write).', ['provider', 'model', 'type']);
     this.#cost = new DeferredCounter(this.registry, 'switchboard_cost_usd_total', 'Cost in USD from the pricing table.', ['provider', 'model']);
-    this.usageQueue = new Gauge({ name: 'switchboard_usage_queue_depth', help: 'Usage records waiting to be written.', registers });
-    this.usageDropped = new Counter({ name: 'switchboard_usage_dropped_total', help: 'Usage records dropped because the buffer was full while the store failed.', registers });
-    this.usageWriteErrors = new Counter({ name: 'switchboard_usage_write_errors_total', help: 'Failed writes of usage batches (they are retried).', registers });
+    this.usageDropped = new Counter({ name: 'switchboard_usage_dropped_total', help: 'Usage and audit records dropped: the journal was full (policy drop), or with no journal the memory buffer was.', registers });
+    this.usageWriteErrors = new Counter<'sink'>({ name: 'switchboard_usage_write_errors_total', help: 'Failed deliveries of record batches to a sink (they are retried).', labelNames: ['sink'], registers });
     this.#retries = new DeferredCounter(this.registry, 'switchboard_retries_total', 'Attempts after a request\'s first (retries of the same target and fallbacks), by the provider they went to.', ['provider']);
     this.#knownAgent = options.knownAgentType ?? firstNamesSeen(DEFAULT_KNOWN_NAMES);
     this.#routerRequests = new DeferredCounter(this.registry, 'model_router_requests_total', 'Seed 002: routed requests by model served, status (success or error) and agent type.', ['model', 'status', 'agent_type']);
@@ -98,16 +96,58 @@ export class GatewayMetrics implements UsageWriterGauges {
     this.#overflowCounter([this.#requests, this.#attempts, this.#tokens, this.#cost, this.#retries, this.#routerRequests, this.#ruleMatches]);
   }
 
-  queueDepth(depth: number): void {
-    this.usageQueue.set(depth);
-  }
-
   dropped(count: number): void {
     this.usageDropped.inc(count);
   }
 
-  writeFailed(): void {
-    this.usageWriteErrors.inc();
+  writeFailed(sink: string): void {
+    this.usageWriteErrors.inc({ sink });
+  }
+
+  /**
+   * The usage pipeline's state, read at each scrape: per sink its backlog and the age of the oldest record it
+   * lacks; the journal's size against its limit; whether requests are refused because it is full.
+   */
+  watchPipeline(stats: () => PipelineStats): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'switchboard_usage_queue_depth', help: 'Records the slowest sink does not have yet.', registers,
+      collect() {
+        this.set(Math.max(0, ...stats().sinks.map((s) => s.backlog)));
+      },
+    });
+    new Gauge<'sink'>({
+      name: 'switchboard_usage_backlog', help: 'Records a sink does not have yet (in memory or in the journal).', labelNames: ['sink'], registers,
+      collect() {
+        this.reset();
+        for (const s of stats().sinks) this.set({ sink: s.name }, s.backlog);
+      },
+    });
+    new Gauge<'sink'>({
+      name: 'switchboard_usage_oldest_undelivered_seconds', help: 'Age of the oldest record a sink does not have yet; 0 when it has them all.', labelNames: ['sink'], registers,
+      collect() {
+        this.reset();
+        for (const s of stats().sinks) this.set({ sink: s.name }, s.oldestUndeliveredSeconds);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_usage_journal_bytes', help: 'Bytes the usage journal holds (on disk and waiting to be written).', registers,
+      collect() {
+        this.set(stats().journalBytes);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_usage_journal_max_bytes', help: 'The usage journal\'s limit (usage.journal.maxBytes); 0 with no journal.', registers,
+      collect() {
+        this.set(stats().journalMaxBytes);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_usage_journal_refusing', help: '1 while new requests are refused because the usage journal is full (policy refuse).', registers,
+      collect() {
+        this.set(stats().refusing ? 1 : 0);
+      },
+    });
   }
 
   /** A usage listener (see usage/usage-ledger.ts): counts each record as it is made. */

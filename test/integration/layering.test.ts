@@ -24,7 +24,7 @@ describe('layering rules', () => {
   it('let storage import only domain, errors and config', async () => {
     const bad = "import type { Plan } from '../../routing/executor.ts';\nexport type P = Plan;\n";
     assert.match((await layeringMessages('src/storage/sqlite/new-store.ts', bad))[0] ?? '', /src\/storage may not import src\/routing/);
-    const reexport = "export * from '../usage/usage-recorder.ts';\n";
+    const reexport = "export * from '../usage/record-pipeline.ts';\n";
     assert.match((await layeringMessages('src/storage/ports.ts', reexport))[0] ?? '', /may not import src\/usage/);
     const ok = "import type { UsageRecord } from '../domain/usage-record.ts';\nexport type U = UsageRecord;\n";
     assert.deepEqual(await layeringMessages('src/storage/ports.ts', ok), []);

@@ -14,7 +14,7 @@ export function aiPlugin(deps: AppDeps) {
     registerJsonParser(app, { keepRaw: true });
     app.addHook('onRequest', authHook({ authenticator: deps.authenticator, lifecycle: deps.lifecycle, need: 'key', anonymous: anonymousLimit({ admissions: deps.admissions, limits: () => deps.routing.current.config.limits }) }));
     // After the body is parsed and validated: a malformed request takes nothing from the caller's limits.
-    app.addHook('preHandler', admissionHook({ admissions: deps.admissions, alerts: deps.budgetAlerts, routing: () => deps.routing.current }));
+    app.addHook('preHandler', admissionHook({ admissions: deps.admissions, alerts: deps.budgetAlerts, routing: () => deps.routing.current, usage: deps.usage }));
     registerAiRoutes(app, deps.routing, deps.config.server.requestTimeoutMs, deps.lifecycle);
     registerModelsRoute(app, deps.routing);
     registerRouteRoute(app, deps.routing, deps.config.server.requestTimeoutMs, deps.lifecycle);

@@ -264,6 +264,11 @@ export class Journal {
     return this.#nextSeq;
   }
 
+  /** Bytes held (on disk and waiting to be written) as a share of maxBytes: cheap, read on every append. */
+  get fill(): number {
+    return (this.#diskBytes + this.#bufferBytes) / this.#o.maxBytes;
+  }
+
   get stats(): JournalStats {
     const slowest = this.#cursors.size === 0 ? this.#nextSeq - 1 : Math.min(...this.#cursors.values());
     const committed = this.#segments.at(-1)?.lastSeq ?? this.#nextSeq - 1;
