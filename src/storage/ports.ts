@@ -5,7 +5,7 @@
 import type { ApiKeyRecord } from '../domain/api-key-record.ts';
 import type { AuditEvent } from '../domain/audit-event.ts';
 import type { Feedback, VariantStats } from '../domain/experiment-stats.ts';
-import type { UsageRecord } from '../domain/usage-record.ts';
+import type { UsageKind, UsageRecord } from '../domain/usage-record.ts';
 
 export type { ApiKeyRecord, KeyRole } from '../domain/api-key-record.ts';
 export type { AuditEvent } from '../domain/audit-event.ts';
@@ -48,6 +48,8 @@ export interface UsageQuery {
   readonly workspaceId?: string;
   /** ISO-8601 lower bound on startedAt, inclusive. */
   readonly since?: string;
+  /** Records of this kind only ("request": what callers got, one per request). */
+  readonly kind?: UsageKind;
   /** At most this many records, newest first; default 100. */
   readonly limit?: number;
 }
@@ -68,6 +70,98 @@ export interface UsageStore {
    * is not a finite number or an `at` that is not an ISO-8601 time.
    */
   putFeedback(feedback: Feedback): Promise<void>;
+}
+
+/** How analytics group request records. */
+export type UsageGroupBy = 'model' | 'key' | 'workspace' | 'day';
+
+/**
+ * The usage records an analytics query or an export reads: startedAt in [since, until) (ISO-8601, compared as
+ * times), and every filter given. `model` is the model that served a request (modelServed), or the one asked for
+ * (modelRequested) when no provider was reached: the same value analytics group by.
+ */
+export interface UsageRange {
+  readonly since: string;
+  readonly until: string;
+  readonly workspaceId?: string;
+  readonly keyId?: string;
+  readonly model?: string;
+}
+
+/** Mean and nearest-rank percentiles (the value at rank ⌈p·n/100⌉ in ascending order) of times in ms; null over none. */
+export interface TimeFigures {
+  readonly mean: number | null;
+  readonly p50: number | null;
+  readonly p95: number | null;
+}
+
+/**
+ * Figures over request records (kind "request", one per request): a request record carries what the caller got,
+ * tokens and cost included (today only the attempt that answered carries usage, so it equals the sum of its
+ * attempts' records; attempts are not counted again).
+ */
+export interface UsageFigures {
+  readonly requests: number;
+  /** Requests whose outcome is not "ok" (errors and client aborts). */
+  readonly errors: number;
+  /** errors / requests; 0 over no request. */
+  readonly errorRate: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cachedInputTokens: number;
+  readonly cacheWriteTokens: number;
+  readonly costUsd: number;
+  readonly latencyMs: TimeFigures;
+  /** Over the requests that had a first byte (ttftMs not null). */
+  readonly ttftMs: TimeFigures;
+}
+
+export interface UsageGroup extends UsageFigures {
+  /** The model, key id, workspace id or UTC day ("2025-01-31"); null for records with no key or no workspace. */
+  readonly key: string | null;
+}
+
+/** UsageAnalytics.scan's query: records of both kinds unless `kind` is given. */
+export interface UsageScan extends UsageRange {
+  readonly kind?: UsageKind;
+  /** Records per page; default 500, 1 to 1000. */
+  readonly pageSize?: number;
+}
+
+/** One run of the usage store's housekeeping (src/usage/usage-maintenance.ts schedules it). */
+export interface UsageMaintenance {
+  /** Epoch ms the run takes as now. */
+  readonly now: number;
+  /** Roll up the hours that ended (PostgreSQL; the embedded stores have no roll-ups). */
+  readonly rollups: boolean;
+  /** Delete what is older than the retention below (raw records never before their hour is rolled up, with rollups). */
+  readonly retention: boolean;
+  readonly rawDays: number;
+  readonly rollupDays: number;
+}
+
+export interface UsageMaintenanceReport {
+  /** False when another process was running it (PostgreSQL: an advisory lock), so this one did nothing. */
+  readonly ran: boolean;
+  readonly hoursRolledUp: number;
+  readonly rawDeleted: number;
+  readonly rollupsDeleted: number;
+}
+
+/**
+ * Analytics over the usage records, computed in the store (SQL aggregation, never every record in memory).
+ * Every adapter answers the same figures for the same records (test/contract/usage-store.contract.ts), except
+ * that PostgreSQL answers percentiles from latency histograms (within 4.5 %) over hours it has rolled up.
+ */
+export interface UsageAnalytics {
+  /** Figures over the request records in the range; zeros (and null times) over none. Rejects a since or until that is not a time. */
+  summarize(range: UsageRange): Promise<UsageFigures>;
+  /** The same figures per group, sorted by key (null first, then code point order; days chronologically). */
+  breakdown(range: UsageRange, by: UsageGroupBy): Promise<UsageGroup[]>;
+  /** The records in the range, oldest first (time ties: insertion order), in pages read one at a time. */
+  scan(query: UsageScan): AsyncIterable<UsageRecord[]>;
+  /** Retention, and roll-ups where the store has them; safe to run from several processes at once. */
+  maintain(job: UsageMaintenance): Promise<UsageMaintenanceReport>;
 }
 
 /**
@@ -166,7 +260,7 @@ export type StorageChange =
 
 export interface Storage {
   readonly keys: KeyStore;
-  readonly usage: UsageStore;
+  readonly usage: UsageStore & UsageAnalytics;
   readonly config: ConfigStore;
   readonly audit: AuditStore;
   /**

@@ -10,6 +10,7 @@ import { runAuditStoreContract } from './audit-store.contract.ts';
 import { runConfigStoreContract } from './config-store.contract.ts';
 import { runKeyStoreContract } from './key-store.contract.ts';
 import { runStorageLifecycleContract } from './storage-lifecycle.contract.ts';
+import { runUsageAnalyticsContract } from './usage-analytics.contract.ts';
 import { runUsageStoreContract } from './usage-store.contract.ts';
 import type { MakeStorage } from './use-fresh-storage.ts';
 
@@ -33,6 +34,7 @@ const ADAPTERS: ReadonlyArray<readonly [name: string, make: MakeStorage]> = [
 for (const [name, make] of ADAPTERS) {
   runKeyStoreContract(name, make);
   runUsageStoreContract(name, make);
+  runUsageAnalyticsContract(name, make);
   runStorageLifecycleContract(name, make);
   runConfigStoreContract(name, make);
   runAuditStoreContract(name, make);

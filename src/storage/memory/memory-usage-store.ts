@@ -1,10 +1,11 @@
-import type { Feedback, UsageQuery, UsageStore, VariantStats } from '../ports.ts';
+import type { Feedback, UsageAnalytics, UsageQuery, UsageStore, VariantStats } from '../ports.ts';
 import type { UsageRecord } from '../../domain/usage-record.ts';
 import { checkFeedback } from '../check-feedback.ts';
+import { createMemoryUsageAnalytics } from './memory-usage-analytics.ts';
 import { resolveUsageLimit } from '../resolve-usage-limit.ts';
 import { toEpochMs } from '../to-epoch-ms.ts';
 
-interface StoredUsage {
+export interface StoredUsage {
   readonly record: UsageRecord;
   readonly startedAtMs: number;
   /** Insertion order: breaks startedAt ties the way SQLite's rowid does. */
@@ -21,6 +22,7 @@ function matcher(query: UsageQuery): (stored: StoredUsage) => boolean {
     (query.requestId === undefined || record.requestId === query.requestId) &&
     (query.keyId === undefined || record.keyId === query.keyId) &&
     (query.workspaceId === undefined || record.workspaceId === query.workspaceId) &&
+    (query.kind === undefined || record.kind === query.kind) &&
     (sinceMs === undefined || startedAtMs >= sinceMs);
 }
 
@@ -39,9 +41,11 @@ function byCodePoint(a: VariantStats, b: VariantStats): number {
 }
 
 /** Keeps every record for the life of the process; meant for tests and short-lived runs, not production. */
-export function createMemoryUsageStore(assertOpen: () => void): UsageStore {
+export function createMemoryUsageStore(assertOpen: () => void): UsageStore & UsageAnalytics {
   const rows: StoredUsage[] = [];
   const ids = new Set<string>();
+  /** Insertion counter (rows shrink under retention, so their length would repeat a seq). */
+  let nextSeq = 0;
   /** Feedback by experiment id, then by request id. */
   const feedback = new Map<string, Map<string, Feedback>>();
 
@@ -55,14 +59,17 @@ export function createMemoryUsageStore(assertOpen: () => void): UsageStore {
       return true;
     }).map((record, index) => {
       const startedAtMs = toEpochMs(record.startedAt, 'startedAt');
-      return { record: { ...record }, startedAtMs, seq: rows.length + index };
+      return { record: { ...record }, startedAtMs, seq: nextSeq + index };
     });
   }
 
   return {
+    ...createMemoryUsageAnalytics(rows, ids, assertOpen),
     async insertMany(records) {
       assertOpen();
-      for (const stored of stage(records)) {
+      const staged = stage(records);
+      nextSeq += staged.length;
+      for (const stored of staged) {
         rows.push(stored);
         ids.add(stored.record.id);
       }

@@ -118,6 +118,42 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX audit_events_action ON audit_events (action, at_ms DESC, seq DESC);
    CREATE INDEX audit_events_target ON audit_events (target_type, target_id, at_ms DESC, seq DESC);
    CREATE INDEX audit_events_at ON audit_events (at_ms DESC, seq DESC);`,
+  // Usage analytics: a workspace's records over time; insertion order (seq) for the roll-up job's late records;
+  // hourly and daily roll-ups of the request records (src/storage/postgres/usage-rollups.ts: no NULL in their
+  // keys, '' instead; latency histograms as sparse bucket/count arrays) and where the roll-ups end.
+  `CREATE INDEX usage_records_workspace_time ON usage_records (workspace_id, started_at_ms, seq);
+   CREATE INDEX usage_records_seq ON usage_records (seq);
+   CREATE TABLE usage_rollups_hourly (
+     bucket_ms           bigint NOT NULL,
+     workspace_id        text NOT NULL,
+     key_id              text NOT NULL,
+     model               text NOT NULL,
+     provider            text NOT NULL,
+     requests            bigint NOT NULL,
+     errors              bigint NOT NULL,
+     input_tokens        bigint NOT NULL,
+     output_tokens       bigint NOT NULL,
+     cached_input_tokens bigint NOT NULL,
+     cache_write_tokens  bigint NOT NULL,
+     cost_usd            double precision NOT NULL,
+     latency_sum_ms      double precision NOT NULL,
+     ttft_count          bigint NOT NULL,
+     ttft_sum_ms         double precision NOT NULL,
+     latency_buckets     integer[] NOT NULL,
+     latency_counts      bigint[] NOT NULL,
+     ttft_buckets        integer[] NOT NULL,
+     ttft_counts         bigint[] NOT NULL,
+     PRIMARY KEY (bucket_ms, workspace_id, key_id, model, provider)
+   );
+   CREATE INDEX usage_rollups_hourly_workspace ON usage_rollups_hourly (workspace_id, bucket_ms);
+   CREATE TABLE usage_rollups_daily (LIKE usage_rollups_hourly INCLUDING ALL);
+   CREATE TABLE usage_rollup_state (
+     id              boolean PRIMARY KEY DEFAULT true CHECK (id),
+     rolled_until_ms bigint NOT NULL,
+     last_seq        bigint NOT NULL,
+     seen_seq        bigint NOT NULL,
+     updated_at      timestamptz NOT NULL DEFAULT now()
+   );`,
 ];
 
 const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -49,6 +49,23 @@ export class PostgresPool implements SqlClient {
     }
   }
 
+  /**
+   * Runs `work` on one pooled client outside any transaction (for session-level advisory locks). If `work` throws,
+   * the connection is closed rather than reused, which also drops whatever it held (locks, an open transaction).
+   */
+  async session<T>(work: (client: SqlClient) => Promise<T>): Promise<T> {
+    this.#assertOpen();
+    const client = await this.#pool.connect();
+    try {
+      const result = await work({ query: (text, values) => client.query<Row>(text, values) });
+      client.release();
+      return result;
+    } catch (error) {
+      client.release(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+  }
+
   /** Ends the pool once; later calls answer the same promise. */
   end(): Promise<void> {
     this.#ending ??= this.#pool.end();

@@ -1,12 +1,13 @@
 import type { UsageRecord } from '../../domain/usage-record.ts';
-import type { UsageQuery, UsageStore } from '../ports.ts';
+import type { UsageAnalytics, UsageQuery, UsageStore } from '../ports.ts';
 import { resolveUsageLimit } from '../resolve-usage-limit.ts';
 import type { SqlValue } from '../sql/sql-value.ts';
 import { pushUsageValues, rowToUsage, USAGE_COLUMNS } from '../sql/usage-columns.ts';
 import { rowToVariantStats } from '../sql/variant-stats-columns.ts';
 import { checkFeedback } from '../check-feedback.ts';
 import { toEpochMs } from '../to-epoch-ms.ts';
-import type { SqlClient } from './postgres-pool.ts';
+import type { PostgresPool } from './postgres-pool.ts';
+import { createPostgresUsageAnalytics } from './postgres-usage-analytics.ts';
 
 type UsageColumn = (typeof USAGE_COLUMNS)[number];
 
@@ -57,6 +58,7 @@ function listStatement(query: UsageQuery): { text: string; values: SqlValue[] } 
   if (query.requestId !== undefined) filter('request_id =', query.requestId);
   if (query.keyId !== undefined) filter('key_id =', query.keyId);
   if (query.workspaceId !== undefined) filter('workspace_id =', query.workspaceId);
+  if (query.kind !== undefined) filter('kind =', query.kind);
   if (query.since !== undefined) filter('started_at_ms >=', toEpochMs(query.since, 'since'));
   values.push(resolveUsageLimit(query.limit));
   const clauses = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
@@ -89,8 +91,9 @@ const PUT_FEEDBACK_SQL = `INSERT INTO experiment_feedback (experiment_id, reques
   VALUES ($1, $2, $3, $4, $5, $6)
   ON CONFLICT (experiment_id, request_id) DO UPDATE SET score = excluded.score, comment = excluded.comment, at = excluded.at, at_ms = excluded.at_ms`;
 
-export function createPostgresUsageStore(db: SqlClient): UsageStore {
+export function createPostgresUsageStore(db: PostgresPool): UsageStore & UsageAnalytics {
   return {
+    ...createPostgresUsageAnalytics(db),
     async insertMany(records) {
       if (records.length === 0) return;
       await db.query(INSERT_SQL, toColumns(records));

@@ -121,6 +121,8 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX audit_events_action ON audit_events (action, at_ms);
    CREATE INDEX audit_events_target ON audit_events (target_type, target_id, at_ms);
    CREATE INDEX audit_events_at ON audit_events (at_ms);`,
+  // Usage analytics and export: a workspace's records over time (rowid, implicit in the index, breaks time ties).
+  `CREATE INDEX usage_records_workspace_time ON usage_records (workspace_id, started_at_ms);`,
 ];
 
 const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

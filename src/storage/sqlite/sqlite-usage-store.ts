@@ -1,5 +1,5 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import type { UsageQuery, UsageStore } from '../ports.ts';
+import type { UsageAnalytics, UsageQuery, UsageStore } from '../ports.ts';
 import { resolveUsageLimit } from '../resolve-usage-limit.ts';
 import type { SqlValue } from '../sql/sql-value.ts';
 import { pushUsageValues, rowToUsage, USAGE_COLUMNS } from '../sql/usage-columns.ts';
@@ -7,6 +7,7 @@ import { rowToVariantStats } from '../sql/variant-stats-columns.ts';
 import { checkFeedback } from '../check-feedback.ts';
 import { toEpochMs } from '../to-epoch-ms.ts';
 import { runInTransaction } from './run-in-transaction.ts';
+import { createSqliteUsageAnalytics } from './sqlite-usage-analytics.ts';
 import type { StatementCache } from './statement-cache.ts';
 
 const SELECT_USAGE_SQL = `SELECT ${USAGE_COLUMNS.join(', ')} FROM usage_records`;
@@ -27,7 +28,7 @@ interface ListStatement {
 }
 
 /**
- * One SQL text per combination of filters (at most eight, each prepared once) instead of one text with
+ * One SQL text per combination of filters (at most sixteen, each prepared once) instead of one text with
  * "$x IS NULL OR col = $x" clauses, which would stop SQLite from using the indexes.
  */
 function listStatement(query: UsageQuery): ListStatement {
@@ -44,6 +45,10 @@ function listStatement(query: UsageQuery): ListStatement {
   if (query.workspaceId !== undefined) {
     where.push('workspace_id = $workspaceId');
     params.workspaceId = query.workspaceId;
+  }
+  if (query.kind !== undefined) {
+    where.push('kind = $kind');
+    params.kind = query.kind;
   }
   if (query.since !== undefined) {
     where.push('started_at_ms >= $sinceMs');
@@ -80,8 +85,9 @@ const PUT_FEEDBACK_SQL = `INSERT INTO experiment_feedback (experiment_id, reques
   VALUES (?, ?, ?, ?, ?, ?)
   ON CONFLICT (experiment_id, request_id) DO UPDATE SET score = excluded.score, comment = excluded.comment, at = excluded.at, at_ms = excluded.at_ms`;
 
-export function createSqliteUsageStore(db: DatabaseSync, statements: StatementCache): UsageStore {
+export function createSqliteUsageStore(db: DatabaseSync, statements: StatementCache): UsageStore & UsageAnalytics {
   return {
+    ...createSqliteUsageAnalytics(statements),
     async insertMany(records) {
       if (records.length === 0) return;
       runInTransaction(db, () => {
