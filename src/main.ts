@@ -41,6 +41,7 @@ import { Journal } from './usage/journal/journal.ts';
 import { RecordPipeline } from './usage/record-pipeline.ts';
 import { openMessageSinks } from './usage/sinks/open-sinks.ts';
 import { StoreSink } from './usage/sinks/store-sink.ts';
+import { UsageMaintenanceJob } from './usage/usage-maintenance.ts';
 import { VERSION } from './version.ts';
 import { createJwtVerifier } from './auth/jwt-verifier.ts';
 
@@ -133,8 +134,12 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
     usage, audit, metrics, version: VERSION, lifecycle: new Lifecycle(), health, admissions, budgetAlerts: new BudgetAlerts(logger),
   };
   const app = await buildApp(deps);
+  // Roll-ups and retention of usage records, off the request path; every replica runs it, the store lets one work.
+  const maintenance = new UsageMaintenanceJob({ store: storage.usage, settings: () => routing.current.config.usage, logger });
+  maintenance.start();
   const close = async (): Promise<void> => {
     unsubscribeKeys();
+    await maintenance.close();
     await shutdown(app, deps);
     unwatchHealth();
     unlogHealth();

@@ -168,6 +168,18 @@ export const configSchema = z.object({
     batchSize: z.number().int().positive().max(10_000).default(500),
     /** Records kept in memory while the store is failing; beyond it the oldest are dropped and counted (with the journal: read back from it). */
     maxBuffered: z.number().int().positive().default(100_000),
+    /** How long usage records and their roll-ups are kept (docs/configuration.md#usage-analytics). */
+    retention: z.object({
+      rawDays: z.number().int().min(1).default(30),
+      rollupDays: z.number().int().min(1).default(400),
+      intervalMs: z.number().int().min(60_000).default(3_600_000),
+    }).strict().prefault({}),
+    /** PostgreSQL's hourly and daily roll-ups, which analytics over long ranges read (docs/configuration.md#usage-analytics). */
+    rollups: z.object({
+      enabled: z.boolean().default(true),
+      // At least 10 s: a run counts on every INSERT that took a seq before the previous run having committed.
+      intervalMs: z.number().int().min(10_000).default(60_000),
+    }).strict().prefault({}),
     /** The local journal every record is appended to before the store has it (docs/configuration.md#usage-journal). */
     journal: z.object({
       /** Off: records wait in memory only, and a crash or a long store outage loses them. */
