@@ -4,6 +4,7 @@ import { anonymousLimit } from '../anonymous-limit.ts';
 import { authHook } from '../auth-hook.ts';
 import { registerJsonParser } from '../json-body-parser.ts';
 import { registerAgentRoutes } from '../routes/agent-routes.ts';
+import { registerAnalyticsRoutes } from '../routes/analytics-routes.ts';
 import { registerAuditRoutes } from '../routes/audit-routes.ts';
 import { registerConfigRoutes } from '../routes/config-routes.ts';
 import { registerExperimentRoutes } from '../routes/experiment-routes.ts';
@@ -13,6 +14,7 @@ import { registerModelRoutes } from '../routes/model-routes.ts';
 import { registerOverrideRoutes } from '../routes/override-routes.ts';
 import { registerRoutingTestRoute } from '../routes/route-routes.ts';
 import { registerRuleRoutes } from '../routes/rule-routes.ts';
+import { registerUsageExportRoute } from '../routes/usage-export-route.ts';
 import { registerUsageRoutes } from '../routes/usage-routes.ts';
 import { registerWorkspaceRoutes } from '../routes/workspace-routes.ts';
 
@@ -23,6 +25,8 @@ export function adminPlugin(deps: AppDeps) {
     app.addHook('onRequest', authHook({ authenticator: deps.authenticator, lifecycle: deps.lifecycle, need: 'admin', anonymous: anonymousLimit({ admissions: deps.admissions, limits: () => deps.routing.current.config.limits }) }));
     registerKeyRoutes(app, deps.keyAdmin, deps.authenticator, { admissions: deps.admissions, limits: () => deps.routing.current.config.limits });
     registerUsageRoutes(app, deps.storage.usage, () => deps.usage.flush());
+    registerUsageExportRoute(app, deps);
+    registerAnalyticsRoutes(app, deps);
     registerAuditRoutes(app, deps.storage.audit, () => deps.audit.flush());
     registerConfigRoutes(app, deps.versions, deps.configAdmin);
     registerHealthRoutes(app, deps);
