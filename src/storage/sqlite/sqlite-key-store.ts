@@ -24,7 +24,12 @@ const TOUCH_SQL = `UPDATE api_keys SET last_used_at = $at, last_used_at_ms = $ms
   WHERE id = $id AND (last_used_at_ms IS NULL OR last_used_at_ms < $ms)`;
 
 /** onRevoke tells Storage.subscribe listeners; it runs after a revocation that matched a key is stored. */
-export function createSqliteKeyStore(db: DatabaseSync, statements: StatementCache, onRevoke: (id: string) => void): KeyStore {
+/**
+ * `bulk` is the connection that never waits for a lock (sqlite-storage.ts): the periodic lastUsedAt writes go
+ * through it, so another process holding the write lock makes them fail and be kept for the next flush instead of
+ * stopping the event loop; the admin writes wait as configured.
+ */
+export function createSqliteKeyStore(db: DatabaseSync, statements: StatementCache, onRevoke: (id: string) => void, bulk: { readonly db: DatabaseSync; readonly statements: StatementCache } = { db, statements }): KeyStore {
   return {
     async insert(record) {
       statements.get(INSERT_KEY_SQL).run(...keyValues(record));
@@ -59,8 +64,8 @@ export function createSqliteKeyStore(db: DatabaseSync, statements: StatementCach
       if (entries.length === 0) return;
       const params = entries.map((entry) => ({ id: entry.id, at: entry.at, ms: toEpochMs(entry.at, 'lastUsedAt') }));
       // One transaction: one commit (and fsync) for the whole batch instead of one per key.
-      runInTransaction(db, () => {
-        const touch = statements.get(TOUCH_SQL);
+      runInTransaction(bulk.db, () => {
+        const touch = bulk.statements.get(TOUCH_SQL);
         for (const param of params) touch.run(param);
       });
     },

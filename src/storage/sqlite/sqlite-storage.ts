@@ -40,19 +40,31 @@ function openDatabase(path: string, busyTimeoutMs: number): DatabaseSync {
 
 /**
  * The embedded store (DESIGN §5): keys, usage, audit events and configuration versions in one SQLite file. Call migrate() before first use.
- * node:sqlite is synchronous; that is acceptable because the usage writer batches records off the response path
+ * node:sqlite is synchronous; that is acceptable because the usage pipeline batches records off the response path
  * and every statement here is a short indexed read or write.
+ *
+ * Usage records and audit events have a connection of their own with no busy timeout: node:sqlite waits for a
+ * lock synchronously, so while another process holds the file's write lock, a wait there would stop every request
+ * of this process, again at every batch. Their writes fail at once instead ("database is locked"), and the
+ * pipeline keeps the records in its journal and tries again at the next interval. In WAL mode their reads never
+ * wait for a writer. The keys' periodic lastUsedAt writes use it too. Keys and configuration otherwise keep the configured wait: their
+ * writes are rare admin actions.
  */
 export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   const db = openDatabase(options.path, validate(options));
   const statements = createStatementCache(db);
+  // ":memory:" is a new database per connection: there, one connection serves all.
+  const bulk = options.path === ':memory:' ? db : openDatabase(options.path, validate(options));
+  // Set once open: opening (WAL mode) may wait like the main connection does.
+  if (bulk !== db) bulk.exec('PRAGMA busy_timeout = 0');
+  const bulkStatements = bulk === db ? statements : createStatementCache(bulk);
   // Only this process's own writes: another process sharing the file is found by polling (ports.ts, subscribe).
   const changes = new ChangeEmitter();
   let closed = false;
   return {
-    keys: createSqliteKeyStore(db, statements, (id) => changes.emit({ kind: 'key', id })),
-    usage: createSqliteUsageStore(db, statements),
-    audit: createSqliteAuditStore(db, statements),
+    keys: createSqliteKeyStore(db, statements, (id) => changes.emit({ kind: 'key', id }), { db: bulk, statements: bulkStatements }),
+    usage: createSqliteUsageStore(bulk, bulkStatements),
+    audit: createSqliteAuditStore(bulk, bulkStatements),
     config: createSqliteConfigStore(db, statements, (version) => changes.emit({ kind: 'config', version })),
     subscribe: (listener) => changes.subscribe(listener),
     async migrate() {
@@ -64,6 +76,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     async close() {
       if (closed) return;
       closed = true;
+      if (bulk !== db) bulk.close();
       db.close();
     },
   };
