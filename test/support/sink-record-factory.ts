@@ -1,6 +1,7 @@
 import type { AuditEvent } from '../../src/domain/audit-event.ts';
 import type { UsageRecord } from '../../src/domain/usage-record.ts';
-import { RECORD_SCHEMA, type SinkRecord } from '../../src/usage/sinks/record-sink.ts';
+import { encodeRecord } from '../../src/usage/record-encoding.ts';
+import type { SinkRecord } from '../../src/usage/sinks/record-sink.ts';
 import { makeAuditEvent } from './audit-event-factory.ts';
 import { makeUsageRecord } from './usage-record-factory.ts';
 
@@ -30,5 +31,5 @@ export function makeSinkBatches(count: number, batchSize: number, workspaces: re
 }
 
 function encode(type: 'usage' | 'audit', record: UsageRecord | AuditEvent): Buffer {
-  return Buffer.from(JSON.stringify({ schema: RECORD_SCHEMA, type, ...record }));
+  return Buffer.from(encodeRecord(type, record));
 }
