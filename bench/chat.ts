@@ -3,7 +3,9 @@
 // absolute figures on a shared VM drift and only same-run ratios mean something (DESIGN.md §9).
 // Prints a markdown report and writes it to bench/results/<stamp>.md. Exits 0 when a target FAILs
 // (a measurement, not a test); non-zero only when the harness itself broke.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readConfig } from './bench-config.ts';
 import { environmentInfo, loadAverage } from './environment-info.ts';
@@ -12,6 +14,7 @@ import { installCleanup, stopAllChildren, wasInterrupted } from './managed-child
 import { measureJsonCell } from './measure-json.ts';
 import { measureDecision, type DecisionFigures } from './measure-decision.ts';
 import { benchRedis, measureLimitsOn } from './measure-limits.ts';
+import { measureUsage, type UsageCells } from './measure-usage.ts';
 import { measureResilience } from './measure-resilience.ts';
 import { measureRouting } from './measure-routing.ts';
 import { measureStreamCell } from './measure-stream.ts';
@@ -190,6 +193,46 @@ async function limitsPhase(run: Run, upstreamBase: string): Promise<void> {
   for (const problem of problems) progress(`limits: ${problem}`);
 }
 
+/**
+ * The usage pipeline: the main instance (journal on, the default) against one with `usage.journal.enabled: false`,
+ * interleaved on, off, on, off at the highest concurrency; then the pipeline's own figures in this process while
+ * no gateway runs (recording per request, the store empty and with 10 million records, journal throughput,
+ * PostgreSQL ingest).
+ */
+async function usagePhase(run: Run, upstreamBase: string): Promise<void> {
+  const target = run.targets.find((t) => t.name === 'switchboard');
+  const c = run.config.jsonLevels.at(-1) ?? 64;
+  if (target === undefined || !stillUp(run, target)) return;
+  const problems: string[] = [];
+  const cells: Array<{ journal: 'on' | 'off'; cell: JsonCell }> = [];
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-usage-'));
+  tempDirs.push(dir);
+  const file = join(dir, 'journal-off.yaml');
+  writeFileSync(file, 'usage:\n  journal:\n    enabled: false\n');
+  const off = await startSwitchboard(repoRoot, upstreamBase, run.pinning, run.config.readyTimeoutMs, { SWITCHBOARD_CONFIG: file });
+  if (off.dataDir) tempDirs.push(off.dataDir);
+  try {
+    if (!off.ok) throw new Error(off.reason.split('\n')[0]);
+    for (const journal of ['on', 'off', 'on', 'off'] as const) {
+      const cell = await measureJsonCell(journal === 'on' ? target : off.target, c, run.config, run.pinning, run.noise);
+      cells.push({ journal, cell });
+      progress(`usage c=${c} switchboard, journal ${journal}: p50 ${num(cell.window.result.p50)} ms, ${num(cell.cpuUsPerRequest)} µs/req`);
+    }
+  } catch (err) {
+    problems.push(`journal on/off cells broke off: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    if (off.ok) await off.target.child.stop();
+  }
+  let figures: UsageCells['figures'] = null;
+  try {
+    figures = await measureUsage(progress);
+    problems.push(...figures.problems);
+  } catch (err) {
+    problems.push(`the pipeline's own figures were not measured: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  run.data.usage = { cells, figures, problems };
+}
+
 async function startAll(config: BenchConfig, pinning: Pinning): Promise<{ helpers: Target[]; sb: SwitchboardStart; upstreamBase: string }> {
   const mock = await startMock(pinning, config.readyTimeoutMs);
   const upstreamBase = mock.url.replace(/\/chat\/completions$/, '');
@@ -220,7 +263,7 @@ async function main(): Promise<void> {
   const { helpers, sb, upstreamBase } = await startAll(config, pinning);
   const targets = sb.ok ? [...helpers, sb.target] : helpers;
   const data: RunData = {
-    stamp: stampOf(new Date()), config, pinning, environment: [], jsonCells: [], streamCells: [], swapCell: null, resilience: null, routing: null, limits: null, wallS: 0, quietWaitedS: 0,
+    stamp: stampOf(new Date()), config, pinning, environment: [], jsonCells: [], streamCells: [], swapCell: null, resilience: null, routing: null, limits: null, usage: null, wallS: 0, quietWaitedS: 0,
     idleRssMb: Object.fromEntries(targets.map((t) => [t.name, treeMemoryMb(t.child.pid).rss])),
     switchboard: { available: sb.ok, reason: sb.ok ? null : sb.reason, notes: [] },
   };
@@ -231,6 +274,7 @@ async function main(): Promise<void> {
   await resiliencePhase(run);
   await routingPhase(run);
   await limitsPhase(run, upstreamBase);
+  await usagePhase(run, upstreamBase);
   if (sb.ok && sb.target.child.exitCode === null) data.switchboard.notes = await switchboardChecks(sb.metricsUrl, sb.dataDir);
   await stopAllChildren();
   data.environment = environmentInfo(repoRoot, loadAtStart);

@@ -11,6 +11,7 @@ import { resilienceFigures } from './resilience-figures.ts';
 import type { RunData } from './run-data.ts';
 import { meanLimitsCpu, MEMORY_BAR_US, REDIS_BAR_US } from './measure-limits.ts';
 import type { LimitsCells } from './measure-limits.ts';
+import { meanUsageCpu, POSTGRES_INGEST_BAR, RECORDING_BAR_US, type UsageCells } from './measure-usage.ts';
 
 function jsonRow(cell: JsonCell, all: JsonCell[]): string[] {
   const same = (name: string): JsonCell | undefined => all.find((x) => x.c === cell.c && x.target === name);
@@ -101,6 +102,30 @@ function limits(l: LimitsCells | null, head: string[], all: JsonCell[]): string[
   return out;
 }
 
+function usage(u: UsageCells | null, head: string[], all: JsonCell[]): string[] {
+  if (u === null) return ['Not measured.', ''];
+  const out: string[] = [];
+  const on = meanUsageCpu(u.cells, 'on');
+  const off = meanUsageCpu(u.cells, 'off');
+  const bare = all.find((x) => x.c === u.cells[0]?.cell.c && x.target === 'bare-proxy')?.cpuUsPerRequest ?? null;
+  if (on !== null && off !== null) {
+    out.push(`/v1 chat at c=${u.cells[0]?.cell.c}: CPU ${num(on)} µs/req with the journal on (the main instance, the default), ${num(off)} with \`usage.journal.enabled: false\` (an instance of its own): the journal adds ${on - off >= 0 ? '+' : ''}${num(on - off)} µs/req${bare === null ? '' : `; ${ratio(on / bare)} the bare proxy's CPU per request with the journal on`}.`, '');
+    out.push(table(['phase', ...head], u.cells.map((c) => [`journal ${c.journal}`, ...jsonRow(c.cell, all)])), '');
+  }
+  const f = u.figures;
+  if (f !== null) {
+    const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
+    out.push(
+      `The pipeline alone (the bench process, no gateway running; ${f.requestsPerS} requests a second in turns of 2 ms, each making its attempt and request records through the ledger, the pipeline, the journal and the SQLite store in batches of 500; CPU with recording minus CPU without):`, '',
+      `- recording: ${num(f.recordingUsEmpty)} µs per request with the store empty${f.recordingUsFilled === null ? '' : `, ${num(f.recordingUsFilled)} with ${f.filledRows.toLocaleString('en')} records already stored`} (bar: under ${RECORDING_BAR_US} µs: ${verdict(f.recordingUsEmpty < RECORDING_BAR_US)}; this loop runs cold between turns and costs more than the gateway cells above show);`,
+      `- journal append and write, 500,000 records as fast as they come: ${Math.round(f.journalRecordsPerS).toLocaleString('en')} records/s, ${num(f.journalMbPerS)} MB/s, ${num(f.journalCpuUsPerRecord)} µs of CPU per record;`,
+      `- PostgreSQL ingest through the store (100,000 records, batches of 1,000, one after another): ${f.postgresRecordsPerS === null ? 'not measured' : `${Math.round(f.postgresRecordsPerS).toLocaleString('en')} records/s (bar: at least ${POSTGRES_INGEST_BAR.toLocaleString('en')}: ${verdict(f.postgresRecordsPerS >= POSTGRES_INGEST_BAR)})`}.`, '',
+    );
+  }
+  if (u.problems.length > 0) out.push('Not (fully) measured:', '', ...u.problems.map((p) => `- ${p}`), '');
+  return out;
+}
+
 function setup(d: RunData): string[] {
   const c = d.config;
   const sb = d.switchboard.available ? 'measured (auth, usage recording and metrics on)' : `**not available** (${(d.switchboard.reason ?? '').split('\n')[0]})`;
@@ -118,7 +143,7 @@ function phaseCells(d: RunData): JsonCell[] {
   const swap = d.swapCell === null ? [] : [d.swapCell.control, d.swapCell.cell];
   const r = d.resilience;
   const resilienceCells = r === null ? [] : [...r.healthTracking.map((t) => t.cell), ...(r.fallback === null ? [] : [r.fallback.plain, r.fallback.fallback])];
-  return [...swap, ...resilienceCells, ...(d.routing?.cells.map((c) => c.cell) ?? []), ...(d.limits?.cells.map((c) => c.cell) ?? [])];
+  return [...swap, ...resilienceCells, ...(d.routing?.cells.map((c) => c.cell) ?? []), ...(d.limits?.cells.map((c) => c.cell) ?? []), ...(d.usage?.cells.map((c) => c.cell) ?? [])];
 }
 
 function notes(d: RunData): string[] {
@@ -164,6 +189,8 @@ export function renderReport(d: RunData): string {
     '## Rate limits and budgets', '',
     'A workspace\'s key with every limit kind and a daily budget set far above the load (each checked and taken, none refusing), cells with limits off and on, in the order off, on, off, on.', '',
     ...limits(d.limits, jsonHead, d.jsonCells),
+    '## Usage pipeline', '',
+    ...usage(d.usage, jsonHead, d.jsonCells),
     '## Targets', '',
     table(['check', 'measured', 'target', 'result', 'note'], verdicts.map((v) => [v.check, v.measured, v.limit, v.status, v.note])), '',
     `Result: ${count('PASS')} PASS, ${count('FAIL')} FAIL, ${count('n/a')} n/a.`, '',

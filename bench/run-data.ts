@@ -4,6 +4,7 @@ import type { JsonCell } from './measure-json.ts';
 import type { ResilienceCells } from './measure-resilience.ts';
 import type { RoutingCells } from './measure-routing.ts';
 import type { LimitsCells } from './measure-limits.ts';
+import type { UsageCells } from './measure-usage.ts';
 import type { SwapCell } from './measure-swaps.ts';
 import type { StreamCell } from './measure-stream.ts';
 import type { Pinning } from './pinning.ts';
@@ -33,6 +34,8 @@ export interface RunData {
   routing: RoutingCells | null;
   /** /v1 chat with a workspace's key, limits and a budget off and on, memory and Redis; null when not measured. */
   limits: LimitsCells | null;
+  /** /v1 chat with the usage journal on (the main instance) and off, and the pipeline's own figures; null when not measured. */
+  usage: UsageCells | null;
   wallS: number;
   /** seconds spent waiting for other processes to go quiet before cells */
   quietWaitedS: number;

@@ -139,6 +139,22 @@ describe('RecordPipeline', () => {
     await second.pipeline.close();
   });
 
+  it('forgets the cursor of a sink no longer configured, so the journal does not keep records for it', async () => {
+    const dir = testDataDir();
+    const nats = new TestSink('nats');
+    nats.failing = true;
+    const first = await pipelineOf([new TestSink('store'), nats], { dir });
+    for (let i = 0; i < 10; i++) first.pipeline.recordUsage(makeUsageRecord());
+    await first.pipeline.flush();
+    assert.equal(first.journal!.stats.backlog, 10, 'kept for the failing sink');
+    await first.pipeline.close();
+    const second = await pipelineOf([new TestSink('store')], { dir });
+    assert.deepEqual(second.journal!.sinks, ['store']);
+    assert.equal(second.journal!.stats.backlog, 0);
+    assert.equal(second.logger.lines.filter((l) => l.obj.event === 'usage_sink_forgotten' && l.obj.sink === 'nats').length, 1);
+    await second.pipeline.close();
+  });
+
   it('skips a journalled record that is not in the record schema, logs it, and delivers the rest', async () => {
     const dir = testDataDir();
     const down = new TestSink('store');

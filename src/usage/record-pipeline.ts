@@ -75,15 +75,33 @@ export interface PipelineStats {
 }
 
 /** One record as the pipeline holds it in memory. */
-interface Entry {
+/**
+ * One record as the pipeline holds it in memory, and as a sink is handed it (no object per delivery). Its payload
+ * is made when a message sink reads it; the stores read `record`.
+ */
+class Entry {
   readonly seq: number;
   readonly type: RecordType;
   readonly id: string;
   readonly workspaceId: string | null;
-  readonly json: string;
   readonly record: UsageRecord | AuditEvent;
   /** Date.now() when appended. */
   readonly at: number;
+  #payload: Buffer | undefined;
+
+  constructor(seq: number, type: RecordType, id: string, workspaceId: string | null, record: UsageRecord | AuditEvent, at: number) {
+    this.seq = seq;
+    this.type = type;
+    this.id = id;
+    this.workspaceId = workspaceId;
+    this.record = record;
+    this.at = at;
+  }
+
+  get payload(): Buffer {
+    this.#payload ??= Buffer.from(encodeRecord(this.type, this.record));
+    return this.#payload;
+  }
 }
 
 interface SinkState {
@@ -132,7 +150,14 @@ export class RecordPipeline {
   constructor(options: RecordPipelineOptions) {
     this.#o = options;
     const { journal } = options;
-    if (journal !== undefined) this.#nextSeq = journal.nextSeq;
+    if (journal !== undefined) {
+      this.#nextSeq = journal.nextSeq;
+      for (const name of journal.sinks) {
+        if (options.sinks.some((s) => s.name === name)) continue;
+        journal.forget(name);
+        options.logger.warn({ event: 'usage_sink_forgotten', sink: name }, `usage journal: sink "${name}" is no longer configured; the journal stops keeping records for it`);
+      }
+    }
     this.#sinks = options.sinks.map((sink) => ({ sink, acked: journal === undefined ? 0 : journal.register(sink.name), delivering: undefined, scheduled: false, failing: false, headAt: undefined }));
     this.#timer = setInterval(() => this.#pumpAll(), options.flushIntervalMs);
     this.#timer.unref();
@@ -216,13 +241,14 @@ export class RecordPipeline {
       this.#o.gauges.dropped(1);
       return;
     }
-    const json = encodeRecord(type, record);
     const { journal } = this.#o;
     let seq: number;
     if (journal === undefined) {
       seq = this.#nextSeq++;
     } else {
-      const appended = journal.append(json);
+      // The string dies here, once in the journal's buffer: kept for a message sink it would outlive the young
+      // generation (tens of milliseconds until delivery) and cost more in collection than encoding it again.
+      const appended = journal.append(encodeRecord(type, record));
       this.#watchFill(journal.fill);
       if (appended === undefined) {
         // Full: the journal logged it once; counted here. Under "refuse" only requests admitted before it filled get here.
@@ -232,7 +258,7 @@ export class RecordPipeline {
       seq = appended;
       this.#nextSeq = seq + 1;
     }
-    this.#recent.push({ seq, type, id, workspaceId, json, record, at: Date.now() });
+    this.#recent.push(new Entry(seq, type, id, workspaceId, record, Date.now()));
     if (this.#recent.length - this.#head > this.#o.maxBuffered) this.#forgetOldest();
     for (const s of this.#sinks) {
       if (!s.scheduled && s.delivering === undefined && !s.failing && seq - s.acked >= this.#o.batchSize) {
@@ -361,7 +387,7 @@ export class RecordPipeline {
     if (first !== undefined && next >= first.seq) {
       const from = this.#head + next - first.seq;
       const out: SinkRecord[] = [];
-      for (let i = from; i < this.#recent.length && out.length < this.#o.batchSize; i++) out.push(sinkRecord(this.#recent[i] as Entry));
+      for (let i = from; i < this.#recent.length && out.length < this.#o.batchSize; i++) out.push(this.#recent[i] as Entry as SinkRecord);
       return out;
     }
     const { journal } = this.#o;
@@ -394,16 +420,4 @@ export class RecordPipeline {
     if (head !== undefined) s.headAt = Date.parse(head.type === 'usage' ? head.record.startedAt : head.record.at);
     return out;
   }
-}
-
-/** A record in memory as a sink is handed it; its payload bytes are made only if a sink reads them (the stores do not). */
-function sinkRecord(e: Entry): SinkRecord {
-  let payload: Buffer | undefined;
-  return {
-    seq: e.seq, id: e.id, workspaceId: e.workspaceId, type: e.type, record: e.record,
-    get payload(): Buffer {
-      payload ??= Buffer.from(e.json);
-      return payload;
-    },
-  } as SinkRecord;
 }

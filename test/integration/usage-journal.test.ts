@@ -14,10 +14,17 @@ const ADMIN = 'sb-journal-test-admin-0123456789';
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-journal-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function waitForRecords(base: string, count: number): Promise<Set<string>> {
+/** Every request record of the last hour, through the export (GET /api/usage answers at most 1,000). */
+async function exportedRequests(base: string): Promise<Set<string>> {
+  const res = await fetch(`${base}/api/usage/export?format=json&kind=request&timeRange=1h`, { headers: { authorization: `Bearer ${ADMIN}` } });
+  const body = await res.json() as Array<{ requestId: string }>;
+  return new Set(body.map((r) => r.requestId));
+}
+
+async function waitForRecords(base: string, count: number, read = requestRecords): Promise<Set<string>> {
   let seen = new Set<string>();
   for (let i = 0; i < 100 && seen.size < count; i++) {
-    seen = await requestRecords(base);
+    seen = await read(base);
     if (seen.size < count) await sleep(100);
   }
   return seen;
@@ -101,6 +108,47 @@ describe('usage journal', () => {
     const second = await startGatewayProcess(env);
     try {
       assert.equal((await waitForRecords(second.url, 201)).size, 201, 'every request of the outage has its record');
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('under load, a SIGKILL loses no record of a request answered more than 100 ms before it', async () => {
+    const file = join(dir, 'load.yaml');
+    writeFileSync(file, 'usage:\n  flushIntervalMs: 60000\n  batchSize: 5000\n');
+    const env = { SWITCHBOARD_ADMIN_KEY: ADMIN, SWITCHBOARD_DATA_DIR: join(dir, 'load'), SWITCHBOARD_CONFIG: file };
+    const first = await startGatewayProcess(env);
+    const answered: Array<{ requestId: string; at: number }> = [];
+    let running = true;
+    const loop = async (): Promise<void> => {
+      while (running) {
+        try {
+          const res = await fetch(`${first.url}/v1/chat/completions`, {
+            method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'mock', messages: [{ role: 'user', content: 'hi' }] }),
+          });
+          await res.arrayBuffer();
+          const requestId = res.headers.get('x-request-id');
+          if (res.status === 200 && requestId !== null) answered.push({ requestId, at: performance.now() });
+        } catch {
+          // The kill cuts the requests in flight.
+        }
+      }
+    };
+    const loops = Array.from({ length: 32 }, loop);
+    await sleep(2000);
+    const killedAt = performance.now();
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+    running = false;
+    await Promise.all(loops);
+    const due = answered.filter((a) => a.at < killedAt - 100).map((a) => a.requestId);
+    assert.ok(due.length > 500, `${due.length} requests answered before the kill`);
+    const second = await startGatewayProcess(env);
+    try {
+      const seen = await waitForRecords(second.url, answered.length, exportedRequests);
+      const missing = due.filter((id) => !seen.has(id));
+      assert.deepEqual(missing, [], `of ${due.length} requests answered over 100 ms before the kill, ${missing.length} have no record`);
     } finally {
       await second.stop();
     }

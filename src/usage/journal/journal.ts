@@ -249,6 +249,23 @@ export class Journal {
     return this.acked(sink);
   }
 
+  /** The sinks that have a cursor: registered by this process or by an earlier one (cursors.json). */
+  get sinks(): string[] {
+    return [...this.#cursors.keys()];
+  }
+
+  /**
+   * A sink that is no longer configured: its cursor goes, so the journal stops keeping records for it (a stale
+   * cursor would keep every segment from then on, until the journal was full).
+   */
+  forget(sink: string): void {
+    if (!this.#cursors.delete(sink)) return;
+    this.#cursorTimer ??= setTimeout(() => {
+      this.#saveCursors().catch((err: unknown) => this.#o.logger?.error({ err }, 'journal: the sinks\' cursors could not be saved; they are saved again on the next acknowledgement'));
+    }, CURSOR_WRITE_DELAY_MS);
+    void this.#truncate();
+  }
+
   /** Everything up to `seq` reached `sink`: its cursor moves on, and segments every sink has are deleted. */
   ack(sink: string, seq: number): void {
     if (seq <= this.acked(sink)) return;
