@@ -13,6 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startedOrClosed } from './started-or-closed.ts';
 
 export const ETCD_BINARY = '/usr/bin/etcd';
 
@@ -49,13 +50,7 @@ export async function createEtcdServer(): Promise<EtcdServer> {
 
 export async function startEtcdServer(): Promise<EtcdServer> {
   const server = await createEtcdServer();
-  try {
-    await server.start();
-  } catch (err) {
-    await server.close();
-    throw err;
-  }
-  return server;
+  return startedOrClosed(server);
 }
 
 class EtcdProcess implements EtcdServer {

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/modes/free-port.ts';
+import { startedOrClosed } from './started-or-closed.ts';
 
 export const NATS_SERVER_BINARY = '/usr/sbin/nats-server';
 /** What the server prints once it accepts clients, JetStream included. */
@@ -39,13 +40,7 @@ export async function startNatsServer(): Promise<NatsServer> {
     throw new Error(`${NATS_SERVER_BINARY} not found: these tests need a real NATS server. Install it with: apt-get install nats-server`);
   }
   const server = new NatsProcess(await freePort(), await mkdtemp(join(tmpdir(), 'switchboard-nats-')));
-  try {
-    await server.start();
-  } catch (err) {
-    await server.close();
-    throw err;
-  }
-  return server;
+  return startedOrClosed(server);
 }
 
 class NatsProcess implements NatsServer {

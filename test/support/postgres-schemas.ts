@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { after } from 'node:test';
 import pg from 'pg';
 
 /** The machine's PostgreSQL (DESIGN §8): trust auth, database "test". Override for another server. */
@@ -32,4 +33,20 @@ export function postgresSchemas(connectionString = TEST_POSTGRES_URL): PostgresS
       }
     },
   };
+}
+
+/**
+ * A test file's PostgreSQL: fresh schemas, an admin pool to look at them, and whatever the file opened (closeAfter),
+ * all closed and dropped when the file ends.
+ */
+export function postgresTestFixture(connectionString = TEST_POSTGRES_URL): { schemas: PostgresSchemas; admin: pg.Pool; closeAfter(close: () => Promise<unknown>): void } {
+  const schemas = postgresSchemas(connectionString);
+  const admin = new pg.Pool({ connectionString, max: 2 });
+  const closers: Array<() => Promise<unknown>> = [];
+  after(async () => {
+    await Promise.all(closers.map((close) => close()));
+    await schemas.dropAll();
+    await admin.end();
+  });
+  return { schemas, admin, closeAfter: (close) => { closers.push(close); } };
 }

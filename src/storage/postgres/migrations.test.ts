@@ -1,29 +1,21 @@
 /** PostgreSQL migrations against the machine's real server, each test on its own schema. */
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import pg from 'pg';
+import { describe, it } from 'node:test';
 import { makeApiKeyRecord } from '../../../test/support/api-key-record-factory.ts';
 import { makeUsageRecord } from '../../../test/support/usage-record-factory.ts';
-import { postgresSchemas, TEST_POSTGRES_URL } from '../../../test/support/postgres-schemas.ts';
+import { postgresTestFixture, TEST_POSTGRES_URL } from '../../../test/support/postgres-schemas.ts';
 import { pushUsageValues, USAGE_COLUMNS } from '../sql/usage-columns.ts';
 import type { SqlValue } from '../sql/sql-value.ts';
 import { applyMigrations, MIGRATIONS } from './migrations.ts';
 import { PostgresPool } from './postgres-pool.ts';
 import { createPostgresStorage } from './postgres-storage.ts';
 
-const schemas = postgresSchemas();
-const admin = new pg.Pool({ connectionString: TEST_POSTGRES_URL, max: 2 });
-const pools: PostgresPool[] = [];
-after(async () => {
-  await Promise.all(pools.map((pool) => pool.end()));
-  await schemas.dropAll();
-  await admin.end();
-});
+const { schemas, admin, closeAfter } = postgresTestFixture();
 
 /** A raw pool on `schema` (as the storage builds it), for calling applyMigrations with other step lists. */
 function poolOn(schema: string): PostgresPool {
   const pool = new PostgresPool({ connectionString: TEST_POSTGRES_URL, options: `-c search_path=${schema}`, max: 2 });
-  pools.push(pool);
+  closeAfter(() => pool.end());
   return pool;
 }
 

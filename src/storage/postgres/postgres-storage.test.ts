@@ -8,27 +8,19 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { makeApiKeyRecord } from '../../../test/support/api-key-record-factory.ts';
-import { postgresSchemas, TEST_POSTGRES_URL } from '../../../test/support/postgres-schemas.ts';
+import { postgresTestFixture, TEST_POSTGRES_URL } from '../../../test/support/postgres-schemas.ts';
 import { until } from '../../../test/support/until.ts';
 import type { NewConfigVersion, Storage, StorageChange } from '../ports.ts';
 import { CHANGE_CHANNEL } from './change-notice.ts';
 import { createPostgresStorage, type PostgresStorageOptions } from './postgres-storage.ts';
 
-const schemas = postgresSchemas();
-const admin = new pg.Pool({ connectionString: TEST_POSTGRES_URL, max: 2 });
-const opened: Storage[] = [];
-after(async () => {
-  await Promise.all(opened.map((storage) => storage.close()));
-  await schemas.dropAll();
-  await admin.end();
-});
+const { schemas, admin, closeAfter } = postgresTestFixture();
 
 /** A storage closed when the file ends (close is idempotent, so tests may close it earlier). */
 function open(options: Partial<PostgresStorageOptions> = {}): Storage {
   const storage = createPostgresStorage({ connectionString: TEST_POSTGRES_URL, ...options });
-  opened.push(storage);
+  closeAfter(() => storage.close());
   return storage;
 }
 

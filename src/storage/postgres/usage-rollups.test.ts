@@ -3,11 +3,10 @@
  * store (exact by the shared contract) holding the same records as the oracle.
  */
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import pg from 'pg';
+import { describe, it } from 'node:test';
 import type { UsageRecord } from '../../domain/usage-record.ts';
 import { makeUsageRecord } from '../../../test/support/usage-record-factory.ts';
-import { postgresSchemas, TEST_POSTGRES_URL } from '../../../test/support/postgres-schemas.ts';
+import { postgresTestFixture, TEST_POSTGRES_URL } from '../../../test/support/postgres-schemas.ts';
 import { createMemoryStorage } from '../memory/memory-storage.ts';
 import type { Storage, TimeFigures, UsageFigures, UsageGroupBy, UsageMaintenance, UsageRange } from '../ports.ts';
 import { RELATIVE_ERROR_BOUND } from './latency-histogram.ts';
@@ -80,18 +79,11 @@ function assertFigures(actual: UsageFigures, exact: UsageFigures, what: string):
   assertTimes(ttftMs, exactTtft, `${what} ttft`);
 }
 
-const schemas = postgresSchemas();
-const admin = new pg.Pool({ connectionString: TEST_POSTGRES_URL, max: 2 });
-const opened: Storage[] = [];
-after(async () => {
-  await Promise.all(opened.map((storage) => storage.close()));
-  await schemas.dropAll();
-  await admin.end();
-});
+const { schemas, admin, closeAfter } = postgresTestFixture();
 
 async function open(schema: string): Promise<Storage> {
   const storage = createPostgresStorage({ connectionString: TEST_POSTGRES_URL, schema });
-  opened.push(storage);
+  closeAfter(() => storage.close());
   await storage.migrate();
   return storage;
 }
