@@ -153,4 +153,53 @@ describe('usage journal', () => {
       await second.stop();
     }
   });
+
+  it('refuses requests with 503 SB_USAGE_JOURNAL_FULL once the journal is full, and serves them again when the store is back', async () => {
+    const data = join(dir, 'full');
+    const file = join(dir, 'full.yaml');
+    writeFileSync(file, 'usage:\n  flushIntervalMs: 100\n  batchSize: 50\n  journal:\n    maxBytes: 1048576\n    whenFull: refuse\n');
+    const env = { SWITCHBOARD_ADMIN_KEY: ADMIN, SWITCHBOARD_DATA_DIR: data, SWITCHBOARD_CONFIG: file };
+    const gateway = await startGatewayProcess(env);
+    try {
+      assert.equal(await chat(gateway.url), 200);
+      const other = new DatabaseSync(join(data, 'switchboard.db'));
+      other.exec('BEGIN IMMEDIATE');
+      let refused: Response | undefined;
+      let served = 0;
+      try {
+        // About 800 bytes a record, two a request: the 1 MiB journal is full after some 650 requests.
+        for (let i = 0; i < 2000 && refused === undefined; i++) {
+          const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+            method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'mock', messages: [{ role: 'user', content: 'hi' }] }),
+          });
+          if (res.status === 200) {
+            served++;
+            await res.arrayBuffer();
+          } else {
+            refused = res;
+          }
+        }
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+      assert.ok(refused !== undefined, `never refused in ${served} requests`);
+      assert.equal(refused.status, 503);
+      assert.ok(Number(refused.headers.get('retry-after')) > 0);
+      const body = await refused.json() as { error: { code: string } };
+      assert.equal(body.error.code, 'SB_USAGE_JOURNAL_FULL');
+      // The store takes the backlog; the journal empties and requests are served again, every record kept.
+      let again = 0;
+      for (let i = 0; i < 100 && again !== 200; i++) {
+        await sleep(100);
+        again = await chat(gateway.url);
+      }
+      assert.equal(again, 200, 'served again once the store had the backlog');
+      const seen = await waitForRecords(gateway.url, served + 2, exportedRequests);
+      assert.ok(seen.size >= served + 2, `${seen.size} of ${served + 2} request records`);
+    } finally {
+      await gateway.stop();
+    }
+  });
 });

@@ -122,6 +122,28 @@ describe('Journal', () => {
     await reopened.close();
   });
 
+  it('deletes the newest segment too once every sink has it and the journal is a quarter full, so a small journal empties', async () => {
+    const dir = testDataDir();
+    // One segment far larger than the limit: without this, the segment being written would never go.
+    const journal = await Journal.open({ dir, maxBytes: 1024 * 1024, segmentBytes: 16 * 1024 * 1024 });
+    journal.register('sink');
+    for (let i = 1; i <= 6000; i++) journal.append(payload(i));
+    await journal.flush();
+    assert.ok(journal.stats.bytes > 256 * 1024);
+    journal.ack('sink', journal.stats.committedSeq);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(journal.stats.bytes, 0);
+    assert.deepEqual(segments(dir), []);
+    // It goes on in a new segment, with the next sequence numbers.
+    assert.equal(journal.append(payload(6001)), 6001);
+    await journal.flush();
+    assert.deepEqual((await journal.read(1, 10)).map((e) => e.seq), [6001]);
+    await journal.close();
+    const again = await Journal.open({ dir });
+    assert.equal(again.append(payload(6002)), 6002, 'numbering survives a reopen');
+    await again.close();
+  });
+
   it('refuses appends past maxBytes, counting them and warning once, and takes them again once sinks catch up', async () => {
     const dir = testDataDir();
     const log = logger();

@@ -470,9 +470,23 @@ export class Journal {
   async #truncate(): Promise<void> {
     if (this.#cursors.size === 0) return;
     const slowest = Math.min(...this.#cursors.values());
-    while (this.#segments.length > 1) {
+    while (this.#segments.length > 0) {
       const oldest = this.#segments[0] as Segment;
-      if (oldest.lastSeq > slowest || oldest === this.#active?.segment) break;
+      if (oldest.lastSeq > slowest) break;
+      if (oldest === this.#segments.at(-1)) {
+        // The newest, delivered whole: it goes too once the journal holds a quarter of its limit, else a journal
+        // whose limit is near one segment's size would stay full after the sinks caught up. Never mid-write.
+        if (oldest.bytes === 0 || this.#writing !== undefined || this.#diskBytes <= this.#o.maxBytes / 4) break;
+        oldest.full = true;
+        const active = this.#active;
+        if (active?.segment === oldest) {
+          this.#active = undefined;
+          await active.fh.close().catch(() => undefined);
+        }
+        if (this.#segments[0] !== oldest) break;
+      } else if (oldest === this.#active?.segment) {
+        break;
+      }
       this.#segments.shift();
       this.#diskBytes -= oldest.bytes;
       await unlink(oldest.path).catch((err: unknown) => this.#o.logger?.error({ err, segment: oldest.path }, 'journal: a delivered segment could not be deleted'));
