@@ -42,6 +42,7 @@ describe('three replicas on one PostgreSQL', () => {
   const replicas: GatewayProcess[] = [];
   let proxy: TcpProxy;
   let loadKey = '';
+  let loadKeyId = '';
   let stopLoad = false;
   let load: Promise<void> = Promise.resolve();
   const failures: string[] = [];
@@ -55,6 +56,7 @@ describe('three replicas on one PostgreSQL', () => {
     const created = await call(replicas[0]!.url, 'POST', '/api/keys', ADMIN, { name: 'load', role: 'inference' });
     assert.equal(created.status, 201);
     loadKey = created.body.key;
+    loadKeyId = created.body.id;
     // Steady load: four callers spread over the three replicas for the whole test.
     load = Promise.all(Array.from({ length: 4 }, async (_, worker) => {
       for (let i = worker; !stopLoad; i++) {
@@ -150,5 +152,22 @@ describe('three replicas on one PostgreSQL', () => {
     } finally {
       await e.stop();
     }
+  });
+
+  it('answers the same usage analytics and audit trail on every replica, with a record of every request served', async () => {
+    stopLoad = true;
+    await load;
+    // Each replica's pipeline hands the store what it has within usage.flushIntervalMs (1 s).
+    await sleep(1500);
+    const spend = await Promise.all(replicas.map((r) => call(r.url, 'GET', '/api/analytics/spend?groupBy=key&timeRange=1h', ADMIN)));
+    const requestsOf = (res: Res): number => (res.body.data as Array<{ keyId: string; requests: number }>).find((g) => g.keyId === loadKeyId)?.requests ?? 0;
+    assert.ok(spend.every((res) => res.status === 200));
+    const counts = spend.map(requestsOf);
+    assert.ok(counts.every((n) => n === counts[0]), `the load key's requests as each replica sees them: ${counts.join(', ')}`);
+    assert.ok((counts[0] ?? 0) >= served, `${counts[0]} recorded, ${served} served by the load alone`);
+    const audits = await Promise.all(replicas.map((r) => call(r.url, 'GET', '/api/audit?action=key.create', ADMIN)));
+    const ids = audits.map((res) => (res.body.data as Array<{ id: string; targetId: string }>).map((e) => e.id).join());
+    assert.ok(ids.every((x) => x === ids[0]), 'the same audit events everywhere');
+    assert.ok((audits[0]!.body.data as Array<{ targetId: string }>).some((e) => e.targetId === loadKeyId), 'the load key\'s creation is audited');
   });
 });
