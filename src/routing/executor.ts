@@ -8,7 +8,7 @@ import type { UsageLedger } from '../usage/usage-ledger.ts';
 import type { Answer } from './answer.ts';
 import { retryDelay } from './backoff.ts';
 import type { CallContext } from '../domain/call-context.ts';
-import { NO_ROUTE_TAGS, type RouteTags } from '../domain/route-tags.ts';
+import { NO_ROUTE_TAGS, routeTagsOf, type RouteTags } from '../domain/route-tags.ts';
 import type { Decision } from './route-decision.ts';
 import { noHealthyTarget } from './no-healthy-target.ts';
 import type { Target } from '../domain/plan.ts';
@@ -55,7 +55,8 @@ export class Executor implements RequestSettler {
     try {
       decision = this.#deps.route(ctx);
     } catch (err) {
-      throw this.#failed(ctx, null, asGatewayError(err, ctx), 0, NO_ROUTE_TAGS);
+      // Refused before any plan (a model the key may not use …): the record still says whose request it was.
+      throw this.#failed(ctx, null, asGatewayError(err, ctx), 0, routeTagsOf(ctx.facts));
     }
     const { plan, tags } = decision;
     if (decision.failure !== undefined) {

@@ -3,7 +3,7 @@ import type { CallContext } from '../domain/call-context.ts';
 import type { Plan } from '../domain/plan.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { RequestFacts } from '../domain/request-facts.ts';
-import { NO_ROUTE_TAGS, type RouteTags } from '../domain/route-tags.ts';
+import { NO_ROUTE_TAGS, routeTagsOf } from '../domain/route-tags.ts';
 import { decide, type HealthView } from './engine.ts';
 import type { Decision } from './route-decision.ts';
 import type { RoutingTable } from './routing-table.ts';
@@ -55,7 +55,7 @@ export class Router {
     const plan = this.#o.table.catalogue.resolve(model);
     const first = plan.targets[0];
     assertModelAllowed(principal, model, first?.provider, first?.model);
-    const tags = tagsOf(facts);
+    const tags = routeTagsOf(facts);
     if (tags !== NO_ROUTE_TAGS) return { plan, model: first?.modelKey ?? null, tags, overrideId: null, failure: undefined, explanation: undefined };
     let decision = this.#plain.get(plan);
     if (decision === undefined) {
@@ -64,9 +64,4 @@ export class Router {
     }
     return decision;
   }
-}
-
-function tagsOf(facts: RequestFacts): RouteTags {
-  if (facts.workspaceId === undefined && facts.agentType === undefined && facts.userId === undefined) return NO_ROUTE_TAGS;
-  return { workspaceId: facts.workspaceId ?? null, agentType: facts.agentType ?? null, userId: facts.userId ?? null, ruleId: null, experimentId: null, variant: null };
 }

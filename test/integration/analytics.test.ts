@@ -70,7 +70,7 @@ describe('analytics and usage export', () => {
     const send = (name: string, model: string, stream = false) => call('POST', '/v1/chat/completions', { model, stream, messages: [{ role: 'user', content: `hello from ${name} to ${model}` }] }, { authorization: `Bearer ${keys[name]!.key}` });
     const traffic = [send('a', 'mock'), send('a', 'mock'), send('a', 'mock-large'), send('a', 'mock', true), send('b', 'mock'), send('b', 'mock-large'), send('b', 'mock-large')];
     for (const res of await Promise.all(traffic)) assert.equal(res.status, 200, res.text);
-    // Refused before routing: its record has the key but no workspace (the route tags are the decision's).
+    // Refused before routing (an unknown model): its record still has the key's workspace.
     assert.equal((await send('a', 'no-such-model')).status, 404, 'a failed request is recorded too');
     await gw.gateway.deps.usage.flush();
     // Newest first (time ties: the later insert first), so reversed: the export's order.
@@ -117,9 +117,9 @@ describe('analytics and usage export', () => {
     assert.equal(res.status, 200, res.text);
     assert.equal(res.body.workspaceId, 'ws-a');
     assertFigures(res.body.totals, inWorkspace('ws-a'), 'ws-a');
-    assert.deepEqual(res.body.models.map((m: { modelId: string }) => m.modelId), ['mock', 'mock-large']);
+    assert.deepEqual(res.body.models.map((m: { modelId: string }) => m.modelId), ['mock', 'mock-large', 'no-such-model'], 'its failed request too');
     assert.deepEqual(res.body.keys.map((k: { keyId: string }) => k.keyId), [keys.a!.id]);
-    assert.equal(res.body.daily.reduce((n: number, d: { requests: number }) => n + d.requests, 0), 4);
+    assert.equal(res.body.daily.reduce((n: number, d: { requests: number }) => n + d.requests, 0), 5);
     assert.match(res.body.daily[0].date, /^\d{4}-\d{2}-\d{2}$/);
     assert.equal((await as('a')('/api/analytics/workspaces/ws-a')).status, 200);
     const other = await as('a')('/api/analytics/workspaces/ws-b');
@@ -137,7 +137,7 @@ describe('analytics and usage export', () => {
     const costs = byWorkspace.body.data.map((g: { usage: { cost: number } }) => g.usage.cost);
     assert.deepEqual(costs, [...costs].sort((x, y) => y - x));
     for (const ws of byWorkspace.body.data) assertFigures(ws, inWorkspace(ws.workspaceId), ws.workspaceId);
-    assert.deepEqual(byWorkspace.body.data.map((g: { workspaceId: string | null }) => g.workspaceId).sort(), [null, 'ws-a', 'ws-b'], 'the unrouted request in a group of none');
+    assert.deepEqual(byWorkspace.body.data.map((g: { workspaceId: string | null }) => g.workspaceId).sort(), ['ws-a', 'ws-b'], 'the unrouted request in its key\'s workspace');
     const byKey = await call('GET', '/api/analytics/spend?groupBy=key&timeRange=1h');
     assert.deepEqual(byKey.body.data.map((g: { keyId: string }) => g.keyId).sort(), [keys.a!.id, keys.b!.id].sort());
     const byDay = await call('GET', '/api/analytics/spend?groupBy=day');
