@@ -57,7 +57,7 @@ describe('loadConfig defaults', () => {
     assert.equal(config.adminKey, undefined);
     assert.deepEqual(config.models, []);
     assert.deepEqual(config.pricing, {});
-    assert.deepEqual(config.usage, { flushIntervalMs: 1000, batchSize: 500, maxBuffered: 100_000, journal: { enabled: true, whenFull: 'refuse', commitIntervalMs: 10, syncIntervalMs: 1000, segmentBytes: 16 * 1024 * 1024, maxBytes: 1024 * 1024 * 1024 }, sinks: SINKS_OFF, retention: { rawDays: 30, rollupDays: 400, intervalMs: 3_600_000 }, rollups: { enabled: true, intervalMs: 60_000 } });
+    assert.deepEqual(config.usage, { flushIntervalMs: 1000, batchSize: 500, maxBuffered: 100_000, journal: { enabled: true, whenFull: 'refuse', commitIntervalMs: 10, syncIntervalMs: 1000, segmentBytes: 16 * 1024 * 1024, maxBytes: 1024 * 1024 * 1024 }, sinks: SINKS_OFF, retention: { rawDays: 30, rollupDays: 400, auditDays: 400, intervalMs: 3_600_000 }, rollups: { enabled: true, intervalMs: 60_000 } });
     assert.equal(config.routing.defaultMaxTokens, 4096);
     assert.deepEqual(config.routing.prefixes, {
       'gpt-': 'openai', 'o1': 'openai', 'o3': 'openai', 'o4': 'openai', 'chatgpt-': 'openai',
@@ -123,7 +123,7 @@ describe('loadConfig files', () => {
       modelType: 'chat', capabilities: [], parameters: {}, status: 'active', tags: [], complianceTags: [], endpoints: [],
     }]);
     assert.deepEqual(config.pricing, { 'llama3.2': { inputPerMTok: 0.1, outputPerMTok: 0.2 } });
-    assert.deepEqual(config.usage, { flushIntervalMs: 1000, batchSize: 50, maxBuffered: 100_000, journal: { enabled: true, whenFull: 'refuse', commitIntervalMs: 10, syncIntervalMs: 1000, segmentBytes: 16 * 1024 * 1024, maxBytes: 1024 * 1024 * 1024 }, sinks: SINKS_OFF, retention: { rawDays: 30, rollupDays: 400, intervalMs: 3_600_000 }, rollups: { enabled: true, intervalMs: 60_000 } });
+    assert.deepEqual(config.usage, { flushIntervalMs: 1000, batchSize: 50, maxBuffered: 100_000, journal: { enabled: true, whenFull: 'refuse', commitIntervalMs: 10, syncIntervalMs: 1000, segmentBytes: 16 * 1024 * 1024, maxBytes: 1024 * 1024 * 1024 }, sinks: SINKS_OFF, retention: { rawDays: 30, rollupDays: 400, auditDays: 400, intervalMs: 3_600_000 }, rollups: { enabled: true, intervalMs: 60_000 } });
     assert.deepEqual(config.providers.map((p) => p.name), ['ollama']);
   });
 

@@ -172,6 +172,8 @@ export const configSchema = z.object({
     retention: z.object({
       rawDays: z.number().int().min(1).default(30),
       rollupDays: z.number().int().min(1).default(400),
+      /** Audit events older than this many days are deleted (with the usage records' retention run). */
+      auditDays: z.number().int().min(1).default(400),
       intervalMs: z.number().int().min(60_000).default(3_600_000),
     }).strict().prefault({}),
     /** PostgreSQL's hourly and daily roll-ups, which analytics over long ranges read (docs/configuration.md#usage-analytics). */

@@ -197,6 +197,11 @@ export interface AuditStore {
    */
   insertMany(events: readonly AuditEvent[]): Promise<void>;
   list(query: AuditQuery): Promise<AuditEvent[]>;
+  /**
+   * Retention: deletes the events that happened before `cutoffMs` (epoch ms), in bounded batches that never hold
+   * a long lock (the event loop served between them on SQLite); resolves with how many went.
+   */
+  deleteBefore(cutoffMs: number): Promise<number>;
 }
 
 /** A JSON object as the config store keeps it: the store never looks inside. */

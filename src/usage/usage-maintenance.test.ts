@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import pino from 'pino';
+import { makeAuditEvent } from '../../test/support/audit-event-factory.ts';
 import { makeUsageRecord } from '../../test/support/usage-record-factory.ts';
 import { until } from '../../test/support/until.ts';
 import { createMemoryStorage } from '../storage/memory/memory-storage.ts';
@@ -12,7 +13,7 @@ const DAY = 86_400_000;
 const NOW = Date.parse('2025-06-01T12:00:00.000Z');
 
 function settings(retentionIntervalMs = 3_600_000, rollupsIntervalMs = 60_000) {
-  return { retention: { rawDays: 30, rollupDays: 400, intervalMs: retentionIntervalMs }, rollups: { enabled: true, intervalMs: rollupsIntervalMs } };
+  return { retention: { rawDays: 30, rollupDays: 400, auditDays: 400, intervalMs: retentionIntervalMs }, rollups: { enabled: true, intervalMs: rollupsIntervalMs } };
 }
 
 function logged(): { lines: Array<Record<string, unknown>>; logger: pino.Logger } {
@@ -42,6 +43,20 @@ describe('UsageMaintenanceJob', () => {
     await storage.usage.insertMany([makeUsageRecord({ startedAt: new Date(NOW - 40 * DAY).toISOString() })]);
     now += 60_000;
     assert.equal((await job.runOnce())?.rawDeleted, 0, 'the next retention is an interval later');
+  });
+
+  it('deletes audit events past usage.retention.auditDays at each retention run', async () => {
+    const storage = createMemoryStorage();
+    const old = makeAuditEvent({ at: new Date(NOW - 401 * DAY).toISOString() });
+    const recent = makeAuditEvent({ at: new Date(NOW - 399 * DAY).toISOString() });
+    await storage.audit.insertMany([old, recent]);
+    let now = NOW - 3_600_000;
+    const { logger, lines } = logged();
+    const job = new UsageMaintenanceJob({ store: storage.usage, audit: storage.audit, settings: () => settings(), logger, now: () => now });
+    now = NOW;
+    await job.runOnce();
+    assert.deepEqual((await storage.audit.list({})).map((e) => e.id), [recent.id]);
+    assert.deepEqual(lines.filter((l) => l.event === 'audit_retention').map((l) => l.deleted), [1]);
   });
 
   it('logs a failing store once, and once more when it works again', async () => {

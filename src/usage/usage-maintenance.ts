@@ -1,9 +1,13 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
-import type { UsageAnalytics, UsageMaintenanceReport } from '../storage/ports.ts';
+import type { AuditStore, UsageAnalytics, UsageMaintenanceReport } from '../storage/ports.ts';
+
+const DAY_MS = 86_400_000;
 
 export interface UsageMaintenanceOptions {
   readonly store: Pick<UsageAnalytics, 'maintain'>;
+  /** Audit events, deleted past usage.retention.auditDays at each retention run. */
+  readonly audit?: Pick<AuditStore, 'deleteBefore'>;
   /** The current configuration's usage settings, read at every run (a new version applies from the next run on). */
   readonly settings: () => Pick<Config['usage'], 'retention' | 'rollups'>;
   readonly logger: Logger;
@@ -42,7 +46,11 @@ export class UsageMaintenanceJob {
     const due = now - this.#lastRetention >= retention.intervalMs;
     try {
       const report = await this.#o.store.maintain({ now, rollups: rollups.enabled, retention: due, rawDays: retention.rawDays, rollupDays: retention.rollupDays });
-      if (due && report.ran) this.#lastRetention = now;
+      if (due && report.ran) {
+        const auditDeleted = await this.#o.audit?.deleteBefore(now - retention.auditDays * DAY_MS) ?? 0;
+        if (auditDeleted > 0) this.#o.logger.info({ event: 'audit_retention', deleted: auditDeleted }, 'audit events past usage.retention.auditDays deleted');
+        this.#lastRetention = now;
+      }
       this.#succeeded(report);
       return report;
     } catch (err) {

@@ -112,6 +112,20 @@ export function runAuditStoreContract(name: string, make: MakeStorage): void {
       });
     });
 
+    describe('deleteBefore (retention)', () => {
+      it('deletes the events before the cutoff, in batches past a thousand, and keeps the rest', async () => {
+        const old = Array.from({ length: 1_200 }, (_, i) => makeAuditEvent({ at: new Date(Date.parse('2024-01-01T00:00:00.000Z') + i).toISOString() }));
+        const kept = [makeAuditEvent({ at: '2025-01-01T00:00:00.000Z' }), makeAuditEvent({ at: '2025-06-01T00:00:00.000Z' })];
+        await audit().insertMany([...old, ...kept]);
+        assert.equal(await audit().deleteBefore(Date.parse('2025-01-01T00:00:00.000Z')), 1_200);
+        assert.deepEqual((await ids({ limit: 1000 })).sort(), kept.map((e) => e.id).sort(), 'the cutoff itself is kept');
+        assert.equal(await audit().deleteBefore(Date.parse('2025-01-01T00:00:00.000Z')), 0);
+        // A deleted event can be written again (a late redelivery of something that old is new to the store).
+        await audit().insertMany([old[0]!]);
+        assert.equal((await ids({ limit: 1000 })).length, 3);
+      });
+    });
+
     describe('insertMany', () => {
       it('accepts an empty batch', async () => {
         await audit().insertMany([]);

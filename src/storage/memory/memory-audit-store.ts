@@ -70,5 +70,13 @@ export function createMemoryAuditStore(assertOpen: () => void): AuditStore {
       const older = (row: StoredAudit): boolean => cursor === undefined || newestFirst(cursor, row) < 0;
       return rows.filter((row) => older(row) && matches(filter, row)).sort(newestFirst).slice(0, filter.limit).map(read);
     },
+    async deleteBefore(cutoffMs) {
+      assertOpen();
+      const kept = rows.filter((row) => row.atMs >= cutoffMs);
+      const deleted = rows.length - kept.length;
+      for (const row of rows) if (row.atMs < cutoffMs) byId.delete(row.event.id);
+      rows.splice(0, rows.length, ...kept);
+      return deleted;
+    },
   };
 }

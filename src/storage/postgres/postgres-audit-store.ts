@@ -49,6 +49,10 @@ function toColumns(events: readonly AuditEvent[]): SqlValue[][] {
   return columns;
 }
 
+/** Events per retention DELETE: each its own short statement, so no lock is held for long. */
+const DELETE_BATCH_ROWS = 5000;
+const DELETE_OLD_SQL = `DELETE FROM audit_events WHERE seq IN (SELECT seq FROM audit_events WHERE at_ms < $1 LIMIT ${DELETE_BATCH_ROWS} FOR UPDATE SKIP LOCKED)`;
+
 export function createPostgresAuditStore(db: SqlClient): AuditStore {
   return {
     async insertMany(events) {
@@ -72,6 +76,14 @@ export function createPostgresAuditStore(db: SqlClient): AuditStore {
       const clauses = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
       const { rows } = await db.query(`${SELECT_SQL}${clauses} ORDER BY at_ms DESC, seq DESC LIMIT ${bind(filter.limit)}`, values);
       return rows.map(rowToAudit);
+    },
+    async deleteBefore(cutoffMs) {
+      let deleted = 0;
+      for (;;) {
+        const { rowCount } = await db.query(DELETE_OLD_SQL, [cutoffMs]);
+        deleted += rowCount ?? 0;
+        if ((rowCount ?? 0) < DELETE_BATCH_ROWS) return deleted;
+      }
     },
   };
 }

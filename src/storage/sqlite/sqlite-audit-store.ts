@@ -1,3 +1,4 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { DatabaseSync } from 'node:sqlite';
 import type { AuditStore } from '../ports.ts';
 import { resolveAuditQuery, unknownCursor } from '../resolve-audit-query.ts';
@@ -18,6 +19,10 @@ const insertSqlByRows: string[] = [];
 function insertSql(rows: number): string {
   return insertSqlByRows[rows] ??= `INSERT INTO audit_events (${AUDIT_COLUMNS.join(', ')}) VALUES ${Array(rows).fill(ROW_PLACEHOLDERS).join(', ')} ON CONFLICT (id) DO NOTHING`;
 }
+
+/** Events per retention DELETE: a few milliseconds of a synchronous write each, with the event loop served in between. */
+const DELETE_BATCH_ROWS = 1000;
+const DELETE_OLD_SQL = `DELETE FROM audit_events WHERE rowid IN (SELECT rowid FROM audit_events WHERE at_ms < ? LIMIT ${DELETE_BATCH_ROWS})`;
 
 export function createSqliteAuditStore(db: DatabaseSync, statements: StatementCache): AuditStore {
   return {
@@ -52,6 +57,15 @@ export function createSqliteAuditStore(db: DatabaseSync, statements: StatementCa
       const clauses = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
       // One SQL text per combination of filters, each prepared once; rowid breaks time ties by insertion order.
       return statements.get(`${SELECT_SQL}${clauses} ORDER BY at_ms DESC, rowid DESC LIMIT ?`).all(...values).map(rowToAudit);
+    },
+    async deleteBefore(cutoffMs) {
+      let deleted = 0;
+      for (;;) {
+        const n = Number(statements.get(DELETE_OLD_SQL).run(cutoffMs).changes);
+        deleted += n;
+        if (n < DELETE_BATCH_ROWS) return deleted;
+        await yieldToLoop();
+      }
     },
   };
 }
