@@ -90,6 +90,17 @@ describe('NatsSink against a real nats-server', { timeout: 120_000 }, () => {
     assertEachStoredOnce(stored, batches.flat());
   });
 
+  test('a record larger than the server\'s max_payload is left out with an error line, and holds up no other', async () => {
+    const logger = captureLogger();
+    const sink = await sinkFor({ stream: 'HUGE', subjectPrefix: 'huge', logger });
+    const [small, other] = makeSinkBatches(2, 2)[0]!;
+    const huge = makeAuditSinkRecord(3, { after: { blob: 'x'.repeat(2 * 1024 * 1024) } });
+    await sink.deliver([small!, huge, other!]);
+    const stored = await readStream(server.url, 'HUGE');
+    assert.deepEqual(stored.map((m) => m.msgId).sort(), [small!.id, other!.id].sort());
+    assert.equal(logger.count('nats_sink_record_too_large'), 1);
+  });
+
   test('a server killed after 30 % of the batches and restarted on the same store: every record stored once', async () => {
     const logger = captureLogger();
     const sink = await sinkFor({ stream: 'OUTAGE', subjectPrefix: 'outage', deliverTimeoutMs: 2000, reconnectWaitMs: 250, logger });

@@ -31,6 +31,9 @@ export interface NatsSinkOptions {
 
 type Settings = Required<Omit<NatsSinkOptions, 'logger'>> & Pick<NatsSinkOptions, 'logger'>;
 
+/** What a message's headers and subject may take on top of its payload. */
+const HEADER_ROOM_BYTES = 1024;
+
 const DEFAULTS = {
   stream: 'SWITCHBOARD_RECORDS', subjectPrefix: 'switchboard', duplicateWindowMs: 120_000, deliverTimeoutMs: 10_000,
   // 256 unanswered publishes keep a local server busy (a batch of 1,000 is 4 round trips deep); 64 is a quarter
@@ -81,7 +84,27 @@ export class NatsSink implements RecordSink {
     if (this.#down) throw new Error('nats sink: disconnected, reconnecting');
     const deadline = performance.now() + this.#o.deliverTimeoutMs;
     const publisher = await this.#ready();
-    await publisher.publish(batch, Math.max(1, Math.round(deadline - performance.now())));
+    const publishable = this.#withinMaxPayload(batch);
+    if (publishable.length === 0) return;
+    await publisher.publish(publishable, Math.max(1, Math.round(deadline - performance.now())));
+  }
+
+  /**
+   * A record bigger than the server takes (its max_payload, 1 MiB by default: a large configuration import's
+   * audit event) would fail its batch at every try and hold every later record up while the journal filled: it is
+   * left out, with an error line naming it (the store still has it).
+   */
+  #withinMaxPayload(batch: readonly SinkRecord[]): readonly SinkRecord[] {
+    const max = this.#nc?.info?.max_payload;
+    if (max === undefined) return batch;
+    // Headers and subject take a few hundred bytes besides the payload.
+    const room = max - HEADER_ROOM_BYTES;
+    if (batch.every((r) => r.payload.length <= room)) return batch;
+    return batch.filter((r) => {
+      if (r.payload.length <= room) return true;
+      this.#o.logger.error({ event: 'nats_sink_record_too_large', id: r.id, type: r.type, bytes: r.payload.length, maxPayload: max }, 'nats sink: a record larger than the server\'s max_payload is not published');
+      return false;
+    });
   }
 
   async close(): Promise<void> {
