@@ -175,6 +175,41 @@ describe('RecordPipeline', () => {
     await second.pipeline.close();
   });
 
+  it('skips, after three failed tries of its batch, a record the sink refuses on its own, and loses nothing else', async () => {
+    const records = Array.from({ length: 10 }, () => makeUsageRecord());
+    const poison = records[4]!.id;
+    const picky = new TestSink('picky');
+    const deliver = picky.deliver.bind(picky);
+    picky.deliver = async (batch) => {
+      if (batch.some((r) => r.id === poison)) throw new Error('value out of range');
+      await deliver(batch);
+    };
+    const other = new TestSink('other');
+    const { pipeline, counts, logger } = await pipelineOf([picky, other]);
+    for (const r of records) pipeline.recordUsage(r);
+    for (let i = 0; i < 3; i++) await pipeline.flush();
+    assert.deepEqual(picky.ids, records.filter((r) => r.id !== poison).map((r) => r.id));
+    assert.deepEqual(other.ids, records.map((r) => r.id), 'the other sink gets it');
+    assert.equal(counts.dropped, 1);
+    assert.equal(logger.lines.filter((l) => l.obj.event === 'usage_sink_record_refused' && l.obj.id === poison).length, 1);
+    assert.equal(pipeline.backlog, 0);
+    await pipeline.close();
+  });
+
+  it('does not skip anything while a sink is down: refused records in a row are an outage', async () => {
+    const down = new TestSink('down');
+    down.failing = true;
+    const { pipeline, counts } = await pipelineOf([down]);
+    for (let i = 0; i < 20; i++) pipeline.recordUsage(makeUsageRecord());
+    for (let i = 0; i < 5; i++) await pipeline.flush();
+    assert.equal(counts.dropped, 0);
+    assert.equal(pipeline.backlog, 20);
+    down.failing = false;
+    await pipeline.flush();
+    assert.equal(down.ids.length, 20);
+    await pipeline.close();
+  });
+
   it('without a journal, holds at most maxBuffered in memory and drops the oldest, counted and logged', async () => {
     const sink = new TestSink('store');
     sink.failing = true;

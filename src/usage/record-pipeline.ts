@@ -112,6 +112,8 @@ interface SinkState {
   /** A delivery of a whole batch is set for the next turn (one, however many records arrive meanwhile). */
   scheduled: boolean;
   failing: boolean;
+  /** Deliveries failed in a row. */
+  failures: number;
   /** When the record after `acked` was appended, when it is not in memory (read back from the journal). */
   headAt: number | undefined;
 }
@@ -119,6 +121,8 @@ interface SinkState {
 /** Refuse new requests once this share of the journal is used: the rest is room for the records of requests already admitted. */
 const REFUSE_AT = 0.98;
 const WARN_AT = 0.8;
+/** A batch that failed this many times in a row is tried a record at a time (#isolate). */
+const ISOLATE_AFTER_FAILURES = 3;
 
 /**
  * The usage and audit pipeline: every record is appended to the journal on the response path (an encode into the
@@ -158,7 +162,7 @@ export class RecordPipeline {
         options.logger.warn({ event: 'usage_sink_forgotten', sink: name }, `usage journal: sink "${name}" is no longer configured; the journal stops keeping records for it`);
       }
     }
-    this.#sinks = options.sinks.map((sink) => ({ sink, acked: journal === undefined ? 0 : journal.register(sink.name), delivering: undefined, scheduled: false, failing: false, headAt: undefined }));
+    this.#sinks = options.sinks.map((sink) => ({ sink, acked: journal === undefined ? 0 : journal.register(sink.name), delivering: undefined, scheduled: false, failing: false, failures: 0, headAt: undefined }));
     this.#timer = setInterval(() => this.#pumpAll(), options.flushIntervalMs);
     this.#timer.unref();
     // What an earlier process journalled and a sink never got goes first.
@@ -338,11 +342,14 @@ export class RecordPipeline {
       if (batch.length === 0) return;
       try {
         await s.sink.deliver(batch);
+        s.failures = 0;
       } catch (err) {
         this.#o.gauges.writeFailed(s.sink.name);
         if (!s.failing) this.#o.logger.error({ event: 'usage_sink_failing', err, sink: s.sink.name, records: batch.length }, 'usage sink: delivery failed; the records are kept and tried again every interval');
         s.failing = true;
-        return;
+        s.failures++;
+        // The same batch failing again and again may be one record the sink will never take, not an outage.
+        if (s.failures < ISOLATE_AFTER_FAILURES || !(await this.#isolate(s, batch))) return;
       }
       if (s.failing) {
         s.failing = false;
@@ -352,6 +359,37 @@ export class RecordPipeline {
       // A synchronous store (SQLite) blocks the event loop for a whole batch; between batches, requests run.
       await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /**
+   * Hands the sink a failing batch one record at a time. When some records go through and others do not, the sink
+   * is up and those others are ones it refuses (a record it cannot store or publish): they are skipped, each with
+   * an error line, and counted as dropped. When none goes through, it is an outage: nothing is skipped. Returns
+   * whether the batch is done with. A batch whose first records are all refused counts as an outage at once.
+   */
+  async #isolate(s: SinkState, batch: readonly SinkRecord[]): Promise<boolean> {
+    const refused: Array<{ record: SinkRecord; err: unknown }> = [];
+    let delivered = 0;
+    for (const record of batch) {
+      try {
+        await s.sink.deliver([record]);
+        delivered++;
+      } catch (err) {
+        refused.push({ record, err });
+        // The first few all refused: an outage (a store that is down would make each of 500 tries wait its timeout).
+        if (delivered === 0 && refused.length >= ISOLATE_AFTER_FAILURES) return false;
+      }
+    }
+    if (delivered === 0) return false;
+    for (const { record, err } of refused) {
+      this.#o.logger.error({ event: 'usage_sink_record_refused', err, sink: s.sink.name, id: record.id, type: record.type, seq: record.seq }, 'usage sink: a record the sink refuses on its own was skipped for it; the other sinks still get it');
+    }
+    this.#o.gauges.dropped(refused.length);
+    s.failures = 0;
+    s.failing = false;
+    this.#o.logger.info({ event: 'usage_sink_recovered', sink: s.sink.name }, 'usage sink: deliveries succeed again');
+    this.#acked(s, (batch.at(-1) as SinkRecord).seq);
+    return true;
   }
 
   #acked(s: SinkState, seq: number): void {
