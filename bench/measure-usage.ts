@@ -71,6 +71,18 @@ function outcome(kind: 'attempt' | 'request', i: number): CallOutcome {
   };
 }
 
+/** The record the ledger makes of request `i`'s outcome, as the gateway would. */
+function ledgerRecord(ledger: { record(o: CallOutcome): void }, taken: { last?: UsageRecord }, i: number): UsageRecord {
+  ledger.record(outcome('request', i));
+  return taken.last as UsageRecord;
+}
+
+/** A ledger whose records land in `taken.last`. */
+function capturingLedger(): { ledger: UsageLedger; taken: { last?: UsageRecord } } {
+  const taken: { last?: UsageRecord } = {};
+  return { ledger: new UsageLedger(new PriceBook(BUILT_IN_PRICES), [(r) => { taken.last = r; }]), taken };
+}
+
 /** CPU µs per request of a steady loop of RATE requests a second, each making its attempt and request records. */
 async function steadyLoop(listener: UsageListener): Promise<number> {
   const ledger = new UsageLedger(new PriceBook(BUILT_IN_PRICES), [listener]);
@@ -132,9 +144,8 @@ function fillSqlite(path: string, rows: number): void {
 async function journalThroughput(dir: string): Promise<{ recordsPerS: number; mbPerS: number; cpuUs: number }> {
   const journal = await Journal.open({ dir: join(dir, 'journal-throughput') });
   journal.register('bench');
-  let sample: UsageRecord | undefined;
-  new UsageLedger(new PriceBook(BUILT_IN_PRICES), [(r) => { sample = r; }]).record(outcome('request', 0));
-  const json = encodeRecord('usage', sample as UsageRecord);
+  const { ledger, taken } = capturingLedger();
+  const json = encodeRecord('usage', ledgerRecord(ledger, taken, 0));
   const n = 500_000;
   const cpu = process.cpuUsage();
   const started = performance.now();
@@ -155,14 +166,12 @@ async function postgresIngest(): Promise<number> {
   const storage = createPostgresStorage({ connectionString: POSTGRES_URL, schema, connectTimeoutMs: 2000 });
   try {
     await storage.migrate();
-    let sample: UsageRecord | undefined;
-    const ledger = new UsageLedger(new PriceBook(BUILT_IN_PRICES), [(r) => { sample = r; }]);
+    const { ledger, taken } = capturingLedger();
     const batches: UsageRecord[][] = [];
     for (let b = 0; b < 100; b++) {
       const batch: UsageRecord[] = [];
       for (let k = 0; k < 1000; k++) {
-        ledger.record(outcome('request', b * 1000 + k));
-        batch.push(sample as UsageRecord);
+        batch.push(ledgerRecord(ledger, taken, b * 1000 + k));
       }
       batches.push(batch);
     }

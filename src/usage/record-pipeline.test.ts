@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { makeAuditEvent } from '../../test/support/audit-event-factory.ts';
 import { testDataDir } from '../../test/support/test-data-dir.ts';
+import { until } from '../../test/support/until.ts';
 import { makeUsageRecord } from '../../test/support/usage-record-factory.ts';
 import { createSqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
 import { encodeFrame } from './journal/journal-frame.ts';
@@ -58,18 +59,13 @@ async function pipelineOf(sinks: RecordSink[], over: Partial<RecordPipelineOptio
   return { pipeline, journal, counts, logger, dir };
 }
 
-const until = async (check: () => boolean): Promise<void> => {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-  assert.ok(check(), 'condition not met in 1 s');
-};
-
 describe('RecordPipeline', () => {
   it('hands a sink a whole batch at once, the rest at the interval or on flush, each record once and in order', async () => {
     const sink = new TestSink('a');
     const { pipeline } = await pipelineOf([sink]);
     const records = Array.from({ length: 120 }, () => makeUsageRecord());
     for (const r of records) pipeline.recordUsage(r);
-    await until(() => sink.ids.length === 100);
+    await until(() => sink.ids.length === 100, 'two whole batches delivered');
     assert.deepEqual(sink.deliveries, [50, 50], 'whole batches go at once; the 20 left wait for the interval');
     await pipeline.flush();
     assert.deepEqual(sink.ids, records.map((r) => r.id));
@@ -134,7 +130,7 @@ describe('RecordPipeline', () => {
     await first.pipeline.close();
     const up = new TestSink('store');
     const second = await pipelineOf([up], { dir });
-    await until(() => up.ids.length === 75);
+    await until(() => up.ids.length === 75, 'the journalled records delivered');
     assert.deepEqual(up.ids, records.map((r) => r.id));
     await second.pipeline.close();
   });
@@ -169,7 +165,7 @@ describe('RecordPipeline', () => {
     appendFileSync(join(dir, segment), third);
     const up = new TestSink('store');
     const second = await pipelineOf([up], { dir });
-    await until(() => up.ids.length === 2);
+    await until(() => up.ids.length === 2, 'the good records delivered');
     assert.equal(up.ids[1], 'r-3');
     assert.equal(second.logger.lines.filter((l) => l.obj.event === 'usage_journal_bad_record').length, 1);
     await second.pipeline.close();

@@ -342,7 +342,6 @@ export class RecordPipeline {
       if (batch.length === 0) return;
       try {
         await s.sink.deliver(batch);
-        s.failures = 0;
       } catch (err) {
         this.#o.gauges.writeFailed(s.sink.name);
         if (!s.failing) this.#o.logger.error({ event: 'usage_sink_failing', err, sink: s.sink.name, records: batch.length }, 'usage sink: delivery failed; the records are kept and tried again every interval');
@@ -351,6 +350,7 @@ export class RecordPipeline {
         // The same batch failing again and again may be one record the sink will never take, not an outage.
         if (s.failures < ISOLATE_AFTER_FAILURES || !(await this.#isolate(s, batch))) return;
       }
+      s.failures = 0;
       if (s.failing) {
         s.failing = false;
         this.#o.logger.info({ event: 'usage_sink_recovered', sink: s.sink.name }, 'usage sink: deliveries succeed again');
@@ -365,7 +365,7 @@ export class RecordPipeline {
    * Hands the sink a failing batch one record at a time. When some records go through and others do not, the sink
    * is up and those others are ones it refuses (a record it cannot store or publish): they are skipped, each with
    * an error line, and counted as dropped. When none goes through, it is an outage: nothing is skipped. Returns
-   * whether the batch is done with. A batch whose first records are all refused counts as an outage at once.
+   * whether the batch is done with (the caller then acknowledges it). A batch whose first records are all refused counts as an outage at once.
    */
   async #isolate(s: SinkState, batch: readonly SinkRecord[]): Promise<boolean> {
     const refused: Array<{ record: SinkRecord; err: unknown }> = [];
@@ -385,10 +385,6 @@ export class RecordPipeline {
       this.#o.logger.error({ event: 'usage_sink_record_refused', err, sink: s.sink.name, id: record.id, type: record.type, seq: record.seq }, 'usage sink: a record the sink refuses on its own was skipped for it; the other sinks still get it');
     }
     this.#o.gauges.dropped(refused.length);
-    s.failures = 0;
-    s.failing = false;
-    this.#o.logger.info({ event: 'usage_sink_recovered', sink: s.sink.name }, 'usage sink: deliveries succeed again');
-    this.#acked(s, (batch.at(-1) as SinkRecord).seq);
     return true;
   }
 

@@ -30,11 +30,16 @@ async function waitForRecords(base: string, count: number, read = requestRecords
   return seen;
 }
 
-async function chat(base: string): Promise<number> {
-  const res = await fetch(`${base}/v1/chat/completions`, {
+/** One chat completion; the answer's body is left to the caller. */
+function post(base: string): Promise<Response> {
+  return fetch(`${base}/v1/chat/completions`, {
     method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'mock', messages: [{ role: 'user', content: 'hi' }] }),
   });
+}
+
+async function chat(base: string): Promise<number> {
+  const res = await post(base);
   await res.arrayBuffer();
   return res.status;
 }
@@ -123,10 +128,7 @@ describe('usage journal', () => {
     const loop = async (): Promise<void> => {
       while (running) {
         try {
-          const res = await fetch(`${first.url}/v1/chat/completions`, {
-            method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ model: 'mock', messages: [{ role: 'user', content: 'hi' }] }),
-          });
+          const res = await post(first.url);
           await res.arrayBuffer();
           const requestId = res.headers.get('x-request-id');
           if (res.status === 200 && requestId !== null) answered.push({ requestId, at: performance.now() });
@@ -169,10 +171,7 @@ describe('usage journal', () => {
       try {
         // About 800 bytes a record, two a request: the 1 MiB journal is full after some 650 requests.
         for (let i = 0; i < 2000 && refused === undefined; i++) {
-          const res = await fetch(`${gateway.url}/v1/chat/completions`, {
-            method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ model: 'mock', messages: [{ role: 'user', content: 'hi' }] }),
-          });
+          const res = await post(gateway.url);
           if (res.status === 200) {
             served++;
             await res.arrayBuffer();

@@ -260,9 +260,7 @@ export class Journal {
    */
   forget(sink: string): void {
     if (!this.#cursors.delete(sink)) return;
-    this.#cursorTimer ??= setTimeout(() => {
-      this.#saveCursors().catch((err: unknown) => this.#o.logger?.error({ err }, 'journal: the sinks\' cursors could not be saved; they are saved again on the next acknowledgement'));
-    }, CURSOR_WRITE_DELAY_MS);
+    this.#scheduleCursorSave();
     void this.#truncate();
   }
 
@@ -270,10 +268,15 @@ export class Journal {
   ack(sink: string, seq: number): void {
     if (seq <= this.acked(sink)) return;
     this.#cursors.set(sink, seq);
+    this.#scheduleCursorSave();
+    void this.#truncate();
+  }
+
+  /** The cursors reach their file shortly after they change: one write for all the acknowledgements of that while. */
+  #scheduleCursorSave(): void {
     this.#cursorTimer ??= setTimeout(() => {
       this.#saveCursors().catch((err: unknown) => this.#o.logger?.error({ err }, 'journal: the sinks\' cursors could not be saved; they are saved again on the next acknowledgement'));
     }, CURSOR_WRITE_DELAY_MS);
-    void this.#truncate();
   }
 
   /** The sequence number the next append will give (cheap: no stats computed). */
