@@ -103,7 +103,7 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
   const metrics = new GatewayMetrics({ knownModel: (name) => routing.current.knownModel(name), knownProvider: (name) => routing.current.providers.has(name), knownAgentType: (name) => routing.current.knownAgentType(name) });
   const pipeline = await openPipeline(initial, config, storage, metrics, logger);
   const { usage, audit } = pipeline;
-  const health = openHealthRegistry(initial, config, logger);
+  const health = await openHealthRegistry(initial, config, logger);
   const prober = new ActiveProber({ registry: health, logger });
   const unwatchHealth = metrics.watchHealth(health);
   metrics.watchModelHealth(() => modelHealthScores(routing.current.config, (endpoint) => health.status(endpoint)));
@@ -153,15 +153,19 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
 
 /**
  * Circuit state shared by every replica in Redis (REDIS_URL), or this process's own. Either way it lives as
- * long as the process: a new configuration version changes its settings, never its state.
+ * long as the process: a new configuration version changes its settings, never its state. The first requests
+ * wait for Redis (at most redis.connectTimeoutMs): verdicts a replica made alone before it connected are
+ * replaced by the shared state when it does, so serving earlier would forget them.
  */
-function openHealthRegistry(process: Config, shared: Config, logger: Logger): HealthRegistry {
+async function openHealthRegistry(process: Config, shared: Config, logger: Logger): Promise<HealthRegistry> {
   const settings = healthSettingsOf(shared.resilience);
   const redis = process.redis;
   if (redis.url === undefined) return new MemoryHealthRegistry({ settings });
-  return new RedisHealthRegistry({
+  const registry = new RedisHealthRegistry({
     url: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeoutMs, connectTimeoutMs: redis.connectTimeoutMs, settings, logger,
   });
+  await registry.waitUntilConnected();
+  return registry;
 }
 
 /**

@@ -149,7 +149,7 @@ describe('NatsSink against a real nats-server', { timeout: 120_000 }, () => {
     server.pause();
     try {
       const started = performance.now();
-      await assert.rejects(sink.deliver(makeSinkBatches(1000, 1000)[0] ?? []), /acknowledged within 1000 ms/);
+      await assert.rejects(sink.deliver(makeSinkBatches(1000, 1000)[0] ?? []), /acknowledged within \d+ ms/);
       const elapsed = performance.now() - started;
       assert.ok(elapsed >= 950 && elapsed < 1000 + 300, `rejected after ${elapsed.toFixed(0)} ms`);
     } finally {
