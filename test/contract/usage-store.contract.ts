@@ -427,6 +427,69 @@ export function runUsageStoreContract(name: string, make: MakeStorage): void {
       });
     });
 
+    describe('a request answered by its first attempt (recorded back to back, as the executor does)', () => {
+      /** An attempt and the request it answered, with the attempt's own id, latency and time to first byte. */
+      function pair(startedAt: string, overrides: Partial<UsageRecord> = {}): [UsageRecord, UsageRecord] {
+        const request = makeUsageRecord({ startedAt, ...overrides });
+        const attempt: UsageRecord = { ...request, id: `${request.id}-a`, kind: 'attempt', attempt: 1, latencyMs: 12.5, ttftMs: 4.25, retries: 0, fallbackChain: [] };
+        return [attempt, request];
+      }
+      const scanned = async (query: Parameters<ReturnType<typeof usage>['scan']>[0]): Promise<UsageRecord[][]> => {
+        const pages: UsageRecord[][] = [];
+        for await (const page of usage().scan(query)) pages.push(page);
+        return pages;
+      };
+      const ALL = { since: at(-10), until: at(100) };
+
+      it('gives both records back, every field as written, newest first and the later insert first on a tie', async () => {
+        const [before] = series(1);
+        const [attempt, request] = pair(at(5), { workspaceId: 'ws-1', costUsd: 0.25, ttftMs: null });
+        const after = makeUsageRecord({ startedAt: at(5) });
+        await usage().insertMany([before!, attempt, request, after]);
+        assert.deepEqual(await ids({}), [after.id, request.id, attempt.id, before!.id]);
+        const listed = await usage().list({});
+        assertSameFields(listed[1], request);
+        assertSameFields(listed[2], attempt);
+        assert.deepEqual(await ids({ kind: 'attempt' }), [attempt.id]);
+        assert.deepEqual(await ids({ kind: 'request' }), [after.id, request.id, before!.id]);
+        assert.deepEqual(await ids({ requestId: request.requestId }), [request.id, attempt.id]);
+        assert.deepEqual(await ids({ workspaceId: 'ws-1', limit: 1 }), [request.id]);
+        assert.deepEqual(await ids({ since: at(5), kind: 'attempt' }), [attempt.id]);
+      });
+
+      it('scans them oldest first in pages of pageSize records', async () => {
+        const records = [...pair(at(1)), ...pair(at(2)), makeUsageRecord({ startedAt: at(3) }), ...pair(at(4))];
+        await usage().insertMany(records);
+        const pages = await scanned({ ...ALL, pageSize: 2 });
+        assert.deepEqual(pages.map((p) => p.length), [2, 2, 2, 1]);
+        assert.deepEqual(pages.flat().map((r) => r.id), records.map((r) => r.id));
+        assert.deepEqual((await scanned({ ...ALL, kind: 'attempt' })).flat().map((r) => r.id), [records[0]!.id, records[2]!.id, records[5]!.id]);
+        assert.deepEqual((await scanned({ ...ALL, kind: 'request', pageSize: 3 })).map((p) => p.map((r) => r.id)), [[records[1]!.id, records[3]!.id, records[4]!.id], [records[6]!.id]]);
+      });
+
+      it('stores each record once however deliveries cut the pair (split, then together; together, then split or again)', async () => {
+        const [a1, r1] = pair(at(1));
+        const [a2, r2] = pair(at(2));
+        const [a3, r3] = pair(at(3));
+        await usage().insertMany([a1]);
+        await usage().insertMany([r1, a2, r2, a3]);
+        await usage().insertMany([a1, r1, a2]);
+        await usage().insertMany([r2, a3, r3]);
+        await usage().insertMany([a3, r3, a2, r2]);
+        assert.deepEqual((await usage().list({})).map((r) => r.id).sort(), [a1, r1, a2, r2, a3, r3].map((r) => r.id).sort());
+        assert.equal((await scanned(ALL)).flat().length, 6);
+      });
+
+      it('keeps an attempt that differs from its request (another start, a fallback) as its own record', async () => {
+        const [attempt, request] = pair(at(1));
+        const later = { ...attempt, startedAt: at(2) };
+        const fallback = { ...request, id: `${request.id}-r`, retries: 1, fallbackChain: ['a/m', 'b/m'] };
+        await usage().insertMany([later, request, attempt, fallback]);
+        assert.deepEqual((await usage().list({ kind: 'attempt' })).map((r) => [r.id, r.startedAt]), [[attempt.id, later.startedAt]]);
+        assert.deepEqual(await ids({ kind: 'request' }), [fallback.id, request.id]);
+      });
+    });
+
     describe('isolation from callers', () => {
       it('is not changed by mutating the inserted objects or the returned ones', async () => {
         const record = makeUsageRecord();

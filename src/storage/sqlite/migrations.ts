@@ -123,6 +123,10 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX audit_events_at ON audit_events (at_ms);`,
   // Usage analytics and export: a workspace's records over time (rowid, implicit in the index, breaks time ties).
   `CREATE INDEX usage_records_workspace_time ON usage_records (workspace_id, started_at_ms);`,
+  // A request answered by its first attempt keeps that attempt in its own row (folded-usage.ts); NULL: not folded.
+  `ALTER TABLE usage_records ADD COLUMN attempt_id TEXT;
+   ALTER TABLE usage_records ADD COLUMN attempt_latency_ms REAL;
+   ALTER TABLE usage_records ADD COLUMN attempt_ttft_ms REAL;`,
 ];
 
 const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -108,6 +108,20 @@ describe('insertMany transaction', () => {
     assert.equal(countUsageRows(path), 2);
   });
 
+  it('keeps a request and the one attempt that answered it, recorded back to back, in one row', async () => {
+    const path = freshPath();
+    const pairs = Array.from({ length: 150 }, () => {
+      const request = makeUsageRecord();
+      return [{ ...request, id: `${request.id}-a`, kind: 'attempt' as const, attempt: 1, retries: 0, fallbackChain: [] }, request];
+    });
+    const apart = makeUsageRecord({ kind: 'attempt', attempt: 2, retries: 1, fallbackChain: [] });
+    await withStorage(path, async (storage) => {
+      await storage.usage.insertMany([...pairs.flat(), apart]);
+      assert.equal((await storage.usage.list({ limit: 1000 })).length, 301);
+    });
+    assert.equal(countUsageRows(path), 151);
+  });
+
   it('writes nothing of a batch that fails part-way (after a first multi-row statement ran)', async () => {
     const path = freshPath();
     await withStorage(path, async (storage) => {

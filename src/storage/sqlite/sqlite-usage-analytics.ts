@@ -1,11 +1,13 @@
 import type { SQLInputValue } from 'node:sqlite';
+import type { UsageKind, UsageRecord } from '../../domain/usage-record.ts';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { UsageAnalytics, UsageGroupBy, UsageRange, UsageScan } from '../ports.ts';
 import { resolvePageSize } from '../resolve-usage-limit.ts';
 import { readNumber } from '../sql/read-column.ts';
-import { rowToUsage, USAGE_COLUMNS } from '../sql/usage-columns.ts';
+import { USAGE_COLUMNS } from '../sql/usage-columns.ts';
 import { RAW_GROUP_SQL, RAW_MODEL_SQL, rowToGroupSums } from '../sql/usage-stats-columns.ts';
 import { rangeMs, rawCutoffMs, toGroups, totalsOf } from '../usage-figures.ts';
+import { FOLD_COLUMNS, kindClause, rowRecords } from './folded-usage.ts';
 import type { StatementCache } from './statement-cache.ts';
 
 /** Rows per retention DELETE: a few milliseconds of a synchronous write each, with the event loop served in between. */
@@ -65,15 +67,15 @@ function statsSql(by: UsageGroupBy | 'all', where: string): string {
     FROM sums s LEFT JOIN latency_p l ON l.g IS s.g LEFT JOIN ttft_p t ON t.g IS s.g`;
 }
 
-const SCAN_COLUMNS = `rowid AS scan_seq, ${USAGE_COLUMNS.join(', ')}`;
+const SCAN_COLUMNS = `rowid AS scan_seq, ${[...USAGE_COLUMNS, ...FOLD_COLUMNS].join(', ')}`;
 
 /**
  * One page of a scan, keyset-paged on (started_at_ms, rowid) from where the last page ended, so each page is an
  * index range read however deep the export is.
  */
-function scanSql(where: string, withKind: boolean): string {
+function scanSql(where: string, kind: UsageKind | undefined): string {
   return `SELECT ${SCAN_COLUMNS} FROM usage_records
-    WHERE started_at_ms >= $fromMs AND started_at_ms < $untilMs AND (started_at_ms > $fromMs OR rowid > $afterSeq)${where}${withKind ? ' AND kind = $kind' : ''}
+    WHERE started_at_ms >= $fromMs AND started_at_ms < $untilMs AND (started_at_ms > $fromMs OR rowid > $afterSeq)${where}${kind === undefined ? '' : ` AND ${kindClause(kind)}`}
     ORDER BY started_at_ms, rowid LIMIT $limit`;
 }
 
@@ -102,16 +104,22 @@ export function createSqliteUsageAnalytics(statements: StatementCache): UsageAna
       const { sinceMs, untilMs } = rangeMs(query);
       const limit = resolvePageSize(query.pageSize);
       const { where, params } = filters(query, { untilMs, limit, fromMs: sinceMs, afterSeq: Number.MIN_SAFE_INTEGER });
-      if (query.kind !== undefined) params.kind = query.kind;
-      const statement = statements.get(scanSql(where, query.kind !== undefined));
+      const statement = statements.get(scanSql(where, query.kind));
+      // A folded row gives back two records (its attempt first): pages of pageSize records are cut from these.
+      let pending: UsageRecord[] = [];
       for (;;) {
         const rows = statement.all(params);
-        if (rows.length > 0) yield rows.map(rowToUsage);
+        for (const row of rows) pending.push(...rowRecords(row, query.kind));
+        while (pending.length >= limit) {
+          yield pending.slice(0, limit);
+          pending = pending.slice(limit);
+        }
         const last = rows.at(-1);
-        if (rows.length < limit || last === undefined) return;
+        if (rows.length < limit || last === undefined) break;
         params.fromMs = readNumber(last, 'started_at_ms');
         params.afterSeq = readNumber(last, 'scan_seq');
       }
+      if (pending.length > 0) yield pending;
     },
     async maintain(job) {
       let rawDeleted = 0;

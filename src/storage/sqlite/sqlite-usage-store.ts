@@ -1,25 +1,35 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type { UsageRecord } from '../../domain/usage-record.ts';
 import type { UsageAnalytics, UsageQuery, UsageStore } from '../ports.ts';
 import { resolveUsageLimit } from '../resolve-usage-limit.ts';
 import type { SqlValue } from '../sql/sql-value.ts';
-import { pushUsageValues, rowToUsage, USAGE_COLUMNS } from '../sql/usage-columns.ts';
+import { readText } from '../sql/read-column.ts';
+import { pushUsageValues, USAGE_COLUMNS } from '../sql/usage-columns.ts';
 import { rowToVariantStats } from '../sql/variant-stats-columns.ts';
 import { checkFeedback } from '../check-feedback.ts';
 import { toEpochMs } from '../to-epoch-ms.ts';
+import { FOLD_COLUMNS, foldValues, kindClause, planRows, rowRecords, type PlannedRow } from './folded-usage.ts';
 import { runInTransaction } from './run-in-transaction.ts';
 import { createSqliteUsageAnalytics } from './sqlite-usage-analytics.ts';
 import type { StatementCache } from './statement-cache.ts';
 
-const SELECT_USAGE_SQL = `SELECT ${USAGE_COLUMNS.join(', ')} FROM usage_records`;
+const ROW_COLUMNS = [...USAGE_COLUMNS, ...FOLD_COLUMNS];
+const SELECT_USAGE_SQL = `SELECT ${ROW_COLUMNS.join(', ')} FROM usage_records`;
 /** Rows per multi-row INSERT: one statement per 100 records costs far less than 100 statements (bench: usage-insert). */
 const INSERT_BATCH_ROWS = 100;
-const ROW_PLACEHOLDERS = `(${USAGE_COLUMNS.map(() => '?').join(', ')})`;
+const ROW_PLACEHOLDERS = `(${ROW_COLUMNS.map(() => '?').join(', ')})`;
 const insertSqlByRows: string[] = [];
+/** Ids per lookup of what a batch may hold already (well under SQLite's limit on parameters). */
+const LOOKUP_IDS = 500;
 
-/** An INSERT of `rows` records with positional parameters, USAGE_COLUMNS order (texts built once per size). */
+/** An INSERT of `rows` rows with positional parameters, ROW_COLUMNS order (texts built once per size). */
 function insertUsageSql(rows: number): string {
   // ON CONFLICT DO NOTHING: a record delivered again (the journal delivers at least once) is stored once.
-  return insertSqlByRows[rows] ??= `INSERT INTO usage_records (${USAGE_COLUMNS.join(', ')}) VALUES ${Array(rows).fill(ROW_PLACEHOLDERS).join(', ')} ON CONFLICT (id) DO NOTHING`;
+  return insertSqlByRows[rows] ??= `INSERT INTO usage_records (${ROW_COLUMNS.join(', ')}) VALUES ${Array(rows).fill(ROW_PLACEHOLDERS).join(', ')} ON CONFLICT (id) DO NOTHING`;
+}
+
+function placeholders(n: number): string {
+  return Array(n).fill('?').join(', ');
 }
 
 interface ListStatement {
@@ -46,10 +56,7 @@ function listStatement(query: UsageQuery): ListStatement {
     where.push('workspace_id = $workspaceId');
     params.workspaceId = query.workspaceId;
   }
-  if (query.kind !== undefined) {
-    where.push('kind = $kind');
-    params.kind = query.kind;
-  }
+  if (query.kind !== undefined) where.push(kindClause(query.kind));
   if (query.since !== undefined) {
     where.push('started_at_ms >= $sinceMs');
     params.sinceMs = toEpochMs(query.since, 'since');
@@ -86,22 +93,55 @@ const PUT_FEEDBACK_SQL = `INSERT INTO experiment_feedback (experiment_id, reques
   ON CONFLICT (experiment_id, request_id) DO UPDATE SET score = excluded.score, comment = excluded.comment, at = excluded.at, at_ms = excluded.at_ms`;
 
 export function createSqliteUsageStore(db: DatabaseSync, statements: StatementCache): UsageStore & UsageAnalytics {
+  /** Which of `ids` are stored as rows of their own (`column` id), or folded into their request's row (attempt_id). */
+  function present(ids: readonly string[], sql: (n: number) => string, column: string): Set<string> {
+    const found = new Set<string>();
+    for (let start = 0; start < ids.length; start += LOOKUP_IDS) {
+      const chunk = ids.slice(start, start + LOOKUP_IDS);
+      for (const row of statements.get(sql(chunk.length)).all(...chunk)) found.add(readText(row, column));
+    }
+    return found;
+  }
+
+  /**
+   * The journal delivers at least once, and a batch delivered again may be cut elsewhere: an attempt once stored
+   * apart from its request must not be folded into it now, and one folded before must not come back as a row.
+   */
+  function rowsOf(records: readonly UsageRecord[]): PlannedRow[] {
+    const attempts = records.filter((r) => r.kind === 'attempt');
+    if (attempts.length === 0) return records.map((record) => ({ record, folded: null }));
+    const apart = present(attempts.map((a) => a.id), (n) => `SELECT id FROM usage_records WHERE id IN (${placeholders(n)})`, 'id');
+    const rows = planRows(records, (attempt) => apart.has(attempt.id));
+    const alone = rows.filter((row) => row.record.kind === 'attempt' && !apart.has(row.record.id));
+    if (alone.length === 0) return rows;
+    const folded = present([...new Set(alone.map((row) => row.record.requestId))],
+      (n) => `SELECT attempt_id FROM usage_records WHERE request_id IN (${placeholders(n)}) AND attempt_id IS NOT NULL`, 'attempt_id');
+    return folded.size === 0 ? rows : rows.filter((row) => !(row.record.kind === 'attempt' && folded.has(row.record.id)));
+  }
+
   return {
     ...createSqliteUsageAnalytics(statements),
     async insertMany(records) {
       if (records.length === 0) return;
       runInTransaction(db, () => {
-        for (let start = 0; start < records.length; start += INSERT_BATCH_ROWS) {
-          const chunk = records.slice(start, start + INSERT_BATCH_ROWS);
+        const rows = rowsOf(records);
+        for (let start = 0; start < rows.length; start += INSERT_BATCH_ROWS) {
+          const chunk = rows.slice(start, start + INSERT_BATCH_ROWS);
           const values: SqlValue[] = [];
-          for (const record of chunk) pushUsageValues(record, values);
+          for (const row of chunk) {
+            pushUsageValues(row.record, values);
+            values.push(...foldValues(row));
+          }
           statements.get(insertUsageSql(chunk.length)).run(...values);
         }
       });
     },
     async list(query) {
       const { sql, params } = listStatement(query);
-      return statements.get(sql).all(params).map(rowToUsage);
+      // Newest first: a folded row's request before its attempt (the attempt was recorded just before it).
+      const records = statements.get(sql).all(params).flatMap((row) => rowRecords(row, query.kind).reverse());
+      const limit = resolveUsageLimit(query.limit);
+      return records.length > limit ? records.slice(0, limit) : records;
     },
     async variantStats(experimentId, since) {
       if (since === undefined) return statements.get(VARIANT_STATS_SQL).all({ experimentId }).map(rowToVariantStats);
