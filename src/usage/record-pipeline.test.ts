@@ -73,6 +73,26 @@ describe('RecordPipeline', () => {
     await pipeline.close();
   });
 
+  it('on flush delivers what was there; records that keep arriving meanwhile wait for whole batches, not a small one after each pause', async () => {
+    const sink = new TestSink('a');
+    const { pipeline } = await pipelineOf([sink]);
+    for (let i = 0; i < 30; i++) pipeline.recordUsage(makeUsageRecord());
+    const flushed = pipeline.flush();
+    // Steady load: a few records between each of the pipeline's pauses.
+    for (let round = 0; round < 40; round++) {
+      for (let i = 0; i < 5; i++) pipeline.recordUsage(makeUsageRecord());
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    try {
+      await flushed;
+      await until(() => sink.ids.length >= 200, 'the whole batches delivered');
+      assert.equal(sink.deliveries[0], 30, 'the flush took what it found');
+      assert.ok(sink.deliveries.slice(1).every((n) => n === 50), `then only whole batches: ${sink.deliveries.join(', ')}`);
+    } finally {
+      await pipeline.close();
+    }
+  });
+
   it('carries usage records and audit events in the versioned schema, and stores both kinds in their tables', async () => {
     const dir = testDataDir();
     const storage = createSqliteStorage({ path: join(dir, 'db.sqlite') });
