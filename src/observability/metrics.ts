@@ -1,6 +1,7 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { UsageRecord } from '../domain/usage-record.ts';
 import type { PipelineGauges, PipelineStats } from '../usage/record-pipeline.ts';
+import { DeferredHistogram } from './deferred-histogram.ts';
 import { DeferredCounter } from './deferred-counter.ts';
 
 /** The label value for a model or provider the operator did not configure. */
@@ -59,8 +60,8 @@ export class GatewayMetrics implements PipelineGauges {
   readonly registry = new Registry();
   readonly #requests: DeferredCounter<'endpoint' | 'provider' | 'model' | 'status' | 'outcome'>;
   readonly #attempts: DeferredCounter<'provider' | 'status' | 'outcome'>;
-  readonly #duration: Histogram<'endpoint' | 'provider'>;
-  readonly #ttft: Histogram<'endpoint' | 'provider'>;
+  readonly #duration: DeferredHistogram<'endpoint' | 'provider'>;
+  readonly #ttft: DeferredHistogram<'endpoint' | 'provider'>;
   readonly #tokens: DeferredCounter<'provider' | 'model' | 'type'>;
   readonly #cost: DeferredCounter<'provider' | 'model'>;
   readonly usageDropped: Counter;
@@ -70,7 +71,7 @@ export class GatewayMetrics implements PipelineGauges {
   readonly #retries: DeferredCounter<'provider'>;
   /** Seed 002's names, so a Model Router Service's dashboards and alerts keep working. */
   readonly #routerRequests: DeferredCounter<'model' | 'status' | 'agent_type'>;
-  readonly #routerDuration: Histogram<'model'>;
+  readonly #routerDuration: DeferredHistogram<'model'>;
   readonly #ruleMatches: DeferredCounter<'rule'>;
   readonly #knownAgent: KnownName;
 
@@ -82,8 +83,8 @@ export class GatewayMetrics implements PipelineGauges {
     collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
     this.#requests = new DeferredCounter(this.registry, 'switchboard_requests_total', 'AI requests answered, by endpoint, provider, model served, HTTP status and outcome.', ['endpoint', 'provider', 'model', 'status', 'outcome']);
     this.#attempts = new DeferredCounter(this.registry, 'switchboard_upstream_attempts_total', 'Calls made to providers.', ['provider', 'status', 'outcome']);
-    this.#duration = new Histogram({ name: 'switchboard_request_duration_seconds', help: 'Time from request arrival to the end of the answer.', labelNames: ['endpoint', 'provider'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers });
-    this.#ttft = new Histogram({ name: 'switchboard_time_to_first_byte_seconds', help: 'Streamed answers: time from request arrival to the first byte of the provider\'s answer.', labelNames: ['endpoint', 'provider'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
+    this.#duration = new DeferredHistogram(this.registry, 'switchboard_request_duration_seconds', 'Time from request arrival to the end of the answer.', ['endpoint', 'provider'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]);
+    this.#ttft = new DeferredHistogram(this.registry, 'switchboard_time_to_first_byte_seconds', 'Streamed answers: time from request arrival to the first byte of the provider\'s answer.', ['endpoint', 'provider'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
     this.#tokens = new DeferredCounter(this.registry, 'switchboard_tokens_total', 'Tokens billed by providers, by type (input, output, cached_input, cache_write).', ['provider', 'model', 'type']);
     this.#cost = new DeferredCounter(this.registry, 'switchboard_cost_usd_total', 'Cost in USD from the pricing table.', ['provider', 'model']);
     this.usageDropped = new Counter({ name: 'switchboard_usage_dropped_total', help: 'Usage and audit records dropped: the journal was full (policy drop), or with no journal the memory buffer was.', registers });
@@ -91,7 +92,7 @@ export class GatewayMetrics implements PipelineGauges {
     this.#retries = new DeferredCounter(this.registry, 'switchboard_retries_total', 'Attempts after a request\'s first (retries of the same target and fallbacks), by the provider they went to.', ['provider']);
     this.#knownAgent = options.knownAgentType ?? firstNamesSeen(DEFAULT_KNOWN_NAMES);
     this.#routerRequests = new DeferredCounter(this.registry, 'model_router_requests_total', 'Seed 002: routed requests by model served, status (success or error) and agent type.', ['model', 'status', 'agent_type']);
-    this.#routerDuration = new Histogram({ name: 'model_router_request_duration_seconds', help: 'Seed 002: time from request arrival to the end of the answer, by model served.', labelNames: ['model'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers });
+    this.#routerDuration = new DeferredHistogram(this.registry, 'model_router_request_duration_seconds', 'Seed 002: time from request arrival to the end of the answer, by model served.', ['model'], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]);
     this.#ruleMatches = new DeferredCounter(this.registry, 'model_router_routing_rule_matches', 'Seed 002: requests a routing rule chose the model of, by rule id.', ['rule']);
     this.#overflowCounter([this.#requests, this.#attempts, this.#tokens, this.#cost, this.#retries, this.#routerRequests, this.#ruleMatches]);
   }
@@ -166,13 +167,13 @@ export class GatewayMetrics implements PipelineGauges {
       return;
     }
     this.#requests.add([r.endpoint, provider, model, status, r.outcome]);
-    this.#duration.observe({ endpoint: r.endpoint, provider }, r.latencyMs / 1000);
+    this.#duration.observe([r.endpoint, provider], r.latencyMs / 1000);
     const agent = r.agentType === null ? 'none' : this.#knownAgent(r.agentType) ? r.agentType : OTHER;
     this.#routerRequests.add([model, r.outcome === 'ok' ? 'success' : 'error', agent]);
-    this.#routerDuration.observe({ model }, r.latencyMs / 1000);
+    this.#routerDuration.observe([model], r.latencyMs / 1000);
     // Rule ids come from configuration, so the series stay bounded by it.
     if (r.ruleId !== null) this.#ruleMatches.add([r.ruleId]);
-    if (r.stream && r.ttftMs !== null) this.#ttft.observe({ endpoint: r.endpoint, provider }, r.ttftMs / 1000);
+    if (r.stream && r.ttftMs !== null) this.#ttft.observe([r.endpoint, provider], r.ttftMs / 1000);
   };
 
   /**
