@@ -54,9 +54,18 @@ export interface UsageQuery {
   readonly limit?: number;
 }
 
+/** What the writer of a batch knows about it. */
+export interface InsertOptions {
+  /**
+   * None of the batch's records was handed to this store before, not even in a delivery that failed: an adapter
+   * may skip the look-ups it makes to keep a record delivered again once. Ids stay unique either way.
+   */
+  readonly firstDelivery?: boolean;
+}
+
 export interface UsageStore {
   /** Writes all records or none; a record whose id is stored already is left as it is (delivery is at least once). */
-  insertMany(records: readonly UsageRecord[]): Promise<void>;
+  insertMany(records: readonly UsageRecord[], options?: InsertOptions): Promise<void>;
   list(query: UsageQuery): Promise<UsageRecord[]>;
   /**
    * Per variant of one experiment, over its request records (kind "request"), optionally since an ISO time

@@ -11,7 +11,7 @@ import { encodeFrame } from './journal/journal-frame.ts';
 import { Journal } from './journal/journal.ts';
 import { decodeRecord } from './record-encoding.ts';
 import { RecordPipeline, type RecordPipelineOptions } from './record-pipeline.ts';
-import type { RecordSink, SinkRecord } from './sinks/record-sink.ts';
+import type { DeliveryOptions, RecordSink, SinkRecord } from './sinks/record-sink.ts';
 import { StoreSink } from './sinks/store-sink.ts';
 
 /** A sink that keeps what it was handed (every delivery, copies included) and can be made to fail. */
@@ -20,13 +20,16 @@ class TestSink implements RecordSink {
   readonly deliveries: number[] = [];
   readonly ids: string[] = [];
   readonly payloads: Buffer[] = [];
+  /** DeliveryOptions.firstDelivery of each delivery, failed ones included. */
+  readonly first: boolean[] = [];
   failing = false;
 
   constructor(name: string) {
     this.name = name;
   }
 
-  async deliver(batch: readonly SinkRecord[]): Promise<void> {
+  async deliver(batch: readonly SinkRecord[], options?: DeliveryOptions): Promise<void> {
+    this.first.push(options?.firstDelivery ?? false);
     if (this.failing) throw new Error(`${this.name} is down`);
     this.deliveries.push(batch.length);
     for (const r of batch) {
@@ -152,6 +155,11 @@ describe('RecordPipeline', () => {
     const second = await pipelineOf([up], { dir });
     await until(() => up.ids.length === 75, 'the journalled records delivered');
     assert.deepEqual(up.ids, records.map((r) => r.id));
+    assert.ok(down.first.length > 0 && down.first[0] === true && down.first.slice(1).every((f) => !f), `a batch tried again is no first delivery: ${down.first.join(', ')}`);
+    assert.ok(up.first.every((f) => !f), 'what an earlier process journalled may have reached the sink: no first delivery');
+    for (let i = 0; i < 50; i++) second.pipeline.recordUsage(makeUsageRecord());
+    await until(() => up.ids.length === 125, 'a whole batch of new records delivered');
+    assert.equal(up.first.at(-1), true, 'records of this process handed for the first time');
     await second.pipeline.close();
   });
 

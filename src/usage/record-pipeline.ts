@@ -116,6 +116,8 @@ interface SinkState {
   failures: number;
   /** When the record after `acked` was appended, when it is not in memory (read back from the journal). */
   headAt: number | undefined;
+  /** The last sequence number handed to it in this process, delivered or not. */
+  handed: number;
 }
 
 /** Refuse new requests once this share of the journal is used: the rest is room for the records of requests already admitted. */
@@ -146,6 +148,8 @@ export class RecordPipeline {
   #head = 0;
   /** Without a journal: the next sequence number (the journal's own otherwise). */
   #nextSeq = 1;
+  /** The first sequence number this process appended: those before are an earlier process's. */
+  readonly #firstOwnSeq: number;
   #refusing = false;
   #warned = false;
   #closed = false;
@@ -154,6 +158,7 @@ export class RecordPipeline {
   constructor(options: RecordPipelineOptions) {
     this.#o = options;
     const { journal } = options;
+    this.#firstOwnSeq = journal?.nextSeq ?? 1;
     if (journal !== undefined) {
       this.#nextSeq = journal.nextSeq;
       for (const name of journal.sinks) {
@@ -162,7 +167,7 @@ export class RecordPipeline {
         options.logger.warn({ event: 'usage_sink_forgotten', sink: name }, `usage journal: sink "${name}" is no longer configured; the journal stops keeping records for it`);
       }
     }
-    this.#sinks = options.sinks.map((sink) => ({ sink, acked: journal === undefined ? 0 : journal.register(sink.name), delivering: undefined, scheduled: false, failing: false, failures: 0, headAt: undefined }));
+    this.#sinks = options.sinks.map((sink) => ({ sink, acked: journal === undefined ? 0 : journal.register(sink.name), delivering: undefined, scheduled: false, failing: false, failures: 0, headAt: undefined, handed: 0 }));
     this.#timer = setInterval(() => this.#pumpAll(), options.flushIntervalMs);
     this.#timer.unref();
     // What an earlier process journalled and a sink never got goes first.
@@ -344,8 +349,12 @@ export class RecordPipeline {
         return;
       }
       if (batch.length === 0) return;
+      // A record an earlier process journalled may have reached the sink before it stopped; so may one handed before.
+      const first = (batch[0] as SinkRecord).seq;
+      const firstDelivery = first > s.handed && first >= this.#firstOwnSeq;
+      s.handed = Math.max(s.handed, (batch.at(-1) as SinkRecord).seq);
       try {
-        await s.sink.deliver(batch);
+        await s.sink.deliver(batch, { firstDelivery });
       } catch (err) {
         this.#o.gauges.writeFailed(s.sink.name);
         if (!s.failing) this.#o.logger.error({ event: 'usage_sink_failing', err, sink: s.sink.name, records: batch.length }, 'usage sink: delivery failed; the records are kept and tried again every interval');
@@ -376,7 +385,7 @@ export class RecordPipeline {
     let delivered = 0;
     for (const record of batch) {
       try {
-        await s.sink.deliver([record]);
+        await s.sink.deliver([record], { firstDelivery: false });
         delivered++;
       } catch (err) {
         refused.push({ record, err });

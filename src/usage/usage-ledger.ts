@@ -15,6 +15,9 @@ export type UsageListener = (record: UsageRecord) => void;
 export class UsageLedger {
   readonly #prices: PriceBook;
   readonly #listeners: readonly UsageListener[];
+  /** The last start time formatted: a request and its attempt, and requests arriving together, share a millisecond. */
+  #lastMs = Number.NaN;
+  #lastIso = '';
 
   constructor(prices: PriceBook, listeners: readonly UsageListener[]) {
     this.#prices = prices;
@@ -31,11 +34,19 @@ export class UsageLedger {
     return o.pricing === undefined ? this.#prices.cost(o.modelServed, o.usage) : this.#prices.costWith(o.pricing, o.usage);
   }
 
+  #iso(ms: number): string {
+    if (ms !== this.#lastMs) {
+      this.#lastIso = new Date(ms).toISOString();
+      this.#lastMs = ms;
+    }
+    return this.#lastIso;
+  }
+
   #toRecord(o: CallOutcome): UsageRecord {
     const u = o.usage;
     const route = o.route ?? NO_ROUTE_TAGS;
     return {
-      id: randomUUIDv7(), requestId: o.requestId, kind: o.kind, attempt: o.attempt, startedAt: new Date(o.startedMs).toISOString(),
+      id: randomUUIDv7(), requestId: o.requestId, kind: o.kind, attempt: o.attempt, startedAt: this.#iso(o.startedMs),
       keyId: o.keyId, endpoint: o.endpoint, stream: o.stream, provider: o.provider, modelRequested: o.modelRequested,
       modelServed: o.modelServed, status: o.status, outcome: o.outcome, errorCode: o.errorCode, inputTokens: u.inputTokens,
       outputTokens: u.outputTokens, cachedInputTokens: u.cachedInputTokens, cacheWriteTokens: u.cacheWriteTokens,

@@ -480,6 +480,15 @@ export function runUsageStoreContract(name: string, make: MakeStorage): void {
         assert.equal((await scanned(ALL)).flat().length, 6);
       });
 
+      it('stores a first delivery (the writer vouches none was handed before) the same, and a later copy once', async () => {
+        const [attempt, request] = pair(at(1));
+        const lone = makeUsageRecord({ startedAt: at(2), kind: 'attempt', attempt: 2, retries: 1, fallbackChain: [] });
+        await usage().insertMany([attempt, request, lone], { firstDelivery: true });
+        await usage().insertMany([attempt, request, lone]);
+        assert.deepEqual(await ids({}), [lone.id, request.id, attempt.id]);
+        assertSameFields((await usage().list({ kind: 'attempt', limit: 1, since: at(1) })).at(-1), lone);
+      });
+
       it('keeps an attempt that differs from its request (another start, a fallback) as its own record', async () => {
         const [attempt, request] = pair(at(1));
         const later = { ...attempt, startedAt: at(2) };

@@ -17,10 +17,22 @@ const KINDS: Record<UsageKind, true> = { request: true, attempt: true };
 const OUTCOMES: Record<UsageOutcome, true> = { ok: true, error: true, client_aborted: true };
 const ENDPOINTS: Record<Endpoint, true> = { chat: true, embeddings: true, messages: true, count_tokens: true };
 
+/** The last startedAt parsed: a batch's records come in time order, many in the same millisecond. */
+let lastStartedAt = '';
+let lastStartedMs = 0;
+
+function startedMs(startedAt: string): number {
+  if (startedAt !== lastStartedAt) {
+    lastStartedMs = toEpochMs(startedAt, 'startedAt');
+    lastStartedAt = startedAt;
+  }
+  return lastStartedMs;
+}
+
 /** Appends one record's values to `out` in USAGE_COLUMNS order; throws RangeError on a startedAt that is not a time. */
 export function pushUsageValues(record: UsageRecord, out: SqlValue[]): void {
   out.push(
-    record.id, record.requestId, record.kind, record.attempt, record.startedAt, toEpochMs(record.startedAt, 'startedAt'),
+    record.id, record.requestId, record.kind, record.attempt, record.startedAt, startedMs(record.startedAt),
     record.keyId, record.endpoint, record.stream ? 1 : 0, record.provider, record.modelRequested, record.modelServed,
     record.status, record.outcome, record.errorCode, record.inputTokens, record.outputTokens, record.cachedInputTokens,
     record.cacheWriteTokens, record.costUsd, record.latencyMs, record.ttftMs,

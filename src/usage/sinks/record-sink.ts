@@ -30,6 +30,12 @@ export const RECORD_SCHEMA = 'switchboard.record.v1';
  * order and may be handed a record again after a crash or a failed delivery (at least once), so it must let its
  * reader drop a copy by `id` (a unique key, a message-id header).
  */
+/** What the pipeline knows about a batch it hands a sink. */
+export interface DeliveryOptions {
+  /** No record of the batch was handed to this sink before (in this process or an earlier one): see InsertOptions. */
+  readonly firstDelivery: boolean;
+}
+
 export interface RecordSink {
   /** Stable across restarts: the journal's cursor for this sink is saved under it. */
   readonly name: string;
@@ -38,7 +44,7 @@ export interface RecordSink {
    * committed transaction); rejects, having kept nothing it cannot tell apart from a copy, when it cannot. Must
    * settle within a bounded time (its own timeout): the journal does not wait forever for one sink.
    */
-  deliver(batch: readonly SinkRecord[]): Promise<void>;
+  deliver(batch: readonly SinkRecord[], options?: DeliveryOptions): Promise<void>;
   /** Releases connections; resolves within a bounded time. */
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import type { AuditEvent } from '../../domain/audit-event.ts';
 import type { UsageRecord } from '../../domain/usage-record.ts';
 import type { AuditStore, UsageStore } from '../../storage/ports.ts';
-import type { RecordSink, SinkRecord } from './record-sink.ts';
+import type { DeliveryOptions, RecordSink, SinkRecord } from './record-sink.ts';
 
 /**
  * The store as a sink of the pipeline: usage records to the usage table, audit events to the audit table, each
@@ -19,14 +19,14 @@ export class StoreSink implements RecordSink {
     this.#audit = audit;
   }
 
-  async deliver(batch: readonly SinkRecord[]): Promise<void> {
+  async deliver(batch: readonly SinkRecord[], options?: DeliveryOptions): Promise<void> {
     const usage: UsageRecord[] = [];
     let audit: AuditEvent[] | undefined;
     for (const r of batch) {
       if (r.type === 'usage') usage.push(r.record);
       else (audit ??= []).push(r.record);
     }
-    if (usage.length > 0) await this.#usage.insertMany(usage);
+    if (usage.length > 0) await this.#usage.insertMany(usage, options);
     if (audit !== undefined) await this.#audit.insertMany(audit);
   }
 
