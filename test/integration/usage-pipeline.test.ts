@@ -44,7 +44,9 @@ async function feed(pipeline: RecordPipeline, midway: () => Promise<void> | void
 }
 
 async function drain(pipeline: RecordPipeline): Promise<void> {
-  for (let i = 0; i < 600 && pipeline.backlog > 0; i++) {
+  // Bounded in time too: each flush may wait out a sink's deliver timeout.
+  const deadline = performance.now() + 45_000;
+  for (let i = 0; i < 600 && pipeline.backlog > 0 && performance.now() < deadline; i++) {
     await pipeline.flush();
     if (pipeline.backlog > 0) await sleep(100);
   }
@@ -132,9 +134,15 @@ async function natsIds(server: string, stream: string): Promise<string[]> {
     const total = (await (await jetstreamManager(nc)).streams.info(stream)).state.messages;
     const ids: string[] = [];
     const messages = await (await jetstream(nc).consumers.get(stream)).consume({ max_messages: 10_000 });
-    for await (const m of messages) {
-      ids.push(m.headers?.get('Nats-Msg-Id') ?? '');
-      if (ids.length === total) break;
+    // A stream that holds fewer messages than it said ends the read (and fails the count) instead of waiting forever.
+    const stop = setTimeout(() => void messages.close(), 20_000);
+    try {
+      for await (const m of messages) {
+        ids.push(m.headers?.get('Nats-Msg-Id') ?? '');
+        if (ids.length === total) break;
+      }
+    } finally {
+      clearTimeout(stop);
     }
     await messages.close();
     return ids;
