@@ -1,4 +1,3 @@
-import { randomUUIDv7 } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import { GatewayError } from './errors/gateway-error.ts';
@@ -8,6 +7,7 @@ import './http/fastify-types.ts';
 import { adminPlugin } from './http/plugins/admin-plugin.ts';
 import { aiPlugin } from './http/plugins/ai-plugin.ts';
 import { operationsPlugin } from './http/plugins/operations-plugin.ts';
+import { uuidV7 } from './domain/uuid-v7.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -19,10 +19,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.config.server.bodyLimitBytes,
     requestIdHeader: false,
     // A caller's own x-request-id is kept when it is sane, so its logs and ours share one id. Ours are UUIDv7:
-    // time-ordered, so usage rows indexed by request id are appended instead of scattered (bench: usage-insert).
+    // time-ordered (and increasing within a process), so usage rows indexed by request id are appended instead of
+    // scattered (bench: usage-insert).
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUIDv7();
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : uuidV7();
     },
     // Requests that arrive while closing get SB_SHUTTING_DOWN in their dialect (below), not fastify's own body.
     return503OnClosing: false,

@@ -1,5 +1,5 @@
-import { randomUUIDv7 } from 'node:crypto';
 import type { AuditEvent } from '../domain/audit-event.ts';
+import { uuidV7 } from '../domain/uuid-v7.ts';
 
 /** Who did something and from where: the request's facts as the HTTP layer knows them. */
 export interface AuditActor {
@@ -46,7 +46,7 @@ export function authorName(author: ChangeAuthor): string {
 export function auditEventOf(author: ChangeAuthor, facts: AuditFacts, now: Date = new Date()): AuditEvent {
   const actor = actorOf(author);
   return {
-    id: randomUUIDv7(),
+    id: uuidV7(),
     at: now.toISOString(),
     action: facts.action,
     outcome: facts.outcome ?? 'ok',

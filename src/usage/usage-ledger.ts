@@ -1,8 +1,8 @@
-import { randomUUIDv7 } from 'node:crypto';
 import type { UsageRecord } from '../domain/usage-record.ts';
 import { NO_ROUTE_TAGS } from '../domain/route-tags.ts';
 import type { CallOutcome } from './call-outcome.ts';
 import type { PriceBook } from './price-book.ts';
+import { uuidV7 } from '../domain/uuid-v7.ts';
 
 /** Something that wants every finished record: the usage writer, metrics; later budgets and audit. */
 export type UsageListener = (record: UsageRecord) => void;
@@ -46,7 +46,7 @@ export class UsageLedger {
     const u = o.usage;
     const route = o.route ?? NO_ROUTE_TAGS;
     return {
-      id: randomUUIDv7(), requestId: o.requestId, kind: o.kind, attempt: o.attempt, startedAt: this.#iso(o.startedMs),
+      id: uuidV7(), requestId: o.requestId, kind: o.kind, attempt: o.attempt, startedAt: this.#iso(o.startedMs),
       keyId: o.keyId, endpoint: o.endpoint, stream: o.stream, provider: o.provider, modelRequested: o.modelRequested,
       modelServed: o.modelServed, status: o.status, outcome: o.outcome, errorCode: o.errorCode, inputTokens: u.inputTokens,
       outputTokens: u.outputTokens, cachedInputTokens: u.cachedInputTokens, cacheWriteTokens: u.cacheWriteTokens,
