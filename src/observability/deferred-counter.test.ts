@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
-import { DEFAULT_MAX_SERIES, DeferredCounter } from './deferred-counter.ts';
+import { DEFAULT_MAX_SERIES } from './capped-series.ts';
+import { DeferredCounter } from './deferred-counter.ts';
 
 describe('DeferredCounter', () => {
   it('publishes accumulated increments per label set when scraped, and keeps counting after', async () => {

@@ -1,5 +1,5 @@
 import { Histogram, type Registry } from 'prom-client';
-import { DEFAULT_MAX_SERIES, OVERFLOW_LABEL } from './deferred-counter.ts';
+import { CappedSeries } from './capped-series.ts';
 
 interface Series {
   readonly labels: Readonly<Record<string, string>>;
@@ -22,26 +22,22 @@ interface Line {
  * lines are built when the registry is scraped. prom-client's own observe() hashes the label set on every call
  * (about 0.3 µs each, two per request), like its counters (see DeferredCounter).
  *
- * Exposed through a prom-client Histogram whose get() answers these series, so the registry writes the same
- * `_bucket{le}`, `_sum` and `_count` lines (and JSON) as for a histogram of its own. Series are capped like
+ * Exposed through a prom-client Histogram whose getForPromString() answers these series, so the registry writes
+ * the same `_bucket{le}`, `_sum` and `_count` lines (and JSON) as for a histogram of its own. Series are capped like
  * DeferredCounter's: past maxSeries a new label set goes to one series whose labels are all "other".
  */
 export class DeferredHistogram<L extends string> {
   readonly name: string;
-  readonly #labelNames: readonly L[];
   readonly #bounds: readonly number[];
-  readonly #series = new Map<string, Series>();
-  readonly #maxSeries: number;
-  #overflow: Series | undefined;
+  readonly #series: CappedSeries<Series>;
 
   constructor(registry: Registry, name: string, help: string, labelNames: readonly L[], buckets: readonly number[], options: { readonly maxSeries?: number } = {}) {
     if (buckets.length === 0 || buckets.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= (buckets[i - 1] as number)))) {
       throw new TypeError(`histogram ${name}: buckets must be finite and increasing`);
     }
     this.name = name;
-    this.#labelNames = labelNames;
     this.#bounds = buckets;
-    this.#maxSeries = options.maxSeries ?? DEFAULT_MAX_SERIES;
+    this.#series = new CappedSeries<Series>(labelNames, options.maxSeries, (labels) => ({ labels, counts: new Float64Array(buckets.length + 1), sum: 0, count: 0 }));
     const values = (): Line[] => this.#lines();
     // Only its name, help, type and registration are used: its own series stay empty. prom-client's registry reads
     // a histogram through getForPromString() (its get() adds the shared labels to that); the test compares both
@@ -56,12 +52,7 @@ export class DeferredHistogram<L extends string> {
   /** Observes `value` in the series named by `values`, in labelNames order. */
   observe(values: readonly string[], value: number): void {
     if (!Number.isFinite(value)) return;
-    const key = values.join('\u0000');
-    let series = this.#series.get(key);
-    if (series === undefined) {
-      if (this.#series.size >= this.#maxSeries) series = this.#overflow ??= this.#newSeries(() => OVERFLOW_LABEL);
-      else this.#series.set(key, series = this.#newSeries((i) => values[i] ?? ''));
-    }
+    const series = this.#series.get(values);
     const bounds = this.#bounds;
     let i = 0;
     while (i < bounds.length && value > (bounds[i] as number)) i++;
@@ -70,16 +61,9 @@ export class DeferredHistogram<L extends string> {
     series.count++;
   }
 
-  #newSeries(value: (index: number) => string): Series {
-    const labels: Record<string, string> = {};
-    this.#labelNames.forEach((name, i) => { labels[name] = value(i); });
-    return { labels, counts: new Float64Array(this.#bounds.length + 1), sum: 0, count: 0 };
-  }
-
   #lines(): Line[] {
     const out: Line[] = [];
-    const all = this.#overflow === undefined ? [...this.#series.values()] : [...this.#series.values(), this.#overflow];
-    for (const s of all) {
+    for (const s of this.#series) {
       let cumulative = 0;
       this.#bounds.forEach((bound, i) => {
         cumulative += s.counts[i] ?? 0;

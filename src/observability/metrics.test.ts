@@ -8,7 +8,7 @@ import { testDataDir } from '../../test/support/test-data-dir.ts';
 import type { UsageRecord } from '../domain/usage-record.ts';
 import { composeGateway } from '../main.ts';
 import { createMemoryStorage } from '../storage/memory/memory-storage.ts';
-import { DEFAULT_MAX_SERIES } from './deferred-counter.ts';
+import { DEFAULT_MAX_SERIES } from './capped-series.ts';
 import { DEFAULT_KNOWN_NAMES, GatewayMetrics, knownNames } from './metrics.ts';
 
 /** The sample lines of one metric in the exposition text, i.e. its series (for a histogram: its _count lines). */

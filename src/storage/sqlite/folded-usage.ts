@@ -1,6 +1,6 @@
 import type { UsageKind, UsageRecord } from '../../domain/usage-record.ts';
 import { readNullableNumber, readNullableText, readNumber, type Row } from '../sql/read-column.ts';
-import { rowToUsage } from '../sql/usage-columns.ts';
+import { rowToUsage, USAGE_COLUMNS } from '../sql/usage-columns.ts';
 
 /**
  * A request answered by its first attempt is most requests, and its attempt record repeats the request's: the
@@ -11,6 +11,9 @@ import { rowToUsage } from '../sql/usage-columns.ts';
  * started in the same millisecond is folded, so ordering by time and insertion order is exactly the unfolded one.
  */
 export const FOLD_COLUMNS = ['attempt_id', 'attempt_latency_ms', 'attempt_ttft_ms'] as const;
+
+/** A row of the SQLite usage table: the record's columns, then the folded attempt's. */
+export const ROW_COLUMNS: readonly string[] = [...USAGE_COLUMNS, ...FOLD_COLUMNS];
 
 /** One row to write: a record, with the attempt folded into it when there is one. */
 export interface PlannedRow {

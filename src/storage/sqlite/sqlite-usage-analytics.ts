@@ -4,10 +4,9 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { UsageAnalytics, UsageGroupBy, UsageRange, UsageScan } from '../ports.ts';
 import { resolvePageSize } from '../resolve-usage-limit.ts';
 import { readNumber } from '../sql/read-column.ts';
-import { USAGE_COLUMNS } from '../sql/usage-columns.ts';
 import { RAW_GROUP_SQL, RAW_MODEL_SQL, rowToGroupSums } from '../sql/usage-stats-columns.ts';
 import { rangeMs, rawCutoffMs, toGroups, totalsOf } from '../usage-figures.ts';
-import { FOLD_COLUMNS, kindClause, rowRecords } from './folded-usage.ts';
+import { kindClause, ROW_COLUMNS, rowRecords } from './folded-usage.ts';
 import type { StatementCache } from './statement-cache.ts';
 
 /** Rows per retention DELETE: a few milliseconds of a synchronous write each, with the event loop served in between. */
@@ -67,7 +66,7 @@ function statsSql(by: UsageGroupBy | 'all', where: string): string {
     FROM sums s LEFT JOIN latency_p l ON l.g IS s.g LEFT JOIN ttft_p t ON t.g IS s.g`;
 }
 
-const SCAN_COLUMNS = `rowid AS scan_seq, ${[...USAGE_COLUMNS, ...FOLD_COLUMNS].join(', ')}`;
+const SCAN_COLUMNS = `rowid AS scan_seq, ${ROW_COLUMNS.join(', ')}`;
 
 /**
  * One page of a scan, keyset-paged on (started_at_ms, rowid) from where the last page ended, so each page is an

@@ -4,16 +4,15 @@ import type { UsageAnalytics, UsageQuery, UsageStore } from '../ports.ts';
 import { resolveUsageLimit } from '../resolve-usage-limit.ts';
 import type { SqlValue } from '../sql/sql-value.ts';
 import { readText } from '../sql/read-column.ts';
-import { pushUsageValues, USAGE_COLUMNS } from '../sql/usage-columns.ts';
+import { pushUsageValues } from '../sql/usage-columns.ts';
 import { rowToVariantStats } from '../sql/variant-stats-columns.ts';
 import { checkFeedback } from '../check-feedback.ts';
 import { toEpochMs } from '../to-epoch-ms.ts';
-import { FOLD_COLUMNS, foldValues, kindClause, planRows, rowRecords, type PlannedRow } from './folded-usage.ts';
+import { foldValues, kindClause, planRows, ROW_COLUMNS, rowRecords, type PlannedRow } from './folded-usage.ts';
 import { runInTransaction } from './run-in-transaction.ts';
 import { createSqliteUsageAnalytics } from './sqlite-usage-analytics.ts';
 import type { StatementCache } from './statement-cache.ts';
 
-const ROW_COLUMNS = [...USAGE_COLUMNS, ...FOLD_COLUMNS];
 const SELECT_USAGE_SQL = `SELECT ${ROW_COLUMNS.join(', ')} FROM usage_records`;
 /** Rows per multi-row INSERT: one statement per 100 records costs far less than 100 statements (bench: usage-insert). */
 const INSERT_BATCH_ROWS = 100;
