@@ -376,28 +376,43 @@ export class RecordPipeline {
 
   /**
    * Hands the sink a failing batch one record at a time. When some records go through and others do not, the sink
-   * is up and those others are ones it refuses (a record it cannot store or publish): they are skipped, each with
-   * an error line, and counted as dropped. When none goes through, it is an outage: nothing is skipped. Returns
-   * whether the batch is done with (the caller then acknowledges it). A batch whose first records are all refused counts as an outage at once.
+   * may be up and those others ones it refuses (a record it cannot store or publish), or an outage may have begun
+   * or ended in the middle of the batch. So a refused record is skipped only once the sink is seen up right before
+   * and right after refusing it again: a record it took is handed again on each side (sinks key on the record id,
+   * so the repeat is stored once). Each skipped record gets an error line and is counted as dropped. When none
+   * goes through, or the sink fails a check, it is an outage: nothing is skipped. Returns whether the batch is
+   * done with (the caller then acknowledges it). A batch whose first records are all refused counts as an outage at once.
    */
   async #isolate(s: SinkState, batch: readonly SinkRecord[]): Promise<boolean> {
-    const refused: Array<{ record: SinkRecord; err: unknown }> = [];
-    let delivered = 0;
+    const refused: SinkRecord[] = [];
+    let taken: SinkRecord | undefined;
     for (const record of batch) {
       try {
         await s.sink.deliver([record], { firstDelivery: false });
-        delivered++;
-      } catch (err) {
-        refused.push({ record, err });
+        taken = record;
+      } catch {
+        refused.push(record);
         // The first few all refused: an outage (a store that is down would make each of 500 tries wait its timeout).
-        if (delivered === 0 && refused.length >= ISOLATE_AFTER_FAILURES) return false;
+        if (taken === undefined && refused.length >= ISOLATE_AFTER_FAILURES) return false;
       }
     }
-    if (delivered === 0) return false;
-    for (const { record, err } of refused) {
+    if (taken === undefined) return false;
+    const up = async (probe: SinkRecord): Promise<boolean> => s.sink.deliver([probe], { firstDelivery: false }).then(() => true, () => false);
+    const skipped: Array<{ record: SinkRecord; err: unknown }> = [];
+    for (const record of refused) {
+      if (!(await up(taken))) return false;
+      try {
+        await s.sink.deliver([record], { firstDelivery: false });
+        continue;
+      } catch (err) {
+        if (!(await up(taken))) return false;
+        skipped.push({ record, err });
+      }
+    }
+    for (const { record, err } of skipped) {
       this.#o.logger.error({ event: 'usage_sink_record_refused', err, sink: s.sink.name, id: record.id, type: record.type, seq: record.seq }, 'usage sink: a record the sink refuses on its own was skipped for it; the other sinks still get it');
     }
-    this.#o.gauges.dropped(refused.length);
+    if (skipped.length > 0) this.#o.gauges.dropped(skipped.length);
     return true;
   }
 

@@ -88,8 +88,9 @@ describe('usage pipeline, 100,000 records to real sinks', () => {
     const nats = await startNatsServer();
     const natsSink = new NatsSink({ servers: [nats.url], stream: 'PIPELINE_TEST', deliverTimeoutMs: 2000, reconnectWaitMs: 100, logger: quiet });
     await natsSink.start();
+    let pipeline: RecordPipeline | undefined;
     try {
-      const pipeline = await pipelineWith([new StoreSink(storage.usage, storage.audit), natsSink]);
+      pipeline = await pipelineWith([new StoreSink(storage.usage, storage.audit), natsSink]);
       const ids = await feed(pipeline, async () => {
         proxy.cut();
         await nats.stop('SIGKILL');
@@ -114,6 +115,9 @@ describe('usage pipeline, 100,000 records to real sinks', () => {
       // JetStream drops a copy within its duplicate window itself: none is stored twice.
       assert.equal(published.length, TOTAL, 'NATS: no record stored twice');
     } finally {
+      // Closed on a failure too: a NATS client left reconnecting to the stopped server would keep the file running.
+      await pipeline?.close().catch(() => undefined);
+      await natsSink.close().catch(() => undefined);
       await storage.close();
       await proxy.close();
       await nats.close();
