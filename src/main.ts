@@ -135,7 +135,7 @@ export async function composeGateway(options: ComposeOptions): Promise<Gateway> 
   };
   const app = await buildApp(deps);
   // Roll-ups and retention of usage records, off the request path; every replica runs it, the store lets one work.
-  const maintenance = new UsageMaintenanceJob({ store: storage.usage, audit: storage.audit, settings: () => routing.current.config.usage, logger });
+  const maintenance = new UsageMaintenanceJob({ store: storage.usage, audit: storage.audit, responses: storage.responses, settings: () => routing.current.config.usage, logger });
   maintenance.start();
   const close = async (): Promise<void> => {
     unsubscribeKeys();

@@ -161,6 +161,13 @@ export const configSchema = z.object({
     /** How often the store's newest version is checked, as a backstop for a lost change notification. */
     pollIntervalMs: z.number().int().min(100).default(1000),
   }).strict().prefault({}),
+  /** Responses API conversations the gateway keeps (docs/configuration.md#responses-api). */
+  responses: z.object({
+    /** Responses created with store (the default) are kept this long, for previous_response_id and GET /v1/responses/{id}. */
+    retentionDays: z.number().int().min(1).default(30),
+    /** The most earlier turns previous_response_id brings back into a request. */
+    maxTurns: z.number().int().min(1).max(10_000).default(100),
+  }).strict().prefault({}),
   usage: z.object({
     /** Every sink is handed what it lacks at least this often, and at once whenever a whole batch is waiting. */
     flushIntervalMs: z.number().int().positive().default(1000),

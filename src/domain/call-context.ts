@@ -3,6 +3,7 @@ import type { WireFormat } from './wire-format.ts';
 import type { Endpoint } from './usage-record.ts';
 import type { RequestFacts } from './request-facts.ts';
 import type { RouteTags } from './route-tags.ts';
+import type { ResponsesTurn } from './responses-turn.ts';
 
 /** Everything the executor needs to know about one inbound AI request; plain data, built by the HTTP layer. */
 export interface CallContext {
@@ -32,4 +33,6 @@ export interface CallContext {
   readonly startedMs: number;
   /** Aborted when the caller disconnects or the request deadline passes. */
   readonly signal: AbortSignal;
+  /** Set on POST /v1/responses: body and raw are then the chat completion it was translated to. */
+  readonly responses?: ResponsesTurn;
 }

@@ -7,7 +7,7 @@ import type { RouteTags } from './route-tags.ts';
 
 export type UsageKind = 'request' | 'attempt';
 export type UsageOutcome = 'ok' | 'error' | 'client_aborted';
-export type Endpoint = 'chat' | 'embeddings' | 'messages' | 'count_tokens';
+export type Endpoint = 'chat' | 'embeddings' | 'messages' | 'count_tokens' | 'responses';
 
 /** With what routing knew and decided (RouteTags: workspace, agent type, user; the rule, experiment and variant). */
 export interface UsageRecord extends RouteTags {

@@ -4,7 +4,7 @@ import type { Endpoint } from '../domain/usage-record.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 
 const METADATA_PREFIX = 'x-switchboard-metadata-';
-const REQUEST_TYPES: Readonly<Record<Endpoint, string>> = { chat: 'chat', messages: 'chat', embeddings: 'embedding', count_tokens: 'count_tokens' };
+const REQUEST_TYPES: Readonly<Record<Endpoint, string>> = { chat: 'chat', messages: 'chat', responses: 'chat', embeddings: 'embedding', count_tokens: 'count_tokens' };
 const NO_METADATA: Readonly<Record<string, string>> = Object.freeze({});
 /** Longest value taken from a header or the body for routing: bounded, since metadata can be anything. */
 const MAX_VALUE = 500;

@@ -8,7 +8,7 @@ import { providerTraits } from './provider-traits.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const OPENAI_PATHS: Readonly<Record<string, string>> = { chat: '/chat/completions', embeddings: '/embeddings' };
+const OPENAI_PATHS: Readonly<Record<string, string>> = { chat: '/chat/completions', embeddings: '/embeddings', responses: '/responses' };
 const ANTHROPIC_PATHS: Readonly<Record<string, string>> = { messages: '/v1/messages', count_tokens: '/v1/messages/count_tokens' };
 /** The Anthropic API version the translators target. */
 export const ANTHROPIC_VERSION = '2023-06-01';

@@ -8,8 +8,12 @@ import type { Readable } from 'node:stream';
 import type { WireFormat } from '../domain/wire-format.ts';
 export type { WireFormat };
 export type ProviderKind = 'openai' | 'anthropic' | 'azure-openai' | 'openai-compatible' | 'mock';
-/** Operations in the adapter's own format: openai-format adapters do chat/embeddings, anthropic-format ones messages/count_tokens. */
-export type Operation = 'chat' | 'embeddings' | 'messages' | 'count_tokens';
+/**
+ * Operations in the adapter's own format: openai-format adapters do chat/embeddings, anthropic-format ones
+ * messages/count_tokens; OpenAI itself also serves the Responses API ("responses"), which other OpenAI-compatible
+ * vendors and Azure deployments may lack, so only the openai kind claims it.
+ */
+export type Operation = 'chat' | 'embeddings' | 'messages' | 'count_tokens' | 'responses';
 
 export interface UpstreamRequest {
   readonly operation: Operation;

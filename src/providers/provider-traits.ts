@@ -11,6 +11,8 @@ export interface ProviderTraits {
 }
 
 const OPENAI_OPS: ReadonlySet<Operation> = new Set(['chat', 'embeddings']);
+/** OpenAI's own API: a Responses call goes to it as it came, where every other upstream gets it translated to chat. */
+const OPENAI_NATIVE_OPS: ReadonlySet<Operation> = new Set(['chat', 'embeddings', 'responses']);
 const ANTHROPIC_OPS: ReadonlySet<Operation> = new Set(['messages', 'count_tokens']);
 const DEFAULT_BASE_URLS: Readonly<Partial<Record<ProviderKind, string>>> = {
   openai: 'https://api.openai.com/v1',
@@ -26,7 +28,7 @@ export function providerTraits(config: Pick<ProviderConfig, 'type' | 'baseUrl'>)
   return {
     kind: config.type,
     format,
-    operations: format === 'anthropic' ? ANTHROPIC_OPS : OPENAI_OPS,
+    operations: format === 'anthropic' ? ANTHROPIC_OPS : config.type === 'openai' ? OPENAI_NATIVE_OPS : OPENAI_OPS,
     baseUrl: config.baseUrl ?? DEFAULT_BASE_URLS[config.type],
   };
 }

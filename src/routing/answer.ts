@@ -15,6 +15,8 @@ export interface JsonAnswer {
   readonly attempts: number;
   /** Called once the answer was handed to the connection: writes its usage records. */
   readonly settle: () => void;
+  /** A Responses call's Response object (what the gateway stores for previous_response_id). */
+  readonly response?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** A streamed answer: the HTTP layer sends the headers, then hands the response to `pipeTo`. */
@@ -25,8 +27,11 @@ export interface StreamAnswer {
   readonly model: string;
   readonly rule: string | null;
   readonly attempts: number;
-  /** Writes the event stream into `sink` and resolves when it ended (normally, with an error event, or aborted). */
-  pipeTo(sink: Writable): Promise<void>;
+  /**
+   * Writes the event stream into `sink` and resolves when it ended (normally, with an error event, or aborted):
+   * for a Responses call, with the Response the stream ended with, when it got that far.
+   */
+  pipeTo(sink: Writable): Promise<Readonly<Record<string, unknown>> | undefined>;
 }
 
 export type Answer = JsonAnswer | StreamAnswer;

@@ -7,7 +7,8 @@ import { streamConverterFor } from '../providers/formats/stream-converter.ts';
 import { translateResponse } from '../providers/formats/translate-response.ts';
 import { buildUpstreamCall, type UpstreamCall } from '../providers/formats/upstream-call.ts';
 import { upstreamError } from '../providers/formats/upstream-error.ts';
-import { usageFromAnthropic, usageFromOpenAI } from '../providers/formats/usage.ts';
+import { usageFromAnthropic, usageFromOpenAI, usageFromResponses } from '../providers/formats/usage.ts';
+import { responseFromChat, responsesErrorEvent } from '../providers/formats/responses-answer.ts';
 import type { ProviderAdapter, UpstreamResponse } from '../providers/provider-adapter.ts';
 import { classifyUpstreamError } from '../upstream/classify-upstream-error.ts';
 import { forwardedHeaders, NO_HEADERS } from '../upstream/forwarded-headers.ts';
@@ -91,7 +92,7 @@ export class TargetCaller {
     }
     let call: UpstreamCall;
     try {
-      call = buildUpstreamCall(ctx, target, this.#deps.defaultMaxTokens);
+      call = buildUpstreamCall(ctx, target, this.#deps.defaultMaxTokens, adapter.operations);
     } catch (err) {
       this.#notSent(target);
       throw err;
@@ -113,23 +114,29 @@ export class TargetCaller {
       : this.#jsonAnswer(ctx, target, call, response, attempt, startedMs, started, settler);
   }
 
-  async #jsonAnswer(ctx: CallContext, target: Target, call: UpstreamCall, response: UpstreamResponse, attempt: number, startedMs: number, started: number, settler: RequestSettler): Promise<Answer> {
+  async #jsonAnswer(ctx: CallContext, target: Target, call: UpstreamCall, upstream: UpstreamResponse, attempt: number, startedMs: number, started: number, settler: RequestSettler): Promise<Answer> {
     let bytes: Buffer;
     let body: Record<string, unknown>;
     try {
-      bytes = await readBody(response.body, target.provider, this.#maxResponseBytes(target.provider), this.#deps.bufferBudget, 'providers[].maxResponseBytes');
+      bytes = await readBody(upstream.body, target.provider, this.#maxResponseBytes(target.provider), this.#deps.bufferBudget, 'providers[].maxResponseBytes');
       body = parseUpstreamJson(bytes, target.provider);
     } catch (err) {
-      throw this.#failed(ctx, target, attempt, startedMs, started, response.status, classifyUpstreamError(err, target.provider, ctx.signal), null);
+      throw this.#failed(ctx, target, attempt, startedMs, started, upstream.status, classifyUpstreamError(err, target.provider, ctx.signal), null);
     }
     const ttftMs = performance.now() - started;
-    const usage = target.format === 'openai' ? usageFromOpenAI(body.usage) : usageFromAnthropic(body.usage);
+    const usage = call.responses === 'native' ? usageFromResponses(body.usage) : target.format === 'openai' ? usageFromOpenAI(body.usage) : usageFromAnthropic(body.usage);
     let answer: string | Buffer;
+    let response: Readonly<Record<string, unknown>> | undefined;
     try {
-      answer = call.translation === 'none' ? bytes : JSON.stringify(translateResponse(call, body, target.model));
+      if (call.responses === 'none') {
+        answer = call.translation === 'none' ? bytes : JSON.stringify(translateResponse(call, body, target.model));
+      } else {
+        response = call.responses === 'native' ? body : responseFromChat(call, body, target.model, ctx.responses);
+        answer = call.responses === 'native' ? bytes : JSON.stringify(response);
+      }
     } catch (err) {
       const e = err instanceof GatewayError ? err : new GatewayError('SB_UPSTREAM_BAD_RESPONSE', { message: `Provider "${target.provider}" sent an answer that could not be translated.`, cause: err });
-      throw this.#failed(ctx, target, attempt, startedMs, started, response.status, e, ttftMs);
+      throw this.#failed(ctx, target, attempt, startedMs, started, upstream.status, e, ttftMs);
     }
     const result: AttemptResult = { status: 200, outcome: 'ok', errorCode: null, usage, ttftMs, startedAt: started };
     // Records are made once the answer is on its way, keeping their cost off the caller's latency.
@@ -137,7 +144,7 @@ export class TargetCaller {
       this.#record(ctx, target, attempt, startedMs, started, result);
       settler.settled(ctx, target, result);
     };
-    return { kind: 'json', status: 200, body: answer, headers: forwardedHeaders(response.headers), target: target.label, model: target.modelKey, rule: ctx.route?.ruleId ?? null, attempts: attempt, settle };
+    return { kind: 'json', status: 200, body: answer, headers: forwardedHeaders(upstream.headers), target: target.label, model: target.modelKey, rule: ctx.route?.ruleId ?? null, attempts: attempt, settle, response };
   }
 
   #streamAnswer(ctx: CallContext, target: Target, call: UpstreamCall, response: UpstreamResponse, attempt: number, startedMs: number, started: number, settler: RequestSettler): Answer {
@@ -146,14 +153,16 @@ export class TargetCaller {
       headers: forwardedHeaders(response.headers), target: target.label, model: target.modelKey, rule: ctx.route?.ruleId ?? null, attempts: attempt,
       pipeTo: async (sink) => {
         const source = Buffer.isBuffer(response.body) ? Readable.from([response.body]) : response.body;
+        const converter = streamConverterFor(call, ctx.callerFormat, target.model, ctx.responses);
         const relayed = await relayStream(source, sink, {
-          converter: streamConverterFor(call, ctx.callerFormat, target.model), raw: call.translation === 'none' && !call.dropUsageChunk,
-          errorEvent: STREAM_ERROR_EVENT[ctx.callerFormat], upstream: target.provider, signal: ctx.signal, startedAt: started,
+          converter, raw: call.responses === 'native' || (call.responses === 'none' && call.translation === 'none' && !call.dropUsageChunk),
+          errorEvent: converter.errorEvent ?? (call.responses === 'none' ? STREAM_ERROR_EVENT[ctx.callerFormat] : responsesErrorEvent), upstream: target.provider, signal: ctx.signal, startedAt: started,
           maxEventChars: this.#deps.maxEventChars,
         });
         const result: AttemptResult = { status: 200, outcome: relayed.outcome, errorCode: relayed.errorCode, usage: relayed.usage, ttftMs: relayed.ttftMs, startedAt: started };
         this.#record(ctx, target, attempt, startedMs, started, result);
         settler.settled(ctx, target, result);
+        return converter.response;
       },
     };
   }

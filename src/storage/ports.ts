@@ -267,6 +267,63 @@ export interface ConfigStore {
   append(entry: NewConfigVersion, expectedLatest: number): Promise<ConfigVersionRecord>;
 }
 
+/** A stored Responses API response: one turn of a conversation. */
+export interface StoredResponse {
+  /** The response id, "resp_…" (the gateway's own, or an OpenAI upstream's when it answered). */
+  readonly id: string;
+  /** The key that created it; null for a caller without a key record (e.g. a JWT principal). */
+  readonly keyId: string | null;
+  /** The workspace it belongs to; null outside workspaces. */
+  readonly workspaceId: string | null;
+  /** The earlier response this one continued; null for the first turn. */
+  readonly previousResponseId: string | null;
+  /** The model the caller asked for. */
+  readonly model: string;
+  /** This turn's input items only (the `input` of its request, a string input as one user message item), JSON values. */
+  readonly input: readonly unknown[];
+  /** The Response object as answered (JSON object; its `output` holds the output items). */
+  readonly response: Readonly<Record<string, unknown>>;
+  /** 'gateway': made by the gateway (a translated call); 'upstream': an OpenAI upstream made and stores it too. */
+  readonly origin: 'gateway' | 'upstream';
+  readonly createdAtMs: number;
+  /** When retention deletes it (epoch ms). */
+  readonly expiresAtMs: number;
+}
+
+/**
+ * Whose responses a caller may see: its workspace's when it has one, else its key's (src/storage/response-visible.ts
+ * is the rule). A caller with neither sees none.
+ */
+export interface ResponseScope {
+  readonly keyId: string | null;
+  readonly workspaceId: string | null;
+}
+
+/**
+ * The responses kept for `previous_response_id` and GET / DELETE /v1/responses/{id}. input and response read back
+ * as their JSON does (each read its own copy). Bad arguments (a value JSON cannot hold, a text with U+0000, a time
+ * or maxTurns that is not a whole number) reject with TypeError or RangeError before anything is written; any other
+ * rejection means the store could not be used (SQLite: locked by another process, failing at once; PostgreSQL:
+ * unreachable or timed out).
+ */
+export interface ResponseStore {
+  /** Stores (or replaces, same id) one response. Replacing does not check the old owner: ids are minted unique. */
+  put(response: StoredResponse): Promise<void>;
+  /** The response, when it exists, has not expired (expiresAtMs > nowMs) and is visible to `scope`; else undefined. */
+  get(id: string, scope: ResponseScope, nowMs: number): Promise<StoredResponse | undefined>;
+  /**
+   * The conversation ending at `id`, oldest first (id last), following previousResponseId back at most `maxTurns`
+   * responses (a whole number ≥ 1); undefined when `id` itself is not visible. The walk stops at a response that is
+   * missing, expired or not visible to the scope (a conversation never crosses tenants), and at one it has already
+   * taken (a cycle, which only replacing can make).
+   */
+  conversation(id: string, scope: ResponseScope, nowMs: number, maxTurns: number): Promise<StoredResponse[] | undefined>;
+  /** Deletes it when visible to `scope` (expired or not: an expired one is only not deleted yet); whether it did. */
+  delete(id: string, scope: ResponseScope): Promise<boolean>;
+  /** Retention: deletes every response with expiresAtMs <= nowMs, in bounded batches; how many. */
+  deleteExpired(nowMs: number): Promise<number>;
+}
+
 /** A change another holder of the same store may have to act on (a revoked key, a new configuration version). */
 export type StorageChange =
   | { readonly kind: 'config'; readonly version: number }
@@ -277,6 +334,7 @@ export interface Storage {
   readonly usage: UsageStore & UsageAnalytics;
   readonly config: ConfigStore;
   readonly audit: AuditStore;
+  readonly responses: ResponseStore;
   /**
    * Calls the listener for every key revocation and configuration version written through this store by any
    * process sharing it, this one included, as soon as the store can tell (PostgreSQL: LISTEN/NOTIFY; the

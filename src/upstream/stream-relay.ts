@@ -17,6 +17,10 @@ export interface SseConverter {
   readonly finished: boolean;
   /** Set when the stream ended with an error event. */
   readonly failure: { readonly code: string } | undefined;
+  /** A Responses stream's final Response object, once its last event passed (kept by the gateway for store). */
+  readonly response?: Readonly<Record<string, unknown>> | undefined;
+  /** The stream's own last event for a failure after its 200, when it counts its events (Responses sequence numbers). */
+  readonly errorEvent?: (err: GatewayError) => string;
 }
 
 export interface RelayOptions {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
-import type { AuditStore, UsageAnalytics, UsageMaintenanceReport } from '../storage/ports.ts';
+import type { AuditStore, ResponseStore, UsageAnalytics, UsageMaintenanceReport } from '../storage/ports.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -8,6 +8,8 @@ export interface UsageMaintenanceOptions {
   readonly store: Pick<UsageAnalytics, 'maintain'>;
   /** Audit events, deleted past usage.retention.auditDays at each retention run. */
   readonly audit?: Pick<AuditStore, 'deleteBefore'>;
+  /** Stored Responses API responses, deleted once expired (each carries its own expiry) at each retention run. */
+  readonly responses?: Pick<ResponseStore, 'deleteExpired'>;
   /** The current configuration's usage settings, read at every run (a new version applies from the next run on). */
   readonly settings: () => Pick<Config['usage'], 'retention' | 'rollups'>;
   readonly logger: Logger;
@@ -49,6 +51,8 @@ export class UsageMaintenanceJob {
       if (due && report.ran) {
         const auditDeleted = await this.#o.audit?.deleteBefore(now - retention.auditDays * DAY_MS) ?? 0;
         if (auditDeleted > 0) this.#o.logger.info({ event: 'audit_retention', deleted: auditDeleted }, 'audit events past usage.retention.auditDays deleted');
+        const responsesDeleted = await this.#o.responses?.deleteExpired(now) ?? 0;
+        if (responsesDeleted > 0) this.#o.logger.info({ event: 'responses_retention', deleted: responsesDeleted }, 'expired stored responses deleted');
         this.#lastRetention = now;
       }
       this.#succeeded(report);

@@ -85,7 +85,7 @@ runProviderAdapterContract('mock', { kind: 'mock', format: 'openai', operations:
   return { adapter, requests, errorStatus: 500, models: MOCK_MODELS, close: () => adapter.close() };
 });
 
-runProviderAdapterContract('openai', { kind: 'openai', format: 'openai', operations: OPENAI_OPS, unreachable: () => unreachable(openaiConfig) }, () => httpSubject(
+runProviderAdapterContract('openai', { kind: 'openai', format: 'openai', operations: [...OPENAI_OPS, 'responses'], unreachable: () => unreachable(openaiConfig) }, () => httpSubject(
   [...openaiChatRoutes('/v1/chat/completions', 'openai/chat-basic.json'), { method: 'GET', path: '/v1/models', fixture: 'openai/models.json' }],
   openaiConfig, OPENAI_REQUESTS, 500, fixtureIds('openai/models.json'),
 ));

@@ -66,7 +66,7 @@ export function runProviderAdapterContract(name: string, expected: AdapterExpect
       assert.equal(adapter.kind, expected.kind);
       assert.equal(adapter.format, expected.format);
       assert.deepEqual([...adapter.operations].sort(), [...expected.operations].sort());
-      const own = adapter.format === 'openai' ? ['chat', 'embeddings'] : ['messages', 'count_tokens'];
+      const own = adapter.format === 'openai' ? ['chat', 'embeddings', 'responses'] : ['messages', 'count_tokens'];
       for (const op of adapter.operations) assert.ok(own.includes(op), `${op} is not a ${adapter.format}-format operation`);
     });
 

@@ -9,6 +9,7 @@ import { postgresSchemas, TEST_POSTGRES_URL } from '../support/postgres-schemas.
 import { runAuditStoreContract } from './audit-store.contract.ts';
 import { runConfigStoreContract } from './config-store.contract.ts';
 import { runKeyStoreContract } from './key-store.contract.ts';
+import { runResponseStoreContract } from './response-store.contract.ts';
 import { runStorageLifecycleContract } from './storage-lifecycle.contract.ts';
 import { runUsageAnalyticsContract } from './usage-analytics.contract.ts';
 import { runUsageStoreContract } from './usage-store.contract.ts';
@@ -38,4 +39,5 @@ for (const [name, make] of ADAPTERS) {
   runStorageLifecycleContract(name, make);
   runConfigStoreContract(name, make);
   runAuditStoreContract(name, make);
+  runResponseStoreContract(name, make);
 }

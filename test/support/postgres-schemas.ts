@@ -5,6 +5,9 @@ import pg from 'pg';
 /** The machine's PostgreSQL (DESIGN §8): trust auth, database "test". Override for another server. */
 export const TEST_POSTGRES_URL = process.env.SWITCHBOARD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/** Schemas per DROP statement (see dropAll). */
+const DROP_BATCH = 20;
+
 export interface PostgresSchemas {
   /** A new schema name (not yet created: migrate() creates it), remembered for dropAll(). */
   fresh(): string;
@@ -26,8 +29,13 @@ export function postgresSchemas(connectionString = TEST_POSTGRES_URL): PostgresS
       const client = new pg.Client({ connectionString, connectionTimeoutMillis: 2000 });
       await client.connect();
       try {
-        await client.query(`DROP SCHEMA IF EXISTS ${names.join(', ')} CASCADE`);
-        names.length = 0;
+        // A few schemas per statement: one DROP takes a lock per object it removes, and a file's hundred-odd schemas
+        // at once run out of the server's lock table (max_locks_per_transaction).
+        while (names.length > 0) {
+          const batch = names.slice(-DROP_BATCH);
+          await client.query(`DROP SCHEMA IF EXISTS ${batch.join(', ')} CASCADE`);
+          names.length -= batch.length;
+        }
       } finally {
         await client.end();
       }

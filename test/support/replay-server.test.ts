@@ -214,13 +214,27 @@ describe('fixtures', () => {
     }
   });
 
-  it('OpenAI streams: data-only events of JSON chunks with one id, ending in [DONE]', () => {
-    for (const name of files.filter((f) => !f.startsWith('anthropic/') && f.endsWith('.sse'))) {
+  it('OpenAI chat streams: data-only events of JSON chunks with one id, ending in [DONE]', () => {
+    for (const name of files.filter((f) => !f.startsWith('anthropic/') && !f.includes('/responses-') && f.endsWith('.sse'))) {
       const events = splitEvents(fixtureText(name));
       assert.equal(events.at(-1), 'data: [DONE]\n\n', name);
       const chunks = events.slice(0, -1).map((e) => JSON.parse(e.replace(/^data: /, '')));
       assert.equal(new Set(chunks.map((c) => c.id)).size, 1, name);
       assert.deepEqual(chunks.at(-1).choices, [], `${name} ends with a usage chunk`);
+    }
+  });
+
+  it('OpenAI Responses streams: each event named by an event: line, sequence_number from 0, ending in response.completed', () => {
+    for (const name of files.filter((f) => f.includes('/responses-') && f.endsWith('.sse'))) {
+      const events = splitEvents(fixtureText(name)).map((event) => {
+        const match = /^event: ([\w.]+)\ndata: (.*)\n\n$/.exec(event);
+        assert.ok(match, `${name}: ${event}`);
+        const data = JSON.parse(match[2]!);
+        assert.equal(data.type, match[1], name);
+        return data as { type: string; sequence_number: number };
+      });
+      assert.deepEqual(events.map((e) => e.sequence_number), events.map((_, i) => i), name);
+      assert.equal(events.at(-1)!.type, 'response.completed', name);
     }
   });
 

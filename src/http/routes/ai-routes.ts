@@ -1,18 +1,16 @@
-import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { WireFormat } from '../../providers/provider-adapter.ts';
 import type { CallContext } from '../../domain/call-context.ts';
 import type { LiveRouting } from '../../routing/live-routing.ts';
 import type { Endpoint } from '../../domain/usage-record.ts';
-import { NO_HEADERS } from '../../upstream/forwarded-headers.ts';
 import type { Lifecycle } from '../lifecycle.ts';
 import { requestFacts } from '../request-facts.ts';
 import { requestSignal } from '../request-signal.ts';
+import { sendAnswer } from './send-answer.ts';
 import { chatBodySchema, countTokensBodySchema, embeddingsBodySchema, messagesBodySchema } from './ai-schemas.ts';
 
 const FORWARDED = ['anthropic-beta', 'anthropic-version'] as const;
-const STREAM_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
 
 interface AiRoute { readonly url: string; readonly endpoint: Endpoint; readonly format: WireFormat; readonly schema: object }
 
@@ -38,18 +36,9 @@ async function handle(route: AiRoute, routing: LiveRouting, timeoutMs: number, r
   const executor = routing.current.executor;
   const ctx = callContext(route, request, requestSignal(reply, timeoutMs), timeoutMs);
   const answer = await executor.execute(ctx);
-  if (answer.headers !== NO_HEADERS) reply.headers(answer.headers);
-  reply.header('x-switchboard-target', answer.target).header('x-switchboard-attempts', answer.attempts).header('x-switchboard-model', answer.model);
-  if (answer.rule !== null) reply.header('x-switchboard-rule', answer.rule);
-  if (answer.kind === 'json') {
-    reply.code(answer.status).header('content-type', 'application/json').send(answer.body);
-    answer.settle();
-    return reply;
-  }
-  reply.hijack();
-  // A hijacked reply sends no headers fastify holds, so take the ones set so far (request id, upstream's).
-  reply.raw.writeHead(200, { ...(reply.getHeaders() as OutgoingHttpHeaders), ...STREAM_HEADERS });
-  await answer.pipeTo(reply.raw);
+  const streaming = sendAnswer(reply, answer);
+  if (streaming === undefined) return reply;
+  await streaming;
   return undefined;
 }
 

@@ -8,9 +8,15 @@ import type { OpenAIChatRequest } from './openai-types.ts';
 import type { Operation } from '../provider-adapter.ts';
 import type { CallContext } from '../../domain/call-context.ts';
 import type { Target } from '../../domain/plan.ts';
+import type { ResponsesTurn } from '../../domain/responses-turn.ts';
 
 /** How the answer must be treated on the way back. */
 export type Translation = 'none' | 'anthropic-to-openai' | 'openai-to-anthropic';
+/**
+ * A Responses API call: 'native' when the upstream speaks the API (the caller's request goes to it), 'from-chat'
+ * when it went as a chat completion whose answer is made back into a Response; 'none' for every other call.
+ */
+export type ResponsesMode = 'none' | 'native' | 'from-chat';
 
 /** What to send to one target, and how to read what comes back. */
 export interface UpstreamCall {
@@ -23,6 +29,7 @@ export interface UpstreamCall {
   readonly includeUsage: boolean;
   /** Set when JSON mode is emulated with a forced tool on an Anthropic upstream. */
   readonly jsonToolName: string | undefined;
+  readonly responses: ResponsesMode;
 }
 
 /**
@@ -30,7 +37,16 @@ export interface UpstreamCall {
  * must change; different formats: the body is translated. Either way the target's dropParams are removed
  * first, and a translator refuses what the target cannot honour (SB_UNSUPPORTED_PARAMETER).
  */
-export function buildUpstreamCall(ctx: CallContext, target: Target, defaultMaxTokens: number): UpstreamCall {
+export function buildUpstreamCall(ctx: CallContext, target: Target, defaultMaxTokens: number, operations?: ReadonlySet<Operation>): UpstreamCall {
+  if (ctx.responses !== undefined) {
+    if (operations?.has('responses') === true) return nativeResponses(ctx.responses, target);
+    return { ...chatCall(ctx, target, defaultMaxTokens), responses: 'from-chat' };
+  }
+  return chatCall(ctx, target, defaultMaxTokens);
+}
+
+/** Every call but a Responses one to an upstream that speaks that API. */
+function chatCall(ctx: CallContext, target: Target, defaultMaxTokens: number): UpstreamCall {
   if (ctx.endpoint === 'embeddings') {
     if (target.format !== 'openai') throw notSupported(target, 'embeddings');
     return sameFormat(ctx, target, 'embeddings');
@@ -44,12 +60,31 @@ export function buildUpstreamCall(ctx: CallContext, target: Target, defaultMaxTo
     const jsonToolName = target.dropParams.has('response_format') ? undefined : jsonToolNameFor(ctx.body);
     return {
       operation: 'messages', body: JSON.stringify(translated), translation: 'anthropic-to-openai', dropUsageChunk: false,
-      includeUsage: wantsUsage(ctx), jsonToolName,
+      includeUsage: wantsUsage(ctx), jsonToolName, responses: 'none',
     };
   }
   const options = { dropParams: target.dropParams, reasoning: target.reasoning, provider: target.provider };
   const translated = anthropicToOpenAIRequest(ctx.body as AnthropicMessagesRequest, target.wireModel, options);
-  return { operation: 'chat', body: JSON.stringify(translated), translation: 'openai-to-anthropic', dropUsageChunk: false, includeUsage: true, jsonToolName: undefined };
+  return { operation: 'chat', body: JSON.stringify(translated), translation: 'openai-to-anthropic', dropUsageChunk: false, includeUsage: true, jsonToolName: undefined, responses: 'none' };
+}
+
+/**
+ * The caller's Responses request, for an upstream that speaks the API: its bytes as they came, unless the model
+ * id differs, a listed dropParam is present, or earlier turns kept by the gateway must go in its input (the
+ * upstream is never sent a previous_response_id: it may not hold that turn).
+ */
+function nativeResponses(turn: ResponsesTurn, target: Target): UpstreamCall {
+  const dropsParams = hasListedParam(turn.body, target.dropParams);
+  let body: string | Buffer = turn.raw;
+  if (dropsParams || turn.history.length > 0 || turn.body.model !== target.wireModel) {
+    const rewritten: JsonObject = { ...(dropsParams ? withoutListed(turn.body, target.dropParams) : turn.body), model: target.wireModel };
+    if (turn.history.length > 0) {
+      rewritten.input = [...turn.history, ...turn.input];
+      delete rewritten.previous_response_id;
+    }
+    body = JSON.stringify(rewritten);
+  }
+  return { operation: 'responses', body, translation: 'none', dropUsageChunk: false, includeUsage: false, jsonToolName: undefined, responses: 'native' };
 }
 
 /**
@@ -60,7 +95,7 @@ function sameFormat(ctx: CallContext, target: Target, operation: Operation): Ups
   const dropUsageChunk = ctx.stream && operation === 'chat' && !wantsUsage(ctx);
   const dropsParams = hasListedParam(ctx.body, target.dropParams);
   const body = dropUsageChunk || dropsParams || ctx.model !== target.wireModel ? rewritten(ctx, target, dropsParams, dropUsageChunk) : ctx.raw;
-  return { operation, body, translation: 'none', dropUsageChunk, includeUsage: !dropUsageChunk, jsonToolName: undefined };
+  return { operation, body, translation: 'none', dropUsageChunk, includeUsage: !dropUsageChunk, jsonToolName: undefined, responses: 'none' };
 }
 
 function rewritten(ctx: CallContext, target: Target, dropsParams: boolean, forceUsage: boolean): string {

@@ -25,6 +25,19 @@ export function usageFromOpenAI(u: unknown): TokenUsage {
   };
 }
 
+/** The Responses API's usage object (input_tokens counts the cached ones too, as prompt_tokens does in chat). */
+export function usageFromResponses(u: unknown): TokenUsage {
+  if (!isRecord(u)) return { ...ZERO_USAGE };
+  const cached = tokens(isRecord(u.input_tokens_details) ? u.input_tokens_details.cached_tokens : 0);
+  return {
+    inputTokens: Math.max(0, tokens(u.input_tokens) - cached),
+    outputTokens: tokens(u.output_tokens),
+    cachedInputTokens: cached,
+    cacheWriteTokens: 0,
+    reasoningTokens: tokens(isRecord(u.output_tokens_details) ? u.output_tokens_details.reasoning_tokens : 0),
+  };
+}
+
 export function usageFromAnthropic(u: unknown): TokenUsage {
   return mergeAnthropicUsage(ZERO_USAGE, u);
 }

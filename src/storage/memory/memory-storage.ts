@@ -3,6 +3,7 @@ import type { Storage } from '../ports.ts';
 import { createMemoryAuditStore } from './memory-audit-store.ts';
 import { createMemoryConfigStore } from './memory-config-store.ts';
 import { createMemoryKeyStore } from './memory-key-store.ts';
+import { createMemoryResponseStore } from './memory-response-store.ts';
 import { createMemoryUsageStore } from './memory-usage-store.ts';
 
 /** Storage in plain maps: no schema, nothing survives the process. Behaves like SQLite by the shared contract. */
@@ -18,6 +19,7 @@ export function createMemoryStorage(): Storage {
     subscribe: (listener) => changes.subscribe(listener),
     usage: createMemoryUsageStore(assertOpen),
     audit: createMemoryAuditStore(assertOpen),
+    responses: createMemoryResponseStore(assertOpen),
     async migrate() {
       assertOpen();
     },

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { makeApiKeyRecord } from '../../../test/support/api-key-record-factory.ts';
 import { makeUsageRecord } from '../../../test/support/usage-record-factory.ts';
+import { makeStoredResponse, RESPONSE_NOW_MS } from '../../../test/contract/stored-response-factory.ts';
 import { postgresTestFixture, TEST_POSTGRES_URL } from '../../../test/support/postgres-schemas.ts';
 import { pushUsageValues, USAGE_COLUMNS } from '../sql/usage-columns.ts';
 import type { SqlValue } from '../sql/sql-value.ts';
@@ -38,7 +39,7 @@ describe('PostgreSQL migrations', () => {
     assert.equal(await applyMigrations(pool, schema), MIGRATIONS.length);
     assert.equal(await applyMigrations(pool, schema), 0);
     assert.deepEqual(await versions(schema), allVersions);
-    for (const table of ['api_keys', 'usage_records', 'config_versions', 'experiment_feedback']) assert.ok(await tableExists(schema, table), table);
+    for (const table of ['api_keys', 'usage_records', 'config_versions', 'experiment_feedback', 'audit_events', 'responses']) assert.ok(await tableExists(schema, table), table);
   });
 
   it('keep data and the version table unchanged when migrate() runs again', async () => {
@@ -94,6 +95,26 @@ describe('PostgreSQL migrations', () => {
       assert.deepEqual((await storage.usage.variantStats('exp-1')).map((s) => [s.variant, s.requests, s.latencySum, s.feedbackCount]), [['a', 1, 2.5, 0]]);
       await storage.usage.putFeedback({ experimentId: 'exp-1', requestId: record.requestId, score: 1, comment: null, at: '2025-03-01T00:00:00.000Z' });
       assert.equal((await storage.usage.variantStats('exp-1'))[0]?.feedbackSum, 1);
+    } finally {
+      await storage.close();
+    }
+    assert.deepEqual(await versions(schema), allVersions);
+  });
+
+  it('upgrade a schema of the version before stored responses: its data stays, and responses can be stored', async () => {
+    const schema = schemas.fresh();
+    const before = MIGRATIONS.findIndex((sql) => sql.includes('CREATE TABLE responses'));
+    assert.ok(before > 0);
+    await applyMigrations(poolOn(schema), schema, MIGRATIONS.slice(0, before));
+    const storage = createPostgresStorage({ connectionString: TEST_POSTGRES_URL, schema });
+    try {
+      const key = makeApiKeyRecord();
+      await storage.keys.insert(key);
+      await storage.migrate();
+      assert.deepEqual(await storage.keys.get(key.id), key);
+      const response = makeStoredResponse();
+      await storage.responses.put(response);
+      assert.deepEqual(await storage.responses.get(response.id, { keyId: response.keyId, workspaceId: response.workspaceId }, RESPONSE_NOW_MS), response);
     } finally {
       await storage.close();
     }

@@ -154,6 +154,22 @@ export const MIGRATIONS: readonly string[] = [
      seen_seq        bigint NOT NULL,
      updated_at      timestamptz NOT NULL DEFAULT now()
    );`,
+  // Stored Responses API responses (ResponseStore), read by id only (the primary key, also for the
+  // previous_response_id walk). input and response are json, not jsonb: they read back exactly as written, and
+  // json keeps a \u0000 escape (a caller's text may hold one) where jsonb refuses it. Retention deletes by expiry.
+  `CREATE TABLE responses (
+     id                   text PRIMARY KEY,
+     key_id               text,
+     workspace_id         text,
+     previous_response_id text,
+     model                text NOT NULL,
+     input_json           json NOT NULL,
+     response_json        json NOT NULL,
+     origin               text NOT NULL,
+     created_at_ms        bigint NOT NULL,
+     expires_at_ms        bigint NOT NULL
+   );
+   CREATE INDEX responses_expires_at ON responses (expires_at_ms);`,
 ];
 
 const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

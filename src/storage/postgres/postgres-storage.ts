@@ -9,6 +9,7 @@ import { createPostgresAuditStore } from './postgres-audit-store.ts';
 import { createPostgresConfigStore } from './postgres-config-store.ts';
 import { createPostgresKeyStore } from './postgres-key-store.ts';
 import { PostgresPool } from './postgres-pool.ts';
+import { createPostgresResponseStore } from './postgres-response-store.ts';
 import { createPostgresUsageStore } from './postgres-usage-store.ts';
 
 export interface PostgresStorageOptions {
@@ -91,7 +92,8 @@ function clientConfig(settings: Settings): pg.ClientConfig {
 }
 
 /**
- * The shared store (DESIGN §5): keys, usage, audit events and configuration versions in PostgreSQL, for any number of replicas.
+ * The shared store (DESIGN §5): keys, usage, audit events, configuration versions and stored responses in PostgreSQL,
+ * for any number of replicas.
  * Call migrate() before first use. subscribe() tells this instance's own writes at once and other instances'
  * (other replicas) through LISTEN/NOTIFY on one dedicated connection, opened on the first subscribe.
  */
@@ -112,6 +114,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Storage 
     keys: createPostgresKeyStore(pool, notice, (id) => changes.emit({ kind: 'key', id })),
     usage: createPostgresUsageStore(pool),
     audit: createPostgresAuditStore(pool),
+    responses: createPostgresResponseStore(pool),
     config: createPostgresConfigStore(pool, notice, (version) => changes.emit({ kind: 'config', version })),
     subscribe(onChange) {
       listener.start();

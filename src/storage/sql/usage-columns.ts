@@ -15,7 +15,7 @@ export const USAGE_COLUMNS = [
 
 const KINDS: Record<UsageKind, true> = { request: true, attempt: true };
 const OUTCOMES: Record<UsageOutcome, true> = { ok: true, error: true, client_aborted: true };
-const ENDPOINTS: Record<Endpoint, true> = { chat: true, embeddings: true, messages: true, count_tokens: true };
+const ENDPOINTS: Record<Endpoint, true> = { chat: true, embeddings: true, messages: true, count_tokens: true, responses: true };
 
 /** The last startedAt parsed: a batch's records come in time order, many in the same millisecond. */
 let lastStartedAt = '';

@@ -127,6 +127,21 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE usage_records ADD COLUMN attempt_id TEXT;
    ALTER TABLE usage_records ADD COLUMN attempt_latency_ms REAL;
    ALTER TABLE usage_records ADD COLUMN attempt_ttft_ms REAL;`,
+  // Version 13: stored Responses API responses (ResponseStore), read by id only (the primary key, also for the
+  // previous_response_id walk); input and response are JSON text. Retention deletes by expiry.
+  `CREATE TABLE responses (
+     id                   TEXT PRIMARY KEY,
+     key_id               TEXT,
+     workspace_id         TEXT,
+     previous_response_id TEXT,
+     model                TEXT NOT NULL,
+     input_json           TEXT NOT NULL,
+     response_json        TEXT NOT NULL,
+     origin               TEXT NOT NULL,
+     created_at_ms        INTEGER NOT NULL,
+     expires_at_ms        INTEGER NOT NULL
+   );
+   CREATE INDEX responses_expires_at ON responses (expires_at_ms);`,
 ];
 
 const TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -9,6 +9,7 @@ import { ConfigVersionConflict, type Storage } from '../ports.ts';
 import { makeApiKeyRecord } from '../../../test/support/api-key-record-factory.ts';
 import { makeAuditEvent } from '../../../test/support/audit-event-factory.ts';
 import { makeUsageRecord } from '../../../test/support/usage-record-factory.ts';
+import { makeStoredResponse, RESPONSE_NOW_MS } from '../../../test/contract/stored-response-factory.ts';
 import { pushUsageValues, USAGE_COLUMNS } from '../sql/usage-columns.ts';
 import type { SqlValue } from '../sql/sql-value.ts';
 import { applyMigrations, MIGRATIONS } from './migrations.ts';
@@ -163,6 +164,43 @@ describe('insertMany transaction', () => {
   });
 });
 
+describe('stored responses', () => {
+  const scope = { keyId: 'key-a', workspaceId: 'ws-a' };
+
+  it('fail at once while another process holds the write lock, without waiting (puts are on the request path)', async () => {
+    const path = freshPath();
+    await withStorage(path, async (storage) => {
+      const kept = makeStoredResponse();
+      await storage.responses.put(kept);
+      const other = new DatabaseSync(path);
+      try {
+        other.exec('BEGIN IMMEDIATE');
+        const started = performance.now();
+        await assert.rejects(storage.responses.put(makeStoredResponse()), /database is locked/);
+        await assert.rejects(storage.responses.deleteExpired(kept.expiresAtMs), /database is locked/);
+        await assert.rejects(storage.responses.delete(kept.id, scope), /database is locked/);
+        // node:sqlite waits synchronously: any wait here would stop the whole event loop.
+        assert.ok(performance.now() - started < 500, 'waited for the lock');
+        assert.deepEqual(await storage.responses.get(kept.id, scope, RESPONSE_NOW_MS), kept, 'reads do not wait for the writer (WAL)');
+        other.exec('ROLLBACK');
+        assert.equal(await storage.responses.delete(kept.id, scope), true);
+      } finally {
+        other.close();
+      }
+    }, 2000);
+  });
+
+  it('are kept when the file is opened again', async () => {
+    const path = freshPath();
+    const turns = [makeStoredResponse()];
+    turns.push(makeStoredResponse({ previousResponseId: turns[0]!.id }));
+    await withStorage(path, async (storage) => {
+      for (const turn of turns) await storage.responses.put(turn);
+    });
+    await withStorage(path, async (storage) => assert.deepEqual(await storage.responses.conversation(turns[1]!.id, scope, RESPONSE_NOW_MS, 10), turns));
+  });
+});
+
 describe('config append across processes', () => {
   const version = (summary: string) => ({ author: 'test', createdAt: '2025-05-01T00:00:00.000Z', summary, content: { summary }, diff: [] });
 
@@ -272,6 +310,28 @@ describe('migrations', () => {
       assert.deepEqual((await storage.usage.variantStats('exp-1')).map((s) => [s.variant, s.requests, s.latencySum, s.feedbackCount]), [['a', 1, 2.5, 0]]);
       await storage.usage.putFeedback({ experimentId: 'exp-1', requestId: record.requestId, score: 1, comment: null, at: '2025-03-01T00:00:00.000Z' });
       assert.equal((await storage.usage.variantStats('exp-1'))[0]?.feedbackSum, 1);
+    });
+    assert.deepEqual(inspect(path, versions), allVersions);
+  });
+
+  it('upgrades a database of the version before stored responses: its data stays, and responses can be stored', async () => {
+    const path = freshPath();
+    const key = makeApiKeyRecord();
+    const record = makeUsageRecord();
+    const before = MIGRATIONS.findIndex((sql) => sql.includes('CREATE TABLE responses'));
+    assert.ok(before > 0);
+    await withStorage(path, async (storage) => {
+      await storage.keys.insert(key);
+      await storage.usage.insertMany([record]);
+    });
+    // Back to that version: as a Switchboard from before this migration left the file.
+    inspect(path, (db) => db.exec(`DROP TABLE responses; DELETE FROM schema_migrations WHERE version > ${before}`));
+    await withStorage(path, async (storage) => {
+      assert.deepEqual(await storage.keys.get(key.id), key);
+      assert.deepEqual(await storage.usage.list({}), [record]);
+      const response = makeStoredResponse();
+      await storage.responses.put(response);
+      assert.deepEqual(await storage.responses.get(response.id, { keyId: response.keyId, workspaceId: response.workspaceId }, RESPONSE_NOW_MS), response);
     });
     assert.deepEqual(inspect(path, versions), allVersions);
   });

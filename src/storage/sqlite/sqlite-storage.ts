@@ -7,6 +7,7 @@ import { applyMigrations } from './migrations.ts';
 import { createSqliteAuditStore } from './sqlite-audit-store.ts';
 import { createSqliteConfigStore } from './sqlite-config-store.ts';
 import { createSqliteKeyStore } from './sqlite-key-store.ts';
+import { createSqliteResponseStore } from './sqlite-response-store.ts';
 import { createSqliteUsageStore } from './sqlite-usage-store.ts';
 import { createStatementCache } from './statement-cache.ts';
 
@@ -39,16 +40,18 @@ function openDatabase(path: string, busyTimeoutMs: number): DatabaseSync {
 }
 
 /**
- * The embedded store (DESIGN §5): keys, usage, audit events and configuration versions in one SQLite file. Call migrate() before first use.
+ * The embedded store (DESIGN §5): keys, usage, audit events, configuration versions and stored responses in one
+ * SQLite file. Call migrate() before first use.
  * node:sqlite is synchronous; that is acceptable because the usage pipeline batches records off the response path
  * and every statement here is a short indexed read or write.
  *
- * Usage records and audit events have a connection of their own with no busy timeout: node:sqlite waits for a
- * lock synchronously, so while another process holds the file's write lock, a wait there would stop every request
- * of this process, again at every batch. Their writes fail at once instead ("database is locked"), and the
- * pipeline keeps the records in its journal and tries again at the next interval. In WAL mode their reads never
- * wait for a writer. The keys' periodic lastUsedAt writes use it too. Keys and configuration otherwise keep the configured wait: their
- * writes are rare admin actions.
+ * Usage records, audit events and stored responses have a connection of their own with no busy timeout:
+ * node:sqlite waits for a lock synchronously, so while another process holds the file's write lock, a wait there
+ * would stop every request of this process, again at every batch. Their writes fail at once instead ("database is
+ * locked"): the pipeline keeps the records in its journal and tries again at the next interval, and a response's
+ * put rejects for its caller to answer. In WAL mode their reads never wait for a writer. The keys' periodic
+ * lastUsedAt writes use it too. Keys and configuration otherwise keep the configured wait: their writes are rare
+ * admin actions.
  */
 export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   const db = openDatabase(options.path, validate(options));
@@ -65,6 +68,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     keys: createSqliteKeyStore(db, statements, (id) => changes.emit({ kind: 'key', id }), { db: bulk, statements: bulkStatements }),
     usage: createSqliteUsageStore(bulk, bulkStatements),
     audit: createSqliteAuditStore(bulk, bulkStatements),
+    responses: createSqliteResponseStore(bulkStatements),
     config: createSqliteConfigStore(db, statements, (version) => changes.emit({ kind: 'config', version })),
     subscribe: (listener) => changes.subscribe(listener),
     async migrate() {

@@ -1,0 +1,169 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { CallContext } from '../../domain/call-context.ts';
+import type { Principal } from '../../domain/principal.ts';
+import type { ResponsesTurn } from '../../domain/responses-turn.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
+import { mintResponsesId, responseIdOfItem } from '../../providers/formats/responses-ids.ts';
+import { responsesToChatRequest } from '../../providers/formats/responses-to-chat-request.ts';
+import type { ResponsesRequest } from '../../providers/formats/responses-types.ts';
+import type { LiveRouting } from '../../routing/live-routing.ts';
+import type { ResponseScope, ResponseStore, StoredResponse } from '../../storage/ports.ts';
+import type { Lifecycle } from '../lifecycle.ts';
+import { requestFacts } from '../request-facts.ts';
+import { requestSignal } from '../request-signal.ts';
+import { responsesBodySchema } from './responses-schema.ts';
+import { sendAnswer } from './send-answer.ts';
+
+export interface ResponsesRouteDeps {
+  readonly routing: LiveRouting;
+  readonly responses: ResponseStore;
+  readonly requestTimeoutMs: number;
+  readonly lifecycle: Lifecycle;
+  readonly logger: { warn(obj: object, msg: string): void };
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 256 } } } as const;
+
+/**
+ * The OpenAI Responses API: POST /v1/responses for every model (an OpenAI upstream gets the request as it came,
+ * every other one the chat completion it translates to), and the responses the gateway keeps for
+ * previous_response_id: GET and DELETE /v1/responses/{id}, scoped to the caller's workspace, else its key.
+ */
+export function registerResponsesRoutes(app: FastifyInstance, deps: ResponsesRouteDeps): void {
+  app.post('/v1/responses', { schema: { body: responsesBodySchema, tags: ['ai'] }, config: { dialect: 'openai' } },
+    (request, reply) => deps.lifecycle.track(create(deps, request, reply)));
+  app.get('/v1/responses/:id', { schema: { params: idParams, tags: ['ai'] }, config: { dialect: 'openai' } }, async (request) => {
+    const { id } = request.params as { id: string };
+    const stored = await reachStore(() => deps.responses.get(id, scopeOf(request), Date.now()));
+    if (stored === undefined) throw notFound(id, 'id');
+    return stored.response;
+  });
+  app.delete('/v1/responses/:id', { schema: { params: idParams, tags: ['ai'] }, config: { dialect: 'openai' } }, async (request) => {
+    const { id } = request.params as { id: string };
+    if (!(await reachStore(() => deps.responses.delete(id, scopeOf(request))))) throw notFound(id, 'id');
+    return { id, object: 'response', deleted: true };
+  });
+}
+
+async function create(deps: ResponsesRouteDeps, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const body = request.body as ResponsesRequest & Record<string, unknown>;
+  // Required by the body's schema.
+  const model = body.model as string;
+  const principal = principalOf(request);
+  const { config, executor } = deps.routing.current;
+  const scope = scopeOf(request);
+  const earlier = await conversation(deps.responses, body.previous_response_id, scope, config.responses.maxTurns);
+  const history = earlier.flatMap((turn) => [...turn.input, ...outputOf(turn.response)]);
+  const referenced = await referencedItems(deps.responses, body.input, scope);
+  const { chat, echo, input } = responsesToChatRequest(body, { model, history, resolveItem: (id) => referenced.get(id) });
+  const turn: ResponsesTurn = { id: mintResponsesId('resp'), createdAt: Math.floor(Date.now() / 1000), echo: echo as unknown as Record<string, unknown>, body, raw: request.rawBody ?? Buffer.from(JSON.stringify(body)), history, input };
+  const ctx = callContext(request, principal, chat as unknown as Record<string, unknown>, turn, requestSignal(reply, deps.requestTimeoutMs), deps.requestTimeoutMs);
+  const answer = await executor.execute(ctx);
+  const keep = body.store !== false;
+  const nowMs = Date.now();
+  const stored = (response: Readonly<Record<string, unknown>>): StoredResponse => ({
+    id: typeof response.id === 'string' ? response.id : turn.id, keyId: principal.keyId, workspaceId: principal.workspaceId,
+    previousResponseId: typeof body.previous_response_id === 'string' ? body.previous_response_id : null, model,
+    input, response, origin: response.id === turn.id ? 'gateway' : 'upstream',
+    createdAtMs: nowMs, expiresAtMs: nowMs + config.responses.retentionDays * DAY_MS,
+  });
+  // A JSON answer is stored before it is sent: the caller's next turn, on any replica, finds it.
+  if (keep && answer.kind === 'json' && answer.response !== undefined) await keepResponse(deps, stored(answer.response));
+  const streaming = sendAnswer(reply, answer);
+  if (streaming === undefined) return reply;
+  const final = await streaming;
+  // A stream's Response is whole only once its last event is written: stored right after.
+  if (keep && final !== undefined && final.status !== 'failed') await keepResponse(deps, stored(final));
+  return undefined;
+}
+
+/** The earlier turns a previous_response_id names, oldest first; none without one. */
+async function conversation(store: ResponseStore, previous: unknown, scope: ResponseScope, maxTurns: number): Promise<readonly StoredResponse[]> {
+  if (typeof previous !== 'string') return [];
+  const turns = await reachStore(() => store.conversation(previous, scope, Date.now(), maxTurns));
+  if (turns === undefined) throw notFound(previous, 'previous_response_id');
+  return turns;
+}
+
+/** A failed write loses the conversation's continuation, not the answer: logged, and the caller still served. */
+async function keepResponse(deps: ResponsesRouteDeps, response: StoredResponse): Promise<void> {
+  try {
+    await deps.responses.put(response);
+  } catch (err) {
+    deps.logger.warn({ err, event: 'response_store_failed', responseId: response.id }, 'responses: a response could not be stored; previous_response_id will not find it');
+  }
+}
+
+/** A store that failed (down, locked, timed out) is the store's fault, not the caller's: 503, worth a retry. */
+async function reachStore<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if (err instanceof GatewayError) throw err;
+    throw new GatewayError('SB_RESPONSE_STORE_UNAVAILABLE', { cause: err });
+  }
+}
+
+function outputOf(response: Readonly<Record<string, unknown>>): readonly unknown[] {
+  return Array.isArray(response.output) ? response.output : [];
+}
+
+/**
+ * The earlier output items the input names by `item_reference` (the Vercel AI SDK sends every earlier assistant
+ * turn so), fetched before the translation: an item id of the gateway's names its response (responses-ids.ts).
+ * An item not found stays unresolved, and the translation says which.
+ */
+async function referencedItems(store: ResponseStore, input: unknown, scope: ResponseScope): Promise<ReadonlyMap<string, unknown>> {
+  const found = new Map<string, unknown>();
+  if (!Array.isArray(input)) return found;
+  const wanted = new Map<string, Set<string>>();
+  for (const item of input) {
+    const id = isRecord(item) && item.type === 'item_reference' && typeof item.id === 'string' ? item.id : undefined;
+    const response = id === undefined ? undefined : responseIdOfItem(id);
+    if (id === undefined || response === undefined) continue;
+    let ids = wanted.get(response);
+    if (ids === undefined) wanted.set(response, ids = new Set());
+    ids.add(id);
+  }
+  const now = Date.now();
+  for (const [responseId, ids] of wanted) {
+    const stored = await reachStore(() => store.get(responseId, scope, now));
+    for (const item of stored === undefined ? [] : outputOf(stored.response)) {
+      if (isRecord(item) && typeof item.id === 'string' && ids.has(item.id)) found.set(item.id, item);
+    }
+  }
+  return found;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function principalOf(request: FastifyRequest): Principal {
+  const principal = request.principal;
+  if (principal === undefined) throw new GatewayError('SB_INTERNAL');
+  return principal;
+}
+
+function scopeOf(request: FastifyRequest): ResponseScope {
+  const principal = principalOf(request);
+  return { keyId: principal.keyId, workspaceId: principal.workspaceId };
+}
+
+function notFound(id: string, param: string): GatewayError {
+  return new GatewayError('SB_RESPONSE_NOT_FOUND', { param, message: `No stored response has the id "${id.slice(0, 100)}" for this key: it was made with store: false, deleted, expired, or belongs to another workspace or key.` });
+}
+
+function callContext(request: FastifyRequest, principal: Principal, chat: Record<string, unknown>, turn: ResponsesTurn, signal: AbortSignal, timeoutMs: number): CallContext {
+  const now = performance.now();
+  const model = turn.body.model as string;
+  // Routing reads the caller's metadata and user, and the prompt as the chat carries it (earlier turns included).
+  const factsBody = { messages: chat.messages, user: turn.body.user, metadata: turn.body.metadata };
+  return {
+    requestId: request.id, principal, endpoint: 'responses', callerFormat: 'openai', body: chat, raw: Buffer.from(JSON.stringify(chat)),
+    model, stream: turn.body.stream === true, forwardHeaders: {},
+    facts: requestFacts({ requestId: request.id, keyId: principal.keyId, workspace: principal.workspaceId, endpoint: 'responses', headers: request.headers, body: factsBody, model }),
+    startedAt: now, deadlineAt: now + timeoutMs, startedMs: Date.now(), signal, responses: turn,
+  };
+}
