@@ -16,6 +16,7 @@ import { measureDecision, type DecisionFigures } from './measure-decision.ts';
 import { benchRedis, measureLimitsOn } from './measure-limits.ts';
 import { measureUsage, type UsageCells } from './measure-usage.ts';
 import { measureResilience } from './measure-resilience.ts';
+import { measureResponses, writeResponsesConfig, type ResponsesCells } from './measure-responses.ts';
 import { measureRouting } from './measure-routing.ts';
 import { measureStreamCell } from './measure-stream.ts';
 import { measureSwapCell } from './measure-swaps.ts';
@@ -233,6 +234,29 @@ async function usagePhase(run: Run, upstreamBase: string): Promise<void> {
   run.data.usage = { cells, figures, problems };
 }
 
+/** The Responses API translated to chat (the mock as an OpenAI-compatible vendor) against the chat call, on an instance of its own. */
+async function responsesPhase(run: Run, upstreamBase: string): Promise<void> {
+  if (!run.targets.some((t) => t.name === 'switchboard')) return;
+  const c = run.config.jsonLevels.at(-1) ?? 64;
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-responses-'));
+  tempDirs.push(dir);
+  const sb = await startSwitchboard(repoRoot, upstreamBase, run.pinning, run.config.readyTimeoutMs, { SWITCHBOARD_CONFIG: writeResponsesConfig(dir, upstreamBase) });
+  if (sb.dataDir) tempDirs.push(sb.dataDir);
+  let result: ResponsesCells = { cells: [], problems: [] };
+  try {
+    if (!sb.ok) throw new Error(sb.reason.split('\n')[0]);
+    result = await measureResponses(sb.target, c, run.config, run.pinning, run.noise, (kind, cell) => {
+      const r = cell.window.result;
+      progress(`responses c=${c} switchboard, ${kind}: p50 ${num(r.p50)} ms, ${num(cell.cpuUsPerRequest)} µs/req, non-2xx ${r.non2xx}, errors ${r.errors}`);
+    });
+  } catch (err) {
+    result = { cells: result.cells, problems: [`responses cells broke off: ${err instanceof Error ? err.message : String(err)}`] };
+  } finally {
+    if (sb.ok) await sb.target.child.stop();
+  }
+  run.data.responses = result;
+}
+
 async function startAll(config: BenchConfig, pinning: Pinning): Promise<{ helpers: Target[]; sb: SwitchboardStart; upstreamBase: string }> {
   const mock = await startMock(pinning, config.readyTimeoutMs);
   const upstreamBase = mock.url.replace(/\/chat\/completions$/, '');
@@ -263,7 +287,7 @@ async function main(): Promise<void> {
   const { helpers, sb, upstreamBase } = await startAll(config, pinning);
   const targets = sb.ok ? [...helpers, sb.target] : helpers;
   const data: RunData = {
-    stamp: stampOf(new Date()), config, pinning, environment: [], jsonCells: [], streamCells: [], swapCell: null, resilience: null, routing: null, limits: null, usage: null, wallS: 0, quietWaitedS: 0,
+    stamp: stampOf(new Date()), config, pinning, environment: [], jsonCells: [], streamCells: [], swapCell: null, resilience: null, routing: null, limits: null, usage: null, responses: null, wallS: 0, quietWaitedS: 0,
     idleRssMb: Object.fromEntries(targets.map((t) => [t.name, treeMemoryMb(t.child.pid).rss])),
     switchboard: { available: sb.ok, reason: sb.ok ? null : sb.reason, notes: [] },
   };
@@ -275,6 +299,7 @@ async function main(): Promise<void> {
   await routingPhase(run);
   await limitsPhase(run, upstreamBase);
   await usagePhase(run, upstreamBase);
+  await responsesPhase(run, upstreamBase);
   if (sb.ok && sb.target.child.exitCode === null) data.switchboard.notes = await switchboardChecks(sb.metricsUrl, sb.dataDir);
   await stopAllChildren();
   data.environment = environmentInfo(repoRoot, loadAtStart);

@@ -12,6 +12,7 @@ import type { RunData } from './run-data.ts';
 import { meanLimitsCpu, MEMORY_BAR_US, REDIS_BAR_US } from './measure-limits.ts';
 import type { LimitsCells } from './measure-limits.ts';
 import { meanUsageCpu, POSTGRES_INGEST_BAR, RECORDING_BAR_US, type UsageCells } from './measure-usage.ts';
+import { meanResponsesCpu, RESPONSES_BAR_RATIO, type ResponsesCells } from './measure-responses.ts';
 
 function jsonRow(cell: JsonCell, all: JsonCell[]): string[] {
   const same = (name: string): JsonCell | undefined => all.find((x) => x.c === cell.c && x.target === name);
@@ -126,6 +127,21 @@ function usage(u: UsageCells | null, head: string[], all: JsonCell[]): string[] 
   return out;
 }
 
+function responses(r: ResponsesCells | null, head: string[], all: JsonCell[]): string[] {
+  if (r === null) return ['Not measured.', ''];
+  const out: string[] = [];
+  const chat = meanResponsesCpu(r.cells, 'chat');
+  const translated = meanResponsesCpu(r.cells, 'responses');
+  const stored = meanResponsesCpu(r.cells, 'responses (store)');
+  if (chat !== null && translated !== null) {
+    const verdict = translated / chat <= RESPONSES_BAR_RATIO ? 'PASS' : 'FAIL';
+    out.push(`An instance whose upstream (the mock) is an OpenAI-compatible vendor, c=${r.cells[0]?.cell.c}, interleaved: POST /v1/responses translated to a chat completion and back costs ${num(translated)} µs/req of CPU with \`store: false\` against ${num(chat)} for the same call through /v1/chat/completions: ${ratio(translated / chat)} (bar: at most ${ratio(RESPONSES_BAR_RATIO)}: ${verdict})${stored === null ? '' : `; with \`store: true\` (the API's default: each response kept in SQLite for previous_response_id) ${num(stored)} µs/req, ${ratio(stored / chat)}`}.`, '');
+    out.push(table(['phase', ...head], r.cells.map((c) => [c.kind, ...jsonRow(c.cell, all)])), '');
+  }
+  if (r.problems.length > 0) out.push('Not (fully) measured:', '', ...r.problems.map((p) => `- ${p}`), '');
+  return out;
+}
+
 function setup(d: RunData): string[] {
   const c = d.config;
   const sb = d.switchboard.available ? 'measured (auth, usage recording and metrics on)' : `**not available** (${(d.switchboard.reason ?? '').split('\n')[0]})`;
@@ -143,7 +159,7 @@ function phaseCells(d: RunData): JsonCell[] {
   const swap = d.swapCell === null ? [] : [d.swapCell.control, d.swapCell.cell];
   const r = d.resilience;
   const resilienceCells = r === null ? [] : [...r.healthTracking.map((t) => t.cell), ...(r.fallback === null ? [] : [r.fallback.plain, r.fallback.fallback])];
-  return [...swap, ...resilienceCells, ...(d.routing?.cells.map((c) => c.cell) ?? []), ...(d.limits?.cells.map((c) => c.cell) ?? []), ...(d.usage?.cells.map((c) => c.cell) ?? [])];
+  return [...swap, ...resilienceCells, ...(d.routing?.cells.map((c) => c.cell) ?? []), ...(d.limits?.cells.map((c) => c.cell) ?? []), ...(d.usage?.cells.map((c) => c.cell) ?? []), ...(d.responses?.cells.map((c) => c.cell) ?? [])];
 }
 
 function notes(d: RunData): string[] {
@@ -191,6 +207,8 @@ export function renderReport(d: RunData): string {
     ...limits(d.limits, jsonHead, d.jsonCells),
     '## Usage pipeline', '',
     ...usage(d.usage, jsonHead, d.jsonCells),
+    '## Responses API', '',
+    ...responses(d.responses, jsonHead, d.jsonCells),
     '## Targets', '',
     table(['check', 'measured', 'target', 'result', 'note'], verdicts.map((v) => [v.check, v.measured, v.limit, v.status, v.note])), '',
     `Result: ${count('PASS')} PASS, ${count('FAIL')} FAIL, ${count('n/a')} n/a.`, '',

@@ -5,6 +5,7 @@ import type { ResilienceCells } from './measure-resilience.ts';
 import type { RoutingCells } from './measure-routing.ts';
 import type { LimitsCells } from './measure-limits.ts';
 import type { UsageCells } from './measure-usage.ts';
+import type { ResponsesCells } from './measure-responses.ts';
 import type { SwapCell } from './measure-swaps.ts';
 import type { StreamCell } from './measure-stream.ts';
 import type { Pinning } from './pinning.ts';
@@ -36,6 +37,8 @@ export interface RunData {
   limits: LimitsCells | null;
   /** /v1 chat with the usage journal on (the main instance) and off, and the pipeline's own figures; null when not measured. */
   usage: UsageCells | null;
+  /** POST /v1/responses translated to chat against /v1/chat/completions on one instance; null when not measured. */
+  responses: ResponsesCells | null;
   wallS: number;
   /** seconds spent waiting for other processes to go quiet before cells */
   quietWaitedS: number;

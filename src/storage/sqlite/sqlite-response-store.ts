@@ -1,5 +1,8 @@
+import type { DatabaseSync } from 'node:sqlite';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { ResponseStore } from '../ports.ts';
+import type { SqlValue } from '../sql/sql-value.ts';
+import { runInTransaction } from './run-in-transaction.ts';
 import { checkMaxTurns } from '../check-max-turns.ts';
 import { epochMs } from '../response-record.ts';
 import { responseOwner } from '../response-visible.ts';
@@ -25,10 +28,32 @@ const DELETE_EXPIRED_SQL = `DELETE FROM responses WHERE rowid IN (SELECT rowid F
  * at once ("database is locked") rather than stopping every request of this process. In WAL mode reads never
  * wait for a writer.
  */
-export function createSqliteResponseStore(statements: StatementCache): ResponseStore {
+export function createSqliteResponseStore(db: DatabaseSync, statements: StatementCache): ResponseStore {
+  // Group commit: the puts of one turn of the event loop share a transaction. A response is stored before its
+  // answer is sent, so under load many wait at once, and a commit of its own each (a WAL frame and a lock round)
+  // cost more than the rest of the request.
+  let queued: Array<{ readonly values: SqlValue[]; readonly stored: () => void; readonly failed: (err: unknown) => void }> = [];
+  const commit = (): void => {
+    const batch = queued;
+    queued = [];
+    try {
+      runInTransaction(db, () => {
+        const put = statements.get(QUERIES.put);
+        for (const p of batch) put.run(...p.values);
+      });
+    } catch (err) {
+      for (const p of batch) p.failed(err);
+      return;
+    }
+    for (const p of batch) p.stored();
+  };
   return {
     async put(response) {
-      statements.get(QUERIES.put).run(...responseValues(response));
+      // Checked and serialised here: a bad response is refused on its own, before it could fail the others' commit.
+      const values = responseValues(response);
+      await new Promise<void>((stored, failed) => {
+        if (queued.push({ values, stored, failed }) === 1) setImmediate(commit);
+      });
     },
     async get(id, scope, nowMs) {
       const owner = responseOwner(scope);

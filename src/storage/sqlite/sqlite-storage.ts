@@ -68,7 +68,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     keys: createSqliteKeyStore(db, statements, (id) => changes.emit({ kind: 'key', id }), { db: bulk, statements: bulkStatements }),
     usage: createSqliteUsageStore(bulk, bulkStatements),
     audit: createSqliteAuditStore(bulk, bulkStatements),
-    responses: createSqliteResponseStore(bulkStatements),
+    responses: createSqliteResponseStore(bulk, bulkStatements),
     config: createSqliteConfigStore(db, statements, (version) => changes.emit({ kind: 'config', version })),
     subscribe: (listener) => changes.subscribe(listener),
     async migrate() {
