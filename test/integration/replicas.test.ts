@@ -154,6 +154,18 @@ describe('three replicas on one PostgreSQL', () => {
     }
   });
 
+  it('continues a Responses API conversation on any replica: created on one, continued on the next, read and deleted on the third', async () => {
+    const [a, b, c] = replicas as [GatewayProcess, GatewayProcess, GatewayProcess];
+    const first = await call(a.url, 'POST', '/v1/responses', ADMIN, { model: 'mock', input: 'Hello!' });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    // Stored before it was answered: the next turn finds it on another replica at once.
+    const second = await call(b.url, 'POST', '/v1/responses', ADMIN, { model: 'mock', input: 'And again?', previous_response_id: first.body.id });
+    assert.equal(second.status, 200, JSON.stringify(second.body));
+    assert.equal((await call(c.url, 'GET', `/v1/responses/${second.body.id}`, ADMIN)).body.id, second.body.id);
+    assert.equal((await call(c.url, 'DELETE', `/v1/responses/${first.body.id}`, ADMIN)).status, 200);
+    for (const r of replicas) assert.equal((await call(r.url, 'GET', `/v1/responses/${first.body.id}`, ADMIN)).status, 404);
+  });
+
   it('answers the same usage analytics and audit trail on every replica, with a record of every request served', async () => {
     stopLoad = true;
     await load;

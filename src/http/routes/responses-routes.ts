@@ -4,6 +4,7 @@ import type { Principal } from '../../domain/principal.ts';
 import type { ResponsesTurn } from '../../domain/responses-turn.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { mintResponsesId, responseIdOfItem } from '../../providers/formats/responses-ids.ts';
+import { inputItemsPage, type InputItemsQuery } from '../../providers/formats/responses-input-items.ts';
 import { responsesToChatRequest } from '../../providers/formats/responses-to-chat-request.ts';
 import type { ResponsesRequest } from '../../providers/formats/responses-types.ts';
 import type { LiveRouting } from '../../routing/live-routing.ts';
@@ -24,11 +25,20 @@ export interface ResponsesRouteDeps {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 256 } } } as const;
+const inputItemsQuery = {
+  type: 'object',
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+    order: { type: 'string', enum: ['asc', 'desc'], default: 'desc' },
+    after: { type: 'string', minLength: 1, maxLength: 256 },
+    include: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+  },
+} as const;
 
 /**
  * The OpenAI Responses API: POST /v1/responses for every model (an OpenAI upstream gets the request as it came,
  * every other one the chat completion it translates to), and the responses the gateway keeps for
- * previous_response_id: GET and DELETE /v1/responses/{id}, scoped to the caller's workspace, else its key.
+ * previous_response_id: GET and DELETE /v1/responses/{id} and GET /v1/responses/{id}/input_items, scoped to the caller's workspace, else its key.
  */
 export function registerResponsesRoutes(app: FastifyInstance, deps: ResponsesRouteDeps): void {
   app.post('/v1/responses', { schema: { body: responsesBodySchema, tags: ['ai'] }, config: { dialect: 'openai' } },
@@ -38,6 +48,12 @@ export function registerResponsesRoutes(app: FastifyInstance, deps: ResponsesRou
     const stored = await reachStore(() => deps.responses.get(id, scopeOf(request), Date.now()));
     if (stored === undefined) throw notFound(id, 'id');
     return stored.response;
+  });
+  app.get('/v1/responses/:id/input_items', { schema: { params: idParams, querystring: inputItemsQuery, tags: ['ai'] }, config: { dialect: 'openai' } }, async (request) => {
+    const { id } = request.params as { id: string };
+    const stored = await reachStore(() => deps.responses.get(id, scopeOf(request), Date.now()));
+    if (stored === undefined) throw notFound(id, 'id');
+    return inputItemsPage(stored.id, stored.input, request.query as InputItemsQuery);
   });
   app.delete('/v1/responses/:id', { schema: { params: idParams, tags: ['ai'] }, config: { dialect: 'openai' } }, async (request) => {
     const { id } = request.params as { id: string };
