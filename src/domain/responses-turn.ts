@@ -22,4 +22,15 @@ export interface ResponsesTurn {
   readonly history: readonly unknown[];
   /** This request's own input as items (a string input is one user message). */
   readonly input: readonly unknown[];
+  /**
+   * The input named, by item_reference, items of responses the gateway made: `input` has them in their place. An
+   * upstream that speaks the API never saw those ids, so it gets `input`, not the caller's.
+   */
+  readonly resolvedFromStore: boolean;
+  /**
+   * Why the request cannot go as a chat completion (a built-in tool, a file id, an item only OpenAI holds …):
+   * only an upstream that speaks the Responses API can serve it, and any other target answers this error.
+   * Undefined when the chat carries the whole request.
+   */
+  readonly untranslatable: Error | undefined;
 }

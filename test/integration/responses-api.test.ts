@@ -3,26 +3,13 @@
 // Anthropic upstream (translated to Messages and back), each replaying recorded traffic; the conversation state the
 // gateway keeps (previous_response_id, GET, DELETE, tenants apart) and the refusals of bad input.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { adminCall } from '../support/admin-call.ts';
-import { FIXTURES_DIR, startReplayServer, type RequestBody, type ReplayServer } from '../support/replay-server.ts';
-import { ADMIN_KEY, SINGLE_ATTEMPT, startGateway, type TestGateway } from '../support/start-gateway.ts';
+import type { ReplayServer } from '../support/replay-server.ts';
+import { CHAT_TEXT, fixtureBody, recordedTypes, startResponsesRig, type ResponsesRig } from '../support/responses-upstreams.ts';
+import { ADMIN_KEY, type TestGateway } from '../support/start-gateway.ts';
 import { usageFor } from '../support/usage-for.ts';
-
-const fixtureBody = (name: string): Record<string, unknown> => (JSON.parse(readFileSync(join(FIXTURES_DIR, name), 'utf8')) as { body: Record<string, unknown> }).body;
-const CHAT_TEXT = ((fixtureBody('openai/chat-basic.json').choices as Array<{ message: { content: string } }>)[0]!).message.content;
-const streamed = (b: RequestBody): boolean => b.stream === true;
-const hasTools = (b: RequestBody): boolean => Array.isArray(b.tools) && b.tools.length > 0;
-/** A chat request whose last message answers tool calls: the second turn of a tool loop. */
-const answersTools = (b: RequestBody): boolean => Array.isArray(b.messages) && (b.messages.at(-1) as { role?: string } | undefined)?.role === 'tool';
-
-/** The event types of a recorded OpenAI Responses stream, in order (test/fixtures/openai/responses-stream.sse). */
-function recordedTypes(fixture: string): string[] {
-  return readFileSync(join(FIXTURES_DIR, fixture), 'utf8').split('\n').filter((l) => l.startsWith('event: ')).map((l) => l.slice(7));
-}
 
 /** Collapses runs of the same delta event: streams of different lengths compare by their shape. */
 function shape(types: readonly string[]): string[] {
@@ -30,6 +17,7 @@ function shape(types: readonly string[]): string[] {
 }
 
 describe('Responses API (POST /v1/responses) through the openai SDK', () => {
+  let rig: ResponsesRig;
   let openaiUp: ReplayServer;
   let compatUp: ReplayServer;
   let anthropicUp: ReplayServer;
@@ -38,44 +26,12 @@ describe('Responses API (POST /v1/responses) through the openai SDK', () => {
   const call = adminCall(() => gw);
 
   before(async () => {
-    openaiUp = await startReplayServer([
-      { method: 'POST', path: '/v1/responses', when: (b) => !streamed(b) && !hasTools(b), fixture: 'openai/responses-basic.json' },
-      { method: 'POST', path: '/v1/responses', when: (b) => !streamed(b) && hasTools(b), fixture: 'openai/responses-tool.json' },
-      { method: 'POST', path: '/v1/responses', when: (b) => streamed(b) && !hasTools(b), fixture: 'openai/responses-stream.sse' },
-      { method: 'POST', path: '/v1/responses', when: (b) => streamed(b) && hasTools(b), fixture: 'openai/responses-stream-tool.sse' },
-    ]);
-    compatUp = await startReplayServer([
-      { method: 'POST', path: '/v1/chat/completions', when: (b) => !streamed(b) && hasTools(b) && !answersTools(b), fixture: 'openai/chat-tools-parallel.json' },
-      { method: 'POST', path: '/v1/chat/completions', when: (b) => !streamed(b), fixture: 'openai/chat-basic.json' },
-      { method: 'POST', path: '/v1/chat/completions', when: (b) => streamed(b) && hasTools(b), fixture: 'openai/chat-stream-tools-parallel.sse' },
-      { method: 'POST', path: '/v1/chat/completions', when: (b) => streamed(b), fixture: 'openai/chat-stream.sse' },
-    ]);
-    anthropicUp = await startReplayServer([
-      { method: 'POST', path: '/v1/messages', when: (b) => !streamed(b) && hasTools(b), fixture: 'anthropic/messages-tools-parallel.json' },
-      { method: 'POST', path: '/v1/messages', when: (b) => !streamed(b), fixture: 'anthropic/messages-basic.json' },
-      { method: 'POST', path: '/v1/messages', when: (b) => streamed(b) && hasTools(b), fixture: 'anthropic/messages-stream-tools.sse' },
-      { method: 'POST', path: '/v1/messages', when: (b) => streamed(b), fixture: 'anthropic/messages-stream.sse' },
-    ]);
-    gw = await startGateway({
-      config: {
-        providers: [
-          { name: 'openai', type: 'openai', baseUrl: `${openaiUp.url}/v1`, apiKey: 'env:OPENAI_PROVIDER_KEY' },
-          { name: 'compat', type: 'openai-compatible', baseUrl: `${compatUp.url}/v1`, models: ['llama-3.3-70b'] },
-          { name: 'anthropic', type: 'anthropic', baseUrl: anthropicUp.url, apiKey: 'env:ANTHROPIC_PROVIDER_KEY' },
-          { name: 'mock', type: 'mock', models: ['mock'] },
-        ],
-        resilience: SINGLE_ATTEMPT,
-      },
-    });
+    rig = await startResponsesRig();
+    ({ openaiUp, compatUp, anthropicUp, gw } = rig);
     client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: ADMIN_KEY, maxRetries: 0 });
   });
-  afterEach(() => {
-    for (const up of [openaiUp, compatUp, anthropicUp]) up.requests.length = 0;
-  });
-  after(async () => {
-    await gw.close();
-    await Promise.all([openaiUp.close(), compatUp.close(), anthropicUp.close()]);
-  });
+  afterEach(() => rig.clearRequests());
+  after(() => rig.close());
 
   describe('an OpenAI upstream: the request and the answer as they came', () => {
     it('creates a response: the caller\'s bytes go to /v1/responses, the recorded answer comes back, usage is recorded', async () => {
@@ -109,6 +65,22 @@ describe('Responses API (POST /v1/responses) through the openai SDK', () => {
       const sent = JSON.parse(openaiUp.requests[1]!.body) as { input: Array<{ role?: string; type?: string }>; previous_response_id?: string };
       assert.equal(sent.previous_response_id, undefined);
       assert.deepEqual(sent.input.map((i) => i.role ?? i.type), ['user', 'assistant', 'user']);
+    });
+
+    it('passes what only OpenAI can do (built-in tools, their items, file ids, references to its own items) on as it came', async () => {
+      const input: OpenAI.Responses.ResponseInput = [
+        { role: 'user', content: [{ type: 'input_text', text: 'What changed since?' }, { type: 'input_file', file_id: 'file-Qm4Xr8Tz2Vb6Nc0L' }] },
+        { type: 'web_search_call', id: 'ws_0a6f2c9e41d7b3580068e1c2b9a1', status: 'completed', action: { type: 'search', query: 'switchboard release' } },
+        { type: 'item_reference', id: 'msg_0a6f2c9e41d7b3580068e1c2b8104c72a9e5d3f1b0c6a824' },
+        { role: 'user', content: 'Search again.' },
+      ];
+      const body = { model: 'openai/gpt-4o-mini', input, tools: [{ type: 'web_search' as const }], tool_choice: 'required' as const, include: ['web_search_call.action.sources' as const] };
+      const res = await client.responses.create(body);
+      assert.equal(res.id, (fixtureBody('openai/responses-tool.json') as { id: string }).id, 'the recorded answer, as it came');
+      assert.deepEqual(JSON.parse(openaiUp.requests[0]!.body), { ...body, model: 'gpt-4o-mini' });
+      // The same request cannot become a chat completion: a translated upstream refuses it, naming the first field.
+      await assert.rejects(client.responses.create({ ...body, model: 'compat/llama-3.3-70b' }), (err: unknown) => err instanceof OpenAI.BadRequestError && (err.error as { param?: string }).param === 'tools[0].type');
+      assert.equal(compatUp.requests.length, 0);
     });
   });
 
@@ -194,6 +166,9 @@ describe('Responses API (POST /v1/responses) through the openai SDK', () => {
       const got = await client.responses.retrieve(made.id);
       assert.equal(got.id, made.id);
       assert.equal(got.output_text, made.output_text);
+      const items = await client.responses.inputItems.list(made.id);
+      assert.deepEqual(items.data.map((i) => i.type), ['message']);
+      assert.deepEqual((items.data[0] as OpenAI.Responses.ResponseInputMessageItem).content, [{ type: 'input_text', text: 'Hello!' }]);
       await client.responses.delete(made.id);
       await assert.rejects(client.responses.retrieve(made.id), (err: unknown) => err instanceof OpenAI.NotFoundError);
       const unkept = await client.responses.create({ model: 'mock', input: 'Hello!', store: false });
@@ -227,6 +202,11 @@ describe('Responses API (POST /v1/responses) through the openai SDK', () => {
 
     it('refuses a built-in tool for an upstream that is not OpenAI, naming it', async () => {
       await refused({ model: 'compat/llama-3.3-70b', input: 'hi', tools: [{ type: 'web_search' }] }, 'tools[0].type', 'SB_UNSUPPORTED_PARAMETER');
+    });
+
+    it('names the field the caller sent when the target refuses what its chat counterpart is', async () => {
+      // Claude has no verbosity; the chat field it becomes is "verbosity", the caller sent text.verbosity.
+      await refused({ model: 'anthropic/claude-sonnet-4-5', input: 'hi', text: { verbosity: 'low' } }, 'text.verbosity', 'SB_UNSUPPORTED_PARAMETER');
     });
 
     it('refuses a function_call_output without its call', async () => {

@@ -72,8 +72,12 @@ async function create(deps: ResponsesRouteDeps, request: FastifyRequest, reply: 
   const earlier = await conversation(deps.responses, body.previous_response_id, scope, config.responses.maxTurns);
   const history = earlier.flatMap((turn) => [...turn.input, ...outputOf(turn.response)]);
   const referenced = await referencedItems(deps.responses, body.input, scope);
-  const { chat, echo, input } = responsesToChatRequest(body, { model, history, resolveItem: (id) => referenced.get(id) });
-  const turn: ResponsesTurn = { id: mintResponsesId('resp'), createdAt: Math.floor(Date.now() / 1000), echo: echo as unknown as Record<string, unknown>, body, raw: request.rawBody ?? Buffer.from(JSON.stringify(body)), history, input };
+  // Lenient: what only OpenAI's own service can do is refused by the target that cannot, once it is chosen.
+  const { chat, echo, input, refusal, resolvedFromStore } = responsesToChatRequest(body, { model, history, resolveItem: (id) => referenced.get(id), lenient: true });
+  const turn: ResponsesTurn = {
+    id: mintResponsesId('resp'), createdAt: Math.floor(Date.now() / 1000), echo: echo as unknown as Record<string, unknown>, body,
+    raw: request.rawBody ?? Buffer.from(JSON.stringify(body)), history, input, resolvedFromStore, untranslatable: refusal,
+  };
   const ctx = callContext(request, principal, chat as unknown as Record<string, unknown>, turn, requestSignal(reply, deps.requestTimeoutMs), deps.requestTimeoutMs);
   const answer = await executor.execute(ctx);
   const keep = body.store !== false;

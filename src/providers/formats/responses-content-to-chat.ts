@@ -1,6 +1,7 @@
 import type { OpenAIContentPart } from './openai-types.ts';
 import { isRecord, type JsonObject } from './json-value.ts';
 import type { ItemSite } from './responses-item-site.ts';
+import type { TranslationRefusals } from './responses-refusals.ts';
 
 /** What a content list may hold, by the role of the message holding it (the API's own split). */
 export type ContentRole = 'input' | 'assistant' | 'tool_output';
@@ -18,15 +19,18 @@ export function contentParts(content: unknown, site: ItemSite, param: string, ro
   });
 }
 
-/** A user, system or developer part (or a part of a function_call_output) → a chat part. */
-export function inputPartToChat(part: JsonObject, site: ItemSite, param: string, role: ContentRole): OpenAIContentPart {
+/**
+ * A user, system or developer part (or a part of a function_call_output) → a chat part; undefined for a part
+ * only OpenAI can read (a file id or URL), which a lenient translation leaves out.
+ */
+export function inputPartToChat(part: JsonObject, site: ItemSite, param: string, role: ContentRole, refusals: TranslationRefusals): OpenAIContentPart | undefined {
   switch (part.type) {
     case 'input_text':
       return { type: 'text', text: textOf(part.text, site, `${param}.text`) };
     case 'input_image':
-      return imagePart(part, site, param);
+      return imagePart(part, site, param, refusals);
     case 'input_file':
-      return filePart(part, site, param);
+      return filePart(part, site, param, refusals);
     case 'output_text':
     case 'refusal':
       throw site.invalid(`${param}.type`, `"${part.type}" parts belong to assistant messages; ${role === 'tool_output' ? 'a function_call_output' : 'user, system and developer messages'} take ${INPUT_PARTS}`);
@@ -56,9 +60,10 @@ function textOf(text: unknown, site: ItemSite, param: string): string {
 /** Chat has no "original" detail; "high" is the closest it offers (the least downscaling). */
 const DETAILS: ReadonlyMap<unknown, 'auto' | 'low' | 'high'> = new Map([['auto', 'auto'], ['low', 'low'], ['high', 'high'], ['original', 'high']]);
 
-function imagePart(part: JsonObject, site: ItemSite, param: string): OpenAIContentPart {
+function imagePart(part: JsonObject, site: ItemSite, param: string, refusals: TranslationRefusals): OpenAIContentPart | undefined {
   if (typeof part.file_id === 'string' && part.file_id !== '') {
-    throw site.unsupported(`${param}.file_id`, 'OpenAI file ids cannot be read by this model\'s provider; send the image as image_url (a URL or a data: URL) instead');
+    refusals.refuse(site.unsupported(`${param}.file_id`, 'OpenAI file ids cannot be read by this model\'s provider; send the image as image_url (a URL or a data: URL) instead'));
+    return undefined;
   }
   if (typeof part.image_url !== 'string' || part.image_url === '') throw site.invalid(`${param}.image_url`, 'must be a URL or a data: URL (or give file_id)');
   const image: { url: string; detail?: 'auto' | 'low' | 'high' } = { url: part.image_url };
@@ -71,12 +76,14 @@ function imagePart(part: JsonObject, site: ItemSite, param: string): OpenAIConte
 }
 
 /** Chat takes files inline only (file_data, a data: URL); ids and URLs would need OpenAI's file store. */
-function filePart(part: JsonObject, site: ItemSite, param: string): OpenAIContentPart {
+function filePart(part: JsonObject, site: ItemSite, param: string, refusals: TranslationRefusals): OpenAIContentPart | undefined {
   if (typeof part.file_id === 'string' && part.file_id !== '') {
-    throw site.unsupported(`${param}.file_id`, 'OpenAI file ids cannot be read by this model\'s provider; send the file inline as file_data instead');
+    refusals.refuse(site.unsupported(`${param}.file_id`, 'OpenAI file ids cannot be read by this model\'s provider; send the file inline as file_data instead'));
+    return undefined;
   }
   if (typeof part.file_url === 'string' && part.file_url !== '') {
-    throw site.unsupported(`${param}.file_url`, 'Chat Completions takes files inline only; send the file as file_data instead');
+    refusals.refuse(site.unsupported(`${param}.file_url`, 'Chat Completions takes files inline only; send the file as file_data instead'));
+    return undefined;
   }
   if (typeof part.file_data !== 'string' || part.file_data === '') throw site.invalid(`${param}.file_data`, 'must be the file as a data: URL');
   const file: { file_data: string; filename?: string } = { file_data: part.file_data };

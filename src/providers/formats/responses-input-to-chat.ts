@@ -2,6 +2,7 @@ import type { OpenAIContentPart, OpenAIMessage, OpenAIToolCall } from './openai-
 import { isRecord, type JsonObject } from './json-value.ts';
 import { assistantPartText, contentParts, inputPartToChat } from './responses-content-to-chat.ts';
 import { ItemSite } from './responses-item-site.ts';
+import { STRICT, type TranslationRefusals } from './responses-refusals.ts';
 import type { ResponsesInputItem } from './responses-types.ts';
 import { invalidRequest } from './request-errors.ts';
 
@@ -13,9 +14,16 @@ export interface InputTranslation {
   /**
    * This request's input as a list of items, as the next turn's history needs it: a string input becomes one
    * user message, item references are replaced by the items they name (references to unknown reasoning
-   * items, which are dropped anyway, disappear).
+   * items, which are dropped anyway, disappear). A reference the gateway could not resolve (left in by a lenient
+   * translation) stays a reference.
    */
   items: ResponsesInputItem[];
+  /**
+   * An item_reference of the input named an item the gateway's store holds (an output item of a response the
+   * gateway made): `items` has the item in its place. An upstream that speaks the API never saw that id, so it
+   * must be sent the items rather than the caller's input.
+   */
+  resolvedFromStore: boolean;
 }
 
 /**
@@ -35,10 +43,11 @@ const ROLES: ReadonlySet<unknown> = new Set(['user', 'assistant', 'system', 'dev
  * history (the earlier turns of previous_response_id, oldest first) + this request's input → chat messages.
  * Assistant text and the function calls next to it make one assistant message, as chat wants them; reasoning
  * items are dropped, because Chat Completions has no field to send reasoning back in (the vendors' non-standard
- * reasoning_content is output only, and some of them reject it on input).
+ * reasoning_content is output only, and some of them reject it on input). What only OpenAI can read (items of
+ * built-in tools, file ids, references to OpenAI's own items) is refused through `refusals`.
  */
-export function responsesInputToChat(history: readonly unknown[], input: unknown, resolveItem?: ItemResolver): InputTranslation {
-  const builder = new ChatBuilder(resolveItem);
+export function responsesInputToChat(history: readonly unknown[], input: unknown, resolveItem?: ItemResolver, refusals: TranslationRefusals = STRICT): InputTranslation {
+  const builder = new ChatBuilder(resolveItem, refusals);
   history.forEach((item, i) => builder.add(item, new ItemSite(i, true)));
   let items: ResponsesInputItem[];
   if (typeof input === 'string') {
@@ -51,7 +60,7 @@ export function responsesInputToChat(history: readonly unknown[], input: unknown
   } else {
     throw invalidRequest('input', 'must be a string or an array of input items');
   }
-  return { messages: builder.finish(), items };
+  return { messages: builder.finish(), items, resolvedFromStore: builder.resolvedFromStore };
 }
 
 class ChatBuilder {
@@ -63,15 +72,19 @@ class ChatBuilder {
   /** Images and files of tool outputs: chat tool messages carry text only, so they follow as a user message. */
   #media: OpenAIContentPart[] = [];
   readonly #resolve: ItemResolver | undefined;
+  readonly #refusals: TranslationRefusals;
+  /** See InputTranslation.resolvedFromStore. */
+  resolvedFromStore = false;
 
-  constructor(resolve: ItemResolver | undefined) {
+  constructor(resolve: ItemResolver | undefined, refusals: TranslationRefusals) {
     this.#resolve = resolve;
+    this.#refusals = refusals;
   }
 
   /** Adds one item; returns it as it should be stored (the named item for a reference, nothing for a dropped one). */
   add(raw: unknown, site: ItemSite, viaReference = false): ResponsesInputItem[] {
     if (!isRecord(raw)) throw site.invalid(site.path, 'must be an input item object');
-    const type = itemType(raw, site);
+    const type = itemType(raw, site, this.#refusals);
     // Dropped and referring items change no layout; a reference flushes when its item is added.
     if (type === 'message' || type === 'function_call') this.#flushMedia();
     switch (type) {
@@ -85,6 +98,7 @@ class ChatBuilder {
         this.#functionCallOutput(raw, site);
         break;
       case 'reasoning':
+      case 'hosted':
         break;
       case 'item_reference':
         if (viaReference) throw site.invalid(`${site.path}.id`, 'names another item_reference, not an item');
@@ -101,7 +115,8 @@ class ChatBuilder {
 
   finish(): OpenAIMessage[] {
     for (const [callId, call] of this.#calls) {
-      if (!call.answered) {
+      // An output may be among what a lenient translation could not read.
+      if (!call.answered && !this.#refusals.any) {
         throw call.site.invalid(`${call.site.path}.call_id`, `the function call "${callId}" has no function_call_output after it; send the output of every call the model made`);
       }
     }
@@ -113,14 +128,14 @@ class ChatBuilder {
     if (!ROLES.has(item.role)) throw site.invalid(`${site.path}.role`, 'must be one of user, assistant, system, developer');
     const param = `${site.path}.content`;
     if (item.role === 'assistant') return this.#assistantText(contentParts(item.content, site, param, 'assistant'), site, param);
-    const parts = contentParts(item.content, site, param, 'input').map((part, j) => inputPartToChat(part, site, `${param}[${j}]`, 'input'));
+    const parts = contentParts(item.content, site, param, 'input').flatMap((part, j) => inputPartToChat(part, site, `${param}[${j}]`, 'input', this.#refusals) ?? []);
     if (item.role === 'user') {
       this.messages.push({ role: 'user', content: userContent(parts) });
       return;
     }
     // developer → system: OpenAI-compatible servers other than OpenAI rarely know the developer role.
     parts.forEach((part, j) => {
-      if (part.type !== 'text') throw site.unsupported(`${param}[${j}].type`, 'Chat Completions system messages take text only');
+      if (part.type !== 'text') this.#refusals.refuse(site.unsupported(`${param}[${j}].type`, 'Chat Completions system messages take text only'));
     });
     this.messages.push({ role: 'system', content: parts.map((part) => (part.type === 'text' ? part.text : '')).join('\n') });
   }
@@ -159,6 +174,8 @@ class ChatBuilder {
   #functionCallOutput(item: JsonObject, site: ItemSite): void {
     const callId = nonEmpty(item.call_id, site, `${site.path}.call_id`);
     const call = this.#calls.get(callId);
+    // Its call may be among what a lenient translation could not read; the chat is not sent then anyway.
+    if (call === undefined && this.#refusals.any) return;
     if (call === undefined) {
       throw site.invalid(`${site.path}.call_id`, `no function_call with call_id "${callId}" comes before this output (in this input or in the conversation of previous_response_id)`);
     }
@@ -171,9 +188,9 @@ class ChatBuilder {
     if (!Array.isArray(output)) throw site.invalid(param, 'must be a string or an array of input_text, input_image and input_file parts');
     const texts: string[] = [];
     contentParts(output, site, param, 'tool_output').forEach((raw, j) => {
-      const part = inputPartToChat(raw, site, `${param}[${j}]`, 'tool_output');
-      if (part.type === 'text') texts.push(part.text);
-      else this.#media.push(part);
+      const part = inputPartToChat(raw, site, `${param}[${j}]`, 'tool_output', this.#refusals);
+      if (part?.type === 'text') texts.push(part.text);
+      else if (part !== undefined) this.#media.push(part);
     });
     return texts.join('\n');
   }
@@ -187,18 +204,26 @@ class ChatBuilder {
   /**
    * An item named by id: one seen earlier in this conversation, else whatever the gateway's store holds. A
    * reference to an unknown reasoning item (rs_…) is dropped, as the item itself would be: clients that store
-   * responses (the Vercel AI SDK by default) send reasoning back only by reference.
+   * responses (the Vercel AI SDK by default) send reasoning back only by reference. Any other unknown id is
+   * refused: it may name an item OpenAI holds (a response it made, relayed as it came), which OpenAI resolves
+   * itself; a lenient translation keeps the reference for it.
    */
   #reference(item: JsonObject, site: ItemSite): ResponsesInputItem[] {
     const id = nonEmpty(item.id, site, `${site.path}.id`);
-    const found = this.#byId.get(id) ?? this.#resolve?.(id);
-    if (found !== undefined && found !== null) return this.add(found, site, true);
+    const seen = this.#byId.get(id);
+    if (seen !== undefined) return this.add(seen, site, true);
+    const stored = this.#resolve?.(id);
+    if (stored !== undefined && stored !== null) {
+      this.resolvedFromStore = true;
+      return this.add(stored, site, true);
+    }
     if (id.startsWith('rs_')) return [];
-    throw site.invalid(`${site.path}.id`, `no stored item has the id "${id}"`);
+    this.#refusals.refuse(site.invalid(`${site.path}.id`, `no stored item has the id "${id}"`));
+    return [item as unknown as ResponsesInputItem];
   }
 }
 
-type ItemType = 'message' | 'function_call' | 'function_call_output' | 'reasoning' | 'item_reference';
+type ItemType = 'message' | 'function_call' | 'function_call_output' | 'reasoning' | 'item_reference' | 'hosted';
 
 const ITEM_TYPES: ReadonlySet<unknown> = new Set<ItemType>(['message', 'function_call', 'function_call_output', 'reasoning', 'item_reference']);
 
@@ -206,7 +231,8 @@ function isItemType(type: unknown): type is ItemType {
   return ITEM_TYPES.has(type);
 }
 
-function itemType(item: JsonObject, site: ItemSite): ItemType {
+/** The item's type; 'hosted' for an item of a tool that runs inside OpenAI, refused through `refusals`. */
+function itemType(item: JsonObject, site: ItemSite, refusals: TranslationRefusals): ItemType {
   const type = item.type;
   // EasyInputMessage may leave out type; `{ id }` alone is an item reference.
   if (type === undefined || type === null) {
@@ -216,7 +242,8 @@ function itemType(item: JsonObject, site: ItemSite): ItemType {
   }
   if (isItemType(type)) return type;
   if (typeof type === 'string' && HOSTED_ITEM_TYPES.has(type)) {
-    throw site.unsupported(`${site.path}.type`, `"${type}" items belong to tools that run inside OpenAI, which this model's provider (Chat Completions) cannot run`);
+    refusals.refuse(site.unsupported(`${site.path}.type`, `"${type}" items belong to tools that run inside OpenAI, which this model's provider (Chat Completions) cannot run`));
+    return 'hosted';
   }
   throw site.invalid(`${site.path}.type`, 'must be one of message, function_call, function_call_output, reasoning, item_reference');
 }

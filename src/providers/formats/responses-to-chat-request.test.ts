@@ -385,3 +385,56 @@ describe('responsesToChatRequest: history and item references', () => {
     rejects({ input: [user('a'), { type: 'item_reference', id: 'ref' }] }, 'SB_INVALID_REQUEST', 'input[1].id', /item_reference/, { resolveItem: () => ({ type: 'item_reference', id: 'other' }) });
   });
 });
+
+describe('responsesToChatRequest: lenient, for a request whose target is not chosen yet', () => {
+  const lenient = (body: Json, options: Partial<ResponsesToChatOptions> = {}) => translate(body, { lenient: true, ...options });
+  const refusalOf = (body: Json, options: Partial<ResponsesToChatOptions> = {}) => lenient(body, options).refusal;
+
+  it('keeps what only OpenAI can do out of the chat and reports the first refusal, as strict mode would have thrown it', () => {
+    const { chat, refusal } = lenient({ tools: [WEATHER, { type: 'web_search' }], tool_choice: 'auto', include: ['web_search_call.action.sources'] });
+    assert.deepEqual(chat.tools?.map((t) => t.function.name), ['get_weather']);
+    assert.ok(refusal instanceof GatewayError);
+    assert.equal(refusal.code, 'SB_UNSUPPORTED_PARAMETER');
+    assert.equal(refusal.param, 'tools[1].type');
+    assert.equal(refusalOf({ background: true, tools: [{ type: 'web_search' }] })?.param, 'background');
+    assert.equal(refusalOf({ tool_choice: { type: 'web_search' }, tools: [{ type: 'web_search' }] })?.param, 'tools[0].type');
+    assert.equal(refusalOf({ tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }], tool_choice: 'required' })?.param, 'tools[0].type', '"required" may ask for the built-in tool');
+    assert.equal(refusalOf({ input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-1' }, { type: 'input_text', text: 'Sum it up' }] }] })?.param, 'input[0].content[0].file_id');
+    assert.equal(refusalOf({ top_logprobs: 2 })?.param, 'top_logprobs');
+    assert.equal(refusalOf({}), undefined);
+    assert.equal(lenient({}).resolvedFromStore, false);
+  });
+
+  it('keeps the items of built-in tools in the stored input, as the caller wrote them', () => {
+    const search = { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search', query: 'news' } };
+    const { chat, input, refusal } = lenient({ input: [user('What is new?'), search, { role: 'assistant', content: 'Not much.' }, user('Thanks')] });
+    assert.deepEqual(chat.messages.map((m) => m.role), ['user', 'assistant', 'user']);
+    assert.deepEqual(input[1], search);
+    assert.equal(refusal?.param, 'input[1].type');
+  });
+
+  it('keeps a reference it cannot resolve (an item of OpenAI\'s own) as the reference, and the outputs of calls behind one', () => {
+    const reference = { type: 'item_reference', id: 'fc_0a6f2c9e41d7b3580068e1c2b8e5f1a3c7d9b2e4f6a8c0d1' };
+    const output = { type: 'function_call_output', call_id: 'call_behind_the_reference', output: '18°C' };
+    const { chat, input, refusal } = lenient({ input: [user('Weather in Paris?'), reference, output] });
+    assert.deepEqual(input, [user('Weather in Paris?'), reference, output]);
+    assert.deepEqual(chat.messages, [{ role: 'user', content: 'Weather in Paris?' }]);
+    assert.equal(refusal?.code, 'SB_INVALID_REQUEST');
+    assert.equal(refusal?.param, 'input[1].id');
+    assert.equal(lenient({ input: [reference] }).refusal?.param, 'input[0].id', 'an input of nothing but the reference is an input');
+  });
+
+  it('says when a reference was resolved from the gateway\'s store, which an upstream speaking the API cannot do itself', () => {
+    const stored: Json = { id: 'msg_stored', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Stored answer', annotations: [] }] };
+    const resolveItem = (id: string) => (id === 'msg_stored' ? stored : undefined);
+    assert.equal(lenient({ input: [user('a'), { type: 'item_reference', id: 'msg_stored' }, user('b')] }, { resolveItem }).resolvedFromStore, true);
+    const inConversation = lenient({ input: [user('a'), { id: 'msg_a', type: 'message', role: 'assistant', content: 'b' }, { type: 'item_reference', id: 'msg_a' }, user('c')] }, { resolveItem });
+    assert.equal(inConversation.resolvedFromStore, false);
+  });
+
+  it('still throws malformed input at once', () => {
+    rejects({ input: [{ type: 'telepathy' }], tools: [{ type: 'web_search' }] }, 'SB_INVALID_REQUEST', 'input[0].type', undefined, { lenient: true });
+    rejects({ input: [{ type: 'function_call_output', call_id: 'call_nowhere', output: '1' }] }, 'SB_INVALID_REQUEST', 'input[0].call_id', undefined, { lenient: true });
+    rejects({ tools: [WEATHER], tool_choice: { type: 'function', name: 'get_time' } }, 'SB_INVALID_REQUEST', 'tool_choice.name', undefined, { lenient: true });
+  });
+});

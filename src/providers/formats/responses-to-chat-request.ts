@@ -6,7 +6,9 @@ import type {
   ResponsesEcho, ResponsesIncludable, ResponsesInputItem, ResponsesJsonSchemaFormat, ResponsesReasoningConfig, ResponsesReasoningEffort, ResponsesRequest,
   ResponsesServiceTier, ResponsesTextConfig, ResponsesTextFormat,
 } from './responses-types.ts';
+import type { GatewayError } from '../../errors/gateway-error.ts';
 import { invalidRequest, unsupportedParameter } from './request-errors.ts';
+import { TranslationRefusals } from './responses-refusals.ts';
 
 export interface ResponsesToChatOptions {
   /** The model id sent upstream. */
@@ -20,6 +22,13 @@ export interface ResponsesToChatOptions {
   readonly history?: readonly unknown[];
   /** Looks up items by id for item_reference inputs (stored input and output items of earlier responses). */
   readonly resolveItem?: ItemResolver;
+  /**
+   * Keep what only OpenAI's own service can do (built-in tools and their items, file ids, background, an
+   * item_reference the gateway cannot resolve …) out of the chat instead of throwing, and report the first such
+   * refusal as `refusal` (responses-refusals.ts): for a request whose target is not known yet, which an upstream
+   * that speaks the Responses API may serve as it came. Malformed input throws either way.
+   */
+  readonly lenient?: boolean;
 }
 
 export interface ResponsesToChatResult {
@@ -31,6 +40,13 @@ export interface ResponsesToChatResult {
   readonly input: ResponsesInputItem[];
   /** The caller asked for a stream (chat.stream is set to match). */
   readonly stream: boolean;
+  /**
+   * Lenient only: why the request cannot go as a chat completion, the first refusal met; undefined when `chat`
+   * carries the whole request. A chat upstream must answer it with this error.
+   */
+  readonly refusal: GatewayError | undefined;
+  /** See InputTranslation.resolvedFromStore. */
+  readonly resolvedFromStore: boolean;
 }
 
 type Fields<K extends keyof OpenAIChatRequest> = Partial<Pick<OpenAIChatRequest, K>>;
@@ -70,15 +86,17 @@ const INCLUDABLE: ReadonlySet<unknown> = new Set<ResponsesIncludable>([
 export function responsesToChatRequest(body: ResponsesRequest, options: ResponsesToChatOptions): ResponsesToChatResult {
   const given: unknown = body;
   if (!isRecord(given)) throw invalidRequest('body', 'must be a JSON object');
-  refuseHostedFeatures(given);
+  const refusals = new TranslationRefusals(options.lenient === true);
+  refuseHostedFeatures(given, refusals);
   if (given.model !== undefined && typeof given.model !== 'string') throw invalidRequest('model', 'must be a string');
-  const tools = responsesToolsToChat(given.tools);
-  const toolChoice = responsesToolChoiceToChat(given.tool_choice, tools.echo);
+  const tools = responsesToolsToChat(given.tools, refusals);
+  const toolChoice = responsesToolChoiceToChat(given.tool_choice, tools.echo, refusals);
   const text = textConfig(given.text);
   const reasoning = reasoningConfig(given.reasoning);
   const instructions = optionalString(given.instructions, 'instructions');
-  const { messages, items } = responsesInputToChat(options.history ?? [], given.input, options.resolveItem);
-  if (!messages.some((m) => m.role !== 'system')) throw invalidRequest('input', 'is required: give a string or at least one input item');
+  const { messages, items, resolvedFromStore } = responsesInputToChat(options.history ?? [], given.input, options.resolveItem, refusals);
+  // An input of nothing but items a lenient translation left out is still an input.
+  if (!messages.some((m) => m.role !== 'system') && !refusals.any) throw invalidRequest('input', 'is required: give a string or at least one input item');
   const system: OpenAIMessage[] = instructions === null || instructions === '' ? [] : [{ role: 'system', content: instructions }];
   const parallel = optionalBoolean(given.parallel_tool_calls, 'parallel_tool_calls');
   const stream = optionalBoolean(given.stream, 'stream') === true;
@@ -100,7 +118,7 @@ export function responsesToChatRequest(body: ResponsesRequest, options: Response
     service_tier: serviceTier(given.service_tier) ?? 'auto',
     store: optionalBoolean(given.store, 'store') ?? true,
     text,
-    top_logprobs: topLogprobs(given.top_logprobs, given.include),
+    top_logprobs: topLogprobs(given.top_logprobs, given.include, refusals),
     truncation: truncation(given.truncation),
     user: userOf(given.user),
   };
@@ -117,14 +135,14 @@ export function responsesToChatRequest(body: ResponsesRequest, options: Response
   if (tier !== undefined) chat.service_tier = tier;
   // include_usage is forced: the final Response must carry usage, and chat streams send it only when asked.
   if (stream) Object.assign(chat, { stream: true, stream_options: { include_usage: true } });
-  return { chat, echo, input: items, stream };
+  return { chat, echo, input: items, stream, refusal: refusals.first, resolvedFromStore };
 }
 
-function refuseHostedFeatures(body: JsonObject): void {
+function refuseHostedFeatures(body: JsonObject, refusals: TranslationRefusals): void {
   for (const { name, reason, inert } of REFUSED) {
     const value = body[name];
     if (value === undefined || value === null || inert?.(value) === true) continue;
-    throw unsupportedParameter(name, reason);
+    refusals.refuse(unsupportedParameter(name, reason));
   }
 }
 
@@ -248,17 +266,17 @@ function truncation(value: unknown): 'auto' | 'disabled' {
  * not built. The other include values ask for data of hosted tools (refused anyway) or of encrypted reasoning,
  * which a Chat Completions upstream never returns, so there is nothing to include and they pass.
  */
-function topLogprobs(value: unknown, include: unknown): number {
+function topLogprobs(value: unknown, include: unknown, refusals: TranslationRefusals): number {
   if (include !== undefined && include !== null) {
     if (!Array.isArray(include)) throw invalidRequest('include', 'must be an array');
     include.forEach((entry: unknown, i) => {
       if (!INCLUDABLE.has(entry)) throw invalidRequest(`include[${i}]`, `"${String(entry).slice(0, 60)}" is not a known include value`);
-      if (entry === 'message.output_text.logprobs') throw unsupportedParameter(`include[${i}]`, 'the gateway does not translate log probabilities for the Responses API');
+      if (entry === 'message.output_text.logprobs') refusals.refuse(unsupportedParameter(`include[${i}]`, 'the gateway does not translate log probabilities for the Responses API'));
     });
   }
   if (value === undefined || value === null) return 0;
   if (!(typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 20)) throw invalidRequest('top_logprobs', 'must be an integer from 0 to 20');
-  if (value > 0) throw unsupportedParameter('top_logprobs', 'the gateway does not translate log probabilities for the Responses API');
+  if (value > 0) refusals.refuse(unsupportedParameter('top_logprobs', 'the gateway does not translate log probabilities for the Responses API'));
   return 0;
 }
 

@@ -2,6 +2,7 @@ import type { OpenAIFunctionTool, OpenAIToolChoice } from './openai-types.ts';
 import { isRecord, type JsonObject } from './json-value.ts';
 import type { ResponsesFunctionTool, ResponsesToolChoice } from './responses-types.ts';
 import { invalidRequest, unsupportedParameter } from './request-errors.ts';
+import { STRICT, type TranslationRefusals } from './responses-refusals.ts';
 
 export interface ToolsTranslation {
   chat: OpenAIFunctionTool[];
@@ -19,9 +20,9 @@ export interface ToolChoiceTranslation {
  * Responses tools → chat tools. Function tools are flat in Responses and nested under `function` in chat.
  * Every other type (web_search, file_search, code_interpreter, computer_use_preview, image_generation, mcp,
  * local_shell, shell, apply_patch, custom, namespace, tool_search, …) runs inside OpenAI or takes free-form
- * input, and a Chat Completions upstream has neither: refused, naming the type.
+ * input, and a Chat Completions upstream has neither: refused, naming the type (left out when lenient).
  */
-export function responsesToolsToChat(tools: unknown): ToolsTranslation {
+export function responsesToolsToChat(tools: unknown, refusals: TranslationRefusals = STRICT): ToolsTranslation {
   if (tools === undefined || tools === null) return { chat: [], echo: [] };
   if (!Array.isArray(tools)) throw invalidRequest('tools', 'must be an array');
   const out: ToolsTranslation = { chat: [], echo: [] };
@@ -30,7 +31,8 @@ export function responsesToolsToChat(tools: unknown): ToolsTranslation {
     if (!isRecord(raw)) throw invalidRequest(param, 'must be a tool object');
     if (typeof raw.type !== 'string' || raw.type === '') throw invalidRequest(`${param}.type`, 'is required');
     if (raw.type !== 'function') {
-      throw unsupportedParameter(`${param}.type`, `"${raw.type.slice(0, 60)}" tools run inside OpenAI (or take free-form input); this model's provider speaks Chat Completions, which can call function tools only`);
+      refusals.refuse(unsupportedParameter(`${param}.type`, `"${raw.type.slice(0, 60)}" tools run inside OpenAI (or take free-form input); this model's provider speaks Chat Completions, which can call function tools only`));
+      return;
     }
     const tool = functionTool(raw, param);
     out.echo.push(tool);
@@ -66,13 +68,15 @@ function functionTool(raw: JsonObject, param: string): ResponsesFunctionTool {
 
 /**
  * Responses tool_choice → chat's. A named function must be one of the tools (the API's own check, made here
- * so the caller sees the Responses field instead of a chat upstream's complaint).
+ * so the caller sees the Responses field instead of a chat upstream's complaint). A choice of a built-in tool is
+ * refused (left out when lenient); so is a built-in tool among allowed_tools.
  */
-export function responsesToolChoiceToChat(choice: unknown, tools: readonly ResponsesFunctionTool[]): ToolChoiceTranslation {
+export function responsesToolChoiceToChat(choice: unknown, tools: readonly ResponsesFunctionTool[], refusals: TranslationRefusals = STRICT): ToolChoiceTranslation {
   if (choice === undefined || choice === null) return { chat: undefined, echo: 'auto' };
   const names = new Set(tools.map((tool) => tool.name));
   if (choice === 'auto' || choice === 'none' || choice === 'required') {
-    if (choice === 'required' && tools.length === 0) throw invalidRequest('tool_choice', '"required" needs at least one function tool in tools');
+    // Built-in tools left out of a lenient translation may be the ones "required" asks for.
+    if (choice === 'required' && tools.length === 0 && !refusals.any) throw invalidRequest('tool_choice', '"required" needs at least one function tool in tools');
     // Chat rejects tool_choice without tools; with none given, "auto" and "none" mean the same anyway.
     return { chat: tools.length === 0 ? undefined : choice, echo: choice };
   }
@@ -81,23 +85,28 @@ export function responsesToolChoiceToChat(choice: unknown, tools: readonly Respo
     const name = knownName(choice.name, names, 'tool_choice.name');
     return { chat: { type: 'function', function: { name } }, echo: { type: 'function', name } };
   }
-  if (choice.type === 'allowed_tools') return allowedTools(choice, names);
+  if (choice.type === 'allowed_tools') return allowedTools(choice, names, refusals);
   if (typeof choice.type === 'string' && choice.type !== '') {
-    throw unsupportedParameter('tool_choice.type', `"${choice.type.slice(0, 60)}" names a tool that runs inside OpenAI; this model's provider can choose function tools only`);
+    refusals.refuse(unsupportedParameter('tool_choice.type', `"${choice.type.slice(0, 60)}" names a tool that runs inside OpenAI; this model's provider can choose function tools only`));
+    return { chat: undefined, echo: 'auto' };
   }
   throw invalidRequest('tool_choice.type', 'is required');
 }
 
-function allowedTools(choice: JsonObject, names: ReadonlySet<string>): ToolChoiceTranslation {
+function allowedTools(choice: JsonObject, names: ReadonlySet<string>, refusals: TranslationRefusals): ToolChoiceTranslation {
   const mode = choice.mode;
   if (mode !== 'auto' && mode !== 'required') throw invalidRequest('tool_choice.mode', 'must be "auto" or "required"');
   if (!Array.isArray(choice.tools) || choice.tools.length === 0) throw invalidRequest('tool_choice.tools', 'must be a non-empty array');
-  const allowed = choice.tools.map((raw: unknown, k) => {
+  const allowed = choice.tools.flatMap((raw: unknown, k) => {
     const param = `tool_choice.tools[${k}]`;
     const entry = isRecord(raw) ? raw : {};
-    if (entry.type !== 'function') throw unsupportedParameter(`${param}.type`, 'only function tools can be allowed on this model\'s provider');
-    return knownName(entry.name, names, `${param}.name`);
+    if (entry.type !== 'function') {
+      refusals.refuse(unsupportedParameter(`${param}.type`, 'only function tools can be allowed on this model\'s provider'));
+      return [];
+    }
+    return [knownName(entry.name, names, `${param}.name`)];
   });
+  if (allowed.length === 0) return { chat: undefined, echo: 'auto' };
   return {
     chat: { type: 'allowed_tools', allowed_tools: { mode, tools: allowed.map((name) => ({ type: 'function', function: { name } })) } },
     echo: { type: 'allowed_tools', mode, tools: allowed.map((name) => ({ type: 'function', name })) },

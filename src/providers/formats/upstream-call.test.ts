@@ -3,9 +3,10 @@ import { describe, it } from 'node:test';
 import { configSchema } from '../../config/schema.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { CallContext } from '../../domain/call-context.ts';
+import type { ResponsesTurn } from '../../domain/responses-turn.ts';
 import { ModelCatalogue } from '../../routing/model-catalogue.ts';
 import type { Target } from '../../domain/plan.ts';
-import type { WireFormat } from '../provider-adapter.ts';
+import type { Operation, WireFormat } from '../provider-adapter.ts';
 import { JSON_TOOL_NAME } from './openai-to-anthropic-request.ts';
 import { buildUpstreamCall } from './upstream-call.ts';
 import { testTarget } from '../../../test/support/target-factory.ts';
@@ -113,5 +114,73 @@ describe('buildUpstreamCall: dropParams and reasoning from the config', () => {
     assert.equal(out.reasoning_effort, 'low');
     assert.equal('top_k' in out, false);
     assert.deepEqual(out.messages[0], { role: 'system', content: 'S' });
+  });
+});
+
+describe('buildUpstreamCall: a Responses API call', () => {
+  const RESPONSES: ReadonlySet<Operation> = new Set<Operation>(['chat', 'embeddings', 'responses']);
+  const CHAT_ONLY: ReadonlySet<Operation> = new Set<Operation>(['chat', 'embeddings']);
+  const user = (text: string) => ({ type: 'message', role: 'user', content: [{ type: 'input_text', text }] });
+
+  /** As the route builds it: the chat the request translates to, and the turn with the caller's own body. */
+  function responsesContext(body: Record<string, unknown>, turn: Partial<ResponsesTurn> = {}): CallContext {
+    const chat = { model: String(body.model), messages: [{ role: 'user', content: 'Hi' }] };
+    const responses: ResponsesTurn = {
+      id: 'resp_1', createdAt: 1, echo: {}, body, raw: Buffer.from(JSON.stringify(body)), history: [], input: [user('Hi')],
+      resolvedFromStore: false, untranslatable: undefined, ...turn,
+    };
+    return { endpoint: 'responses', callerFormat: 'openai', body: chat, raw: Buffer.from(JSON.stringify(chat)), model: String(body.model), stream: false, responses } as unknown as CallContext;
+  }
+
+  it('sends a request the chat cannot carry (a built-in tool) as it came to an upstream that speaks the API, and refuses it for any other', () => {
+    const body = { model: 'gpt-4o-mini', input: 'Hi', tools: [{ type: 'web_search' }] };
+    const refusal = new GatewayError('SB_UNSUPPORTED_PARAMETER', { param: 'tools[0].type', message: 'tools[0].type: runs inside OpenAI' });
+    const ctx = responsesContext(body, { untranslatable: refusal });
+    const call = buildUpstreamCall(ctx, target('openai', 'gpt-4o-mini'), 4096, RESPONSES);
+    assert.equal(call.responses, 'native');
+    assert.equal(call.body, ctx.responses!.raw);
+    assert.throws(() => buildUpstreamCall(ctx, target('openai', 'llama-3.3-70b'), 4096, CHAT_ONLY), (err: unknown) => err === refusal);
+    assert.throws(() => buildUpstreamCall(ctx, target('anthropic', 'claude-sonnet-4-5'), 4096), (err: unknown) => err === refusal);
+    assert.equal(buildUpstreamCall(responsesContext(body), target('openai', 'llama-3.3-70b'), 4096, CHAT_ONLY).responses, 'from-chat');
+  });
+
+  it('sends the items of item_references to the gateway\'s own ids in their place: the upstream never saw those ids', () => {
+    const stored = { id: 'msg_0123', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Hello!', annotations: [] }] };
+    const body = { model: 'gpt-4o-mini', input: [user('Hi'), { type: 'item_reference', id: 'msg_0123' }, user('Again')] };
+    const input = [user('Hi'), stored, user('Again')];
+    const call = buildUpstreamCall(responsesContext(body, { input, resolvedFromStore: true }), target('openai', 'gpt-4o-mini'), 4096, RESPONSES);
+    assert.deepEqual(JSON.parse(String(call.body)), { model: 'gpt-4o-mini', input });
+    const asItCame = responsesContext(body, { input: body.input });
+    assert.equal(buildUpstreamCall(asItCame, target('openai', 'gpt-4o-mini'), 4096, RESPONSES).body, asItCame.responses!.raw, 'a reference the gateway did not resolve is OpenAI\'s to resolve');
+  });
+});
+
+describe('buildUpstreamCall: a Responses API call refused by a chat target', () => {
+  /** A Responses call whose chat (as responsesToChatRequest makes it) carries `fields`. */
+  function responsesContext(fields: Record<string, unknown>): CallContext {
+    const chat = { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }], ...fields };
+    const body = { model: 'claude-sonnet-4-5', input: 'Hi' };
+    const responses = { id: 'resp_1', createdAt: 1, echo: {}, body, raw: Buffer.from(JSON.stringify(body)), history: [], input: [], resolvedFromStore: false, untranslatable: undefined };
+    return { endpoint: 'responses', callerFormat: 'openai', body: chat, raw: Buffer.from(JSON.stringify(chat)), model: 'claude-sonnet-4-5', stream: false, responses } as unknown as CallContext;
+  }
+  const refused = (fields: Record<string, unknown>, param: string, message: RegExp): void => {
+    assert.throws(() => buildUpstreamCall(responsesContext(fields), target('anthropic', 'claude-sonnet-4-5'), 4096), (err: unknown) => {
+      assert.ok(err instanceof GatewayError);
+      assert.equal(err.code, 'SB_UNSUPPORTED_PARAMETER');
+      assert.equal(err.param, param);
+      assert.match(err.message, message);
+      return true;
+    });
+  };
+
+  it('names the field the caller sent, not the chat field it became; dropParams still takes the chat name', () => {
+    refused({ verbosity: 'low' }, 'text.verbosity', /^text\.verbosity: Anthropic has no verbosity setting.* list "verbosity" in dropParams/);
+    refused({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'array' } } } }, 'text.format.schema', /^text\.format\.schema: /);
+    refused({ service_tier: 'flex' }, 'service_tier', /^service_tier: /);
+  });
+
+  it('leaves the chat caller\'s refusals as they were', () => {
+    const chatOnly = { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }], verbosity: 'low' };
+    refusedAt(() => buildUpstreamCall(context('openai', chatOnly), target('anthropic', 'claude-sonnet-4-5'), 4096), 'verbosity');
   });
 });

@@ -40,9 +40,43 @@ export interface UpstreamCall {
 export function buildUpstreamCall(ctx: CallContext, target: Target, defaultMaxTokens: number, operations?: ReadonlySet<Operation>): UpstreamCall {
   if (ctx.responses !== undefined) {
     if (operations?.has('responses') === true) return nativeResponses(ctx.responses, target);
-    return { ...chatCall(ctx, target, defaultMaxTokens), responses: 'from-chat' };
+    // What the chat could not carry (a built-in tool, an item only OpenAI holds) is this target's refusal.
+    if (ctx.responses.untranslatable !== undefined) throw ctx.responses.untranslatable;
+    try {
+      return { ...chatCall(ctx, target, defaultMaxTokens), responses: 'from-chat' };
+    } catch (err) {
+      throw inResponsesTerms(err);
+    }
   }
   return chatCall(ctx, target, defaultMaxTokens);
+}
+
+/**
+ * The Responses fields that become top-level chat fields under another name (responsesToChatRequest), with the
+ * chat name first. Fields of the same name (temperature, top_p, user, service_tier) need no entry.
+ */
+const RESPONSES_FIELDS: ReadonlyArray<readonly [chat: string, responses: string]> = [
+  ['verbosity', 'text.verbosity'],
+  ['reasoning_effort', 'reasoning.effort'],
+  ['max_completion_tokens', 'max_output_tokens'],
+  ['response_format.json_schema', 'text.format'],
+  ['response_format', 'text.format'],
+];
+
+/**
+ * A refusal of the chat a Responses request became (an Anthropic target without verbosity, say), naming the field
+ * the caller sent (`text.verbosity`) instead of the chat's (`verbosity`). The dropParams name in its message stays
+ * the chat's: that is the body dropParams acts on for this target. Paths into messages keep the chat's terms (the
+ * translation merges and orders items), as does every other error.
+ */
+function inResponsesTerms(err: unknown): unknown {
+  if (!(err instanceof GatewayError) || err.param === undefined) return err;
+  const chatParam = err.param;
+  const match = RESPONSES_FIELDS.find(([chat]) => chatParam === chat || chatParam.startsWith(`${chat}.`));
+  if (match === undefined) return err;
+  const param = match[1] + chatParam.slice(match[0].length);
+  const message = err.message.startsWith(`${chatParam}: `) ? `${param}: ${err.message.slice(chatParam.length + 2)}` : err.message;
+  return new GatewayError(err.code, { param, message, status: err.status, retryable: err.retryable, cause: err });
 }
 
 /** Every call but a Responses one to an upstream that speaks that API. */
@@ -70,15 +104,17 @@ function chatCall(ctx: CallContext, target: Target, defaultMaxTokens: number): U
 
 /**
  * The caller's Responses request, for an upstream that speaks the API: its bytes as they came, unless the model
- * id differs, a listed dropParam is present, or earlier turns kept by the gateway must go in its input (the
- * upstream is never sent a previous_response_id: it may not hold that turn).
+ * id differs, a listed dropParam is present, or items kept by the gateway must go in its input: the earlier turns
+ * (the upstream is never sent a previous_response_id: it may not hold that turn), or the items the input named
+ * by item_reference to the gateway's own ids, which the upstream never saw.
  */
 function nativeResponses(turn: ResponsesTurn, target: Target): UpstreamCall {
   const dropsParams = hasListedParam(turn.body, target.dropParams);
+  const ownItems = turn.history.length > 0 || turn.resolvedFromStore;
   let body: string | Buffer = turn.raw;
-  if (dropsParams || turn.history.length > 0 || turn.body.model !== target.wireModel) {
+  if (dropsParams || ownItems || turn.body.model !== target.wireModel) {
     const rewritten: JsonObject = { ...(dropsParams ? withoutListed(turn.body, target.dropParams) : turn.body), model: target.wireModel };
-    if (turn.history.length > 0) {
+    if (ownItems) {
       rewritten.input = [...turn.history, ...turn.input];
       delete rewritten.previous_response_id;
     }
