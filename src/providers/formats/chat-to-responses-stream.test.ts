@@ -7,6 +7,7 @@ import { chatToResponsesResponse } from './chat-to-responses-response.ts';
 import { ChatToResponsesStream } from './chat-to-responses-stream.ts';
 import { accumulated, assertResponsesProtocol, finalResponse as terminal, normalized } from './fixtures/responses/protocol.ts';
 import { fixture, replay, truncateEvents } from './fixtures/replay.ts';
+import { CHAT_DONE, CHAT_USAGE, chatChunk } from './fixtures/chat-chunks.ts';
 import type { OpenAIChatCompletion } from './openai-types.ts';
 import { responsesToChatRequest } from './responses-to-chat-request.ts';
 import type { ResponsesEcho } from './responses-types.ts';
@@ -22,14 +23,6 @@ function translate(sse: string, chunkSize?: number) {
   return { stream, text, events: assertResponsesProtocol(text) as Json[] };
 }
 
-function chunk(delta: Json | undefined, finish: string | null = null, usage?: Json): string {
-  const body: Json = { id: 'chatcmpl-T3st', object: 'chat.completion.chunk', created: 1770933892, model: 'gpt-4.1', choices: delta === undefined ? [] : [{ index: 0, delta, logprobs: null, finish_reason: finish }] };
-  if (usage !== undefined) body.usage = usage;
-  return sseEncode(JSON.stringify(body));
-}
-
-const DONE = sseEncode('[DONE]');
-const USAGE = { prompt_tokens: 82, completion_tokens: 51, total_tokens: 133, prompt_tokens_details: { cached_tokens: 0 } };
 const types = (events: Json[]): string[] => events.map((e) => e.type);
 const finalResponse = (events: Json[]): Json => terminal(events);
 const find = (events: Json[], type: string): Json[] => events.filter((e) => e.type === type);
@@ -108,7 +101,7 @@ describe('ChatToResponsesStream: text', () => {
   });
 
   it('completes with no output for an empty answer', () => {
-    const { events } = translate(chunk({ role: 'assistant', content: '' }) + chunk({}, 'stop') + chunk(undefined, null, USAGE) + DONE);
+    const { events } = translate(chatChunk({ role: 'assistant', content: '' }) + chatChunk({}, 'stop') + chatChunk(undefined, null, CHAT_USAGE) + CHAT_DONE);
     assert.deepEqual(types(events), ['response.created', 'response.in_progress', 'response.completed']);
     assert.deepEqual(finalResponse(events).output, []);
   });
@@ -155,9 +148,9 @@ describe('ChatToResponsesStream: tool calls', () => {
 
   it('adds a call that waited behind one without arguments when the answer ends, the last one cut short for length', () => {
     const { events } = translate(
-      chunk({ role: 'assistant', tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'now', arguments: '' } }] })
-      + chunk({ tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Ro' } }] })
-      + chunk({}, 'length', USAGE) + DONE,
+      chatChunk({ role: 'assistant', tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'now', arguments: '' } }] })
+      + chatChunk({ tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Ro' } }] })
+      + chatChunk({}, 'length', CHAT_USAGE) + CHAT_DONE,
     );
     assert.deepEqual(types(events).slice(2, -1), [
       'response.output_item.added', 'response.function_call_arguments.done', 'response.output_item.done',
@@ -169,7 +162,7 @@ describe('ChatToResponsesStream: tool calls', () => {
   });
 
   it('sends "{}" for a call without arguments and mints a call_id when the server gives none', () => {
-    const { events } = translate(chunk({ role: 'assistant', tool_calls: [{ index: 0, type: 'function', function: { name: 'now', arguments: '' } }] }) + chunk({}, 'tool_calls') + DONE);
+    const { events } = translate(chatChunk({ role: 'assistant', tool_calls: [{ index: 0, type: 'function', function: { name: 'now', arguments: '' } }] }) + chatChunk({}, 'tool_calls') + CHAT_DONE);
     const item = (finalResponse(events).output as Json[])[0]!;
     assert.equal(item.arguments, '{}');
     assert.match(item.call_id, /^call_/);
@@ -177,7 +170,7 @@ describe('ChatToResponsesStream: tool calls', () => {
   });
 
   it('uses the position when a server omits the tool index, and ignores empty tool_calls arrays', () => {
-    const { events } = translate(chunk({ role: 'assistant', content: 'Hi', tool_calls: [] }) + chunk({ tool_calls: [{ id: 'call_a', function: { name: 'a', arguments: '{}' } }] }) + chunk({}, 'tool_calls') + DONE);
+    const { events } = translate(chatChunk({ role: 'assistant', content: 'Hi', tool_calls: [] }) + chatChunk({ tool_calls: [{ id: 'call_a', function: { name: 'a', arguments: '{}' } }] }) + chatChunk({}, 'tool_calls') + CHAT_DONE);
     assert.deepEqual((finalResponse(events).output as Json[]).map((item) => item.type), ['message', 'function_call']);
   });
 });
@@ -215,7 +208,7 @@ describe('ChatToResponsesStream: incomplete', () => {
   });
 
   it('reports content_filter as an incomplete reason', () => {
-    const { events } = translate(chunk({ role: 'assistant', content: 'Part' }) + chunk({}, 'content_filter') + chunk(undefined, null, USAGE) + DONE);
+    const { events } = translate(chatChunk({ role: 'assistant', content: 'Part' }) + chatChunk({}, 'content_filter') + chatChunk(undefined, null, CHAT_USAGE) + CHAT_DONE);
     assert.deepEqual(finalResponse(events).incomplete_details, { reason: 'content_filter' });
   });
 });
@@ -242,7 +235,7 @@ describe('ChatToResponsesStream: failures', () => {
   });
 
   it('reports an upstream rate limit with the API\'s rate_limit_exceeded code', () => {
-    const { events } = translate(chunk({ role: 'assistant', content: '' }) + sseEncode(JSON.stringify({ error: { message: 'Slow down', type: 'rate_limit_error', code: 'rate_limit_exceeded' } })));
+    const { events } = translate(chatChunk({ role: 'assistant', content: '' }) + sseEncode(JSON.stringify({ error: { message: 'Slow down', type: 'rate_limit_error', code: 'rate_limit_exceeded' } })));
     assert.equal(finalResponse(events).error.code, 'rate_limit_exceeded');
   });
 
@@ -253,8 +246,8 @@ describe('ChatToResponsesStream: failures', () => {
     assert.equal(finalResponse(events).output[1].status, 'incomplete');
   });
 
-  it('fails on [DONE] before any finish_reason, and on a chunk that is not JSON', () => {
-    assert.equal(translate(chunk({ role: 'assistant', content: 'Hi' }) + DONE).events.at(-1)!.type, 'response.failed');
+  it('fails on [CHAT_DONE] before any finish_reason, and on a chunk that is not JSON', () => {
+    assert.equal(translate(chatChunk({ role: 'assistant', content: 'Hi' }) + CHAT_DONE).events.at(-1)!.type, 'response.failed');
     const bad = translate(sseEncode('{not json'));
     assert.deepEqual(types(bad.events), ['response.created', 'response.in_progress', 'error', 'response.failed']);
   });
@@ -270,8 +263,8 @@ describe('ChatToResponsesStream: failures', () => {
     assert.equal(stream.errorEvent(new GatewayError('SB_INTERNAL')), '');
   });
 
-  it('completes at EOF after finish_reason when neither usage nor [DONE] comes', () => {
-    const { events, stream } = translate(chunk({ role: 'assistant', content: 'Hi' }) + chunk({}, 'stop'));
+  it('completes at EOF after finish_reason when neither usage nor [CHAT_DONE] comes', () => {
+    const { events, stream } = translate(chatChunk({ role: 'assistant', content: 'Hi' }) + chatChunk({}, 'stop'));
     assert.equal(events.at(-1)!.type, 'response.completed');
     assert.equal(finalResponse(events).usage.total_tokens, 0);
     assert.equal(stream.failed, false);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertAnthropicProtocol } from './fixtures/protocol-checks.ts';
 import { decodeSse, fixture, replay, truncateEvents } from './fixtures/replay.ts';
+import { CHAT_DONE, CHAT_USAGE, chatChunk } from './fixtures/chat-chunks.ts';
 import { OpenAIToAnthropicStream } from './openai-to-anthropic-stream.ts';
 import { sseEncode } from '../../upstream/sse-parser.ts';
 import { toAnthropicToolId } from './tool-call-id.ts';
@@ -14,15 +15,6 @@ function translate(sse: string, chunkSize?: number) {
   return { stream, text, events: assertAnthropicProtocol(text) as Json[] };
 }
 
-/** An OpenAI chunk line with the given choice delta / finish / usage. */
-function chunk(delta: Json | undefined, finish: string | null = null, usage?: Json): string {
-  const body: Json = { id: 'chatcmpl-T3st', object: 'chat.completion.chunk', created: 1770933892, model: 'gpt-4.1', choices: delta === undefined ? [] : [{ index: 0, delta, logprobs: null, finish_reason: finish }] };
-  if (usage !== undefined) body.usage = usage;
-  return sseEncode(JSON.stringify(body));
-}
-
-const DONE = sseEncode('[DONE]');
-const USAGE = { prompt_tokens: 82, completion_tokens: 51, total_tokens: 133, prompt_tokens_details: { cached_tokens: 0 } };
 
 /** Rebuilds the final message the way the Anthropic SDK's MessageStream does. */
 function rebuild(events: Json[]): Json[] {
@@ -74,18 +66,18 @@ describe('OpenAIToAnthropicStream: text', () => {
   });
 
   it('ignores empty content deltas and role-only chunks', () => {
-    const { events } = translate(chunk({ role: 'assistant', content: '' }) + chunk({ content: '' }) + chunk({ content: 'x' }) + chunk({}, 'stop') + chunk(undefined, null, USAGE) + DONE);
+    const { events } = translate(chatChunk({ role: 'assistant', content: '' }) + chatChunk({ content: '' }) + chatChunk({ content: 'x' }) + chatChunk({}, 'stop') + chatChunk(undefined, null, CHAT_USAGE) + CHAT_DONE);
     assert.equal(find(events, 'content_block_start').length, 1);
   });
 
   it('emits a valid message with no blocks for an empty answer', () => {
-    const { events } = translate(chunk({ role: 'assistant', content: '' }) + chunk({}, 'length') + chunk(undefined, null, USAGE) + DONE);
+    const { events } = translate(chatChunk({ role: 'assistant', content: '' }) + chatChunk({}, 'length') + chatChunk(undefined, null, CHAT_USAGE) + CHAT_DONE);
     assert.deepEqual(events.map((e) => e.type), ['message_start', 'message_delta', 'message_stop']);
     assert.equal(events[1]!.delta.stop_reason, 'max_tokens');
   });
 
   it('turns a refusal delta into text and content_filter into refusal', () => {
-    const { events } = translate(chunk({ role: 'assistant', content: null, refusal: '' }) + chunk({ refusal: "I can't help with that." }) + chunk({}, 'content_filter') + chunk(undefined, null, USAGE) + DONE);
+    const { events } = translate(chatChunk({ role: 'assistant', content: null, refusal: '' }) + chatChunk({ refusal: "I can't help with that." }) + chatChunk({}, 'content_filter') + chatChunk(undefined, null, CHAT_USAGE) + CHAT_DONE);
     assert.deepEqual(rebuild(events), [{ type: 'text', text: "I can't help with that." }]);
     assert.equal(find(events, 'message_delta')[0]!.delta.stop_reason, 'refusal');
   });
@@ -110,15 +102,15 @@ describe('OpenAIToAnthropicStream: tool calls', () => {
   it('ignores an empty tool_calls array instead of emitting an empty input_json_delta (litellm#29286)', () => {
     const { events } = translate(fixture('openai-parallel-tools.sse.txt'));
     assert.ok(find(events, 'content_block_delta').every((e) => e.delta.partial_json !== ''));
-    const { events: textEvents } = translate(chunk({ role: 'assistant', content: 'Hi', tool_calls: [] }) + chunk({ tool_calls: [] }) + chunk({}, 'stop') + DONE);
+    const { events: textEvents } = translate(chatChunk({ role: 'assistant', content: 'Hi', tool_calls: [] }) + chatChunk({ tool_calls: [] }) + chatChunk({}, 'stop') + CHAT_DONE);
     assert.deepEqual(rebuild(textEvents), [{ type: 'text', text: 'Hi' }]);
   });
 
   it('closes the text block before the first tool block', () => {
     const { events } = translate(
-      chunk({ role: 'assistant', content: 'Checking.' })
-      + chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'now', arguments: '' } }] })
-      + chunk({}, 'tool_calls') + chunk(undefined, null, USAGE) + DONE,
+      chatChunk({ role: 'assistant', content: 'Checking.' })
+      + chatChunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'now', arguments: '' } }] })
+      + chatChunk({}, 'tool_calls') + chatChunk(undefined, null, CHAT_USAGE) + CHAT_DONE,
     );
     assert.deepEqual(events.slice(1, 6).map((e) => `${e.type}:${e.index}`), ['content_block_start:0', 'content_block_delta:0', 'content_block_stop:0', 'content_block_start:1', 'content_block_stop:1']);
     assert.deepEqual(rebuild(events)[1], { type: 'tool_use', id: 'call_1', name: 'now', input: {} });
@@ -126,19 +118,19 @@ describe('OpenAIToAnthropicStream: tool calls', () => {
 
   it('handles a whole tool call in one chunk and several calls in one delta', () => {
     const { events } = translate(
-      chunk({ role: 'assistant', tool_calls: [
+      chatChunk({ role: 'assistant', tool_calls: [
         { index: 0, id: 'call_a', type: 'function', function: { name: 'a', arguments: '{"x":1}' } },
         { index: 1, id: 'call_b', type: 'function', function: { name: 'b', arguments: '{"y":2}' } },
-      ] }) + chunk({}, 'tool_calls', USAGE) + DONE,
+      ] }) + chatChunk({}, 'tool_calls', CHAT_USAGE) + CHAT_DONE,
     );
     assert.deepEqual(rebuild(events).map((b) => [b.name, b.input]), [['a', { x: 1 }], ['b', { y: 2 }]]);
   });
 
   it('sanitizes foreign ids and mints missing ones', () => {
     const { events } = translate(
-      chunk({ role: 'assistant', tool_calls: [{ index: 0, id: 'functions.Bash:0', type: 'function', function: { name: 'Bash', arguments: '{}' } }] })
-      + chunk({ tool_calls: [{ index: 1, type: 'function', function: { name: 'Bash', arguments: '{}' } }] })
-      + chunk({}, 'tool_calls') + DONE,
+      chatChunk({ role: 'assistant', tool_calls: [{ index: 0, id: 'functions.Bash:0', type: 'function', function: { name: 'Bash', arguments: '{}' } }] })
+      + chatChunk({ tool_calls: [{ index: 1, type: 'function', function: { name: 'Bash', arguments: '{}' } }] })
+      + chatChunk({}, 'tool_calls') + CHAT_DONE,
     );
     const ids = find(events, 'content_block_start').map((e) => e.content_block.id);
     assert.equal(ids[0], toAnthropicToolId('functions.Bash:0'));
@@ -146,16 +138,16 @@ describe('OpenAIToAnthropicStream: tool calls', () => {
   });
 
   it('uses the position when a server omits the tool index', () => {
-    const { events } = translate(chunk({ role: 'assistant', tool_calls: [{ id: 'call_a', function: { name: 'a', arguments: '{}' } }] }) + chunk({}, 'tool_calls') + DONE);
+    const { events } = translate(chatChunk({ role: 'assistant', tool_calls: [{ id: 'call_a', function: { name: 'a', arguments: '{}' } }] }) + chatChunk({}, 'tool_calls') + CHAT_DONE);
     assert.equal(rebuild(events)[0]!.name, 'a');
   });
 
   it('routes a late fragment for an earlier tool to that tool\'s block', () => {
     const { events } = translate(
-      chunk({ role: 'assistant', tool_calls: [{ index: 0, id: 'call_a', function: { name: 'a', arguments: '{"x":' } }] })
-      + chunk({ tool_calls: [{ index: 1, id: 'call_b', function: { name: 'b', arguments: '{"y":2}' } }] })
-      + chunk({ tool_calls: [{ index: 0, function: { arguments: '1}' } }] })
-      + chunk({}, 'tool_calls') + DONE,
+      chatChunk({ role: 'assistant', tool_calls: [{ index: 0, id: 'call_a', function: { name: 'a', arguments: '{"x":' } }] })
+      + chatChunk({ tool_calls: [{ index: 1, id: 'call_b', function: { name: 'b', arguments: '{"y":2}' } }] })
+      + chatChunk({ tool_calls: [{ index: 0, function: { arguments: '1}' } }] })
+      + chatChunk({}, 'tool_calls') + CHAT_DONE,
     );
     assert.deepEqual(rebuild(events).map((b) => b.input), [{ x: 1 }, { y: 2 }]);
   });
@@ -179,21 +171,21 @@ describe('OpenAIToAnthropicStream: reasoning', () => {
   });
 
   it('reads the `reasoning` delta field too', () => {
-    const { events } = translate(chunk({ role: 'assistant', reasoning: 'hmm' }) + chunk({ content: 'ok' }) + chunk({}, 'stop') + DONE);
+    const { events } = translate(chatChunk({ role: 'assistant', reasoning: 'hmm' }) + chatChunk({ content: 'ok' }) + chatChunk({}, 'stop') + CHAT_DONE);
     assert.deepEqual(rebuild(events).map((b) => b.type), ['thinking', 'text']);
   });
 });
 
 describe('OpenAIToAnthropicStream: finishing without a usage chunk', () => {
-  it('closes at [DONE] after finish_reason with zero usage', () => {
-    const { events, stream } = translate(chunk({ role: 'assistant', content: 'Hi' }) + chunk({}, 'stop') + DONE);
+  it('closes at [CHAT_DONE] after finish_reason with zero usage', () => {
+    const { events, stream } = translate(chatChunk({ role: 'assistant', content: 'Hi' }) + chatChunk({}, 'stop') + CHAT_DONE);
     assert.equal(events.at(-1)!.type, 'message_stop');
     assert.deepEqual(find(events, 'message_delta')[0]!.usage, { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 });
     assert.equal(stream.finished, true);
   });
 
-  it('closes at EOF after finish_reason when the upstream sends neither usage nor [DONE]', () => {
-    const { events, stream } = translate(chunk({ role: 'assistant', content: 'Hi' }) + chunk({}, 'stop'));
+  it('closes at EOF after finish_reason when the upstream sends neither usage nor [CHAT_DONE]', () => {
+    const { events, stream } = translate(chatChunk({ role: 'assistant', content: 'Hi' }) + chatChunk({}, 'stop'));
     assert.equal(events.at(-1)!.type, 'message_stop');
     assert.equal(stream.failed, false);
   });
@@ -235,14 +227,14 @@ describe('OpenAIToAnthropicStream: errors and truncation (§4.5)', () => {
     }
   });
 
-  it('treats [DONE] without a finish_reason as truncation', () => {
-    const { events } = translate(chunk({ role: 'assistant', content: 'partial' }) + DONE);
+  it('treats [CHAT_DONE] without a finish_reason as truncation', () => {
+    const { events } = translate(chatChunk({ role: 'assistant', content: 'partial' }) + CHAT_DONE);
     assert.equal(events.at(-1)!.type, 'error');
     assert.equal(find(events, 'message_stop').length, 0);
   });
 
   it('treats data that is not JSON as a malformed stream', () => {
-    const { events } = translate(chunk({ role: 'assistant', content: 'a' }) + sseEncode('{"id": "chatcmpl-x", "choi'));
+    const { events } = translate(chatChunk({ role: 'assistant', content: 'a' }) + sseEncode('{"id": "chatcmpl-x", "choi'));
     assert.equal(events.at(-1)!.type, 'error');
     assert.match(events.at(-1)!.error.message, /not valid JSON/);
   });
@@ -254,14 +246,14 @@ describe('OpenAIToAnthropicStream: errors and truncation (§4.5)', () => {
 
   it('stays well-formed on garbage chunks', () => {
     const garbage = [sseEncode('{}'), sseEncode('{"choices":"x"}'), sseEncode('{"choices":[null]}'), sseEncode('{"choices":[{"delta":{"tool_calls":[null,{"index":"z"}]}}]}'), sseEncode('{"choices":[{"delta":{"content":5}}],"usage":"x"}')];
-    const { events } = translate(garbage.join('') + chunk({}, 'stop') + DONE);
+    const { events } = translate(garbage.join('') + chatChunk({}, 'stop') + CHAT_DONE);
     assert.equal(events.at(-1)!.type, 'message_stop');
   });
 });
 
 describe('OpenAIToAnthropicStream: after finish_reason', () => {
   it('ignores stray deltas so no block is open at message_delta', () => {
-    const { events } = translate(chunk({ role: 'assistant', content: 'Done.' }) + chunk({}, 'stop') + chunk({ content: ' stray' }) + chunk(undefined, null, USAGE) + DONE);
+    const { events } = translate(chatChunk({ role: 'assistant', content: 'Done.' }) + chatChunk({}, 'stop') + chatChunk({ content: ' stray' }) + chatChunk(undefined, null, CHAT_USAGE) + CHAT_DONE);
     assert.deepEqual(rebuild(events), [{ type: 'text', text: 'Done.' }]);
   });
 });

@@ -259,41 +259,23 @@ export type ResponsesEcho = {
 };
 
 /**
- * The Response object. Fields in the order of the SDK's `Response` type; `output_text` is left out because
- * it is no wire field (the SDKs compute it from `output`), `store` added because the API sends it.
+ * The Response object: the request fields it repeats (ResponsesEcho) and its own. The wire order, the SDK
+ * `Response` type's, is responseEnvelope's; `output_text` is left out because it is no wire field (the SDKs
+ * compute it from `output`), `store` is in because the API sends it.
  */
-export type ResponsesResponse = {
+export type ResponsesResponse = ResponsesEcho & {
   id: string;
   created_at: number;
   error: ResponsesError | null;
   incomplete_details: ResponsesIncompleteDetails | null;
-  instructions: string | null;
-  metadata: Record<string, string>;
   model: string;
   object: 'response';
   output: ResponsesOutputItem[];
-  parallel_tool_calls: boolean;
-  temperature: number | null;
-  tool_choice: ResponsesToolChoice;
-  tools: ResponsesFunctionTool[];
-  top_p: number | null;
-  background: false;
   /** Set when status is completed; null otherwise. */
   completed_at: number | null;
-  max_output_tokens: number | null;
-  previous_response_id: string | null;
-  prompt_cache_key: string | null;
-  reasoning: ResponsesReasoningConfig;
-  safety_identifier: string | null;
-  service_tier: ResponsesServiceTier;
   status: ResponsesStatus;
-  store: boolean;
-  text: ResponsesTextConfig;
-  top_logprobs: number;
-  truncation: 'auto' | 'disabled';
   /** null until the response is over, as in the API's response.created event. */
   usage: ResponsesUsage | null;
-  user: string | null;
 };
 
 interface ItemEvent {
