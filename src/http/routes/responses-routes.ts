@@ -69,9 +69,10 @@ async function create(deps: ResponsesRouteDeps, request: FastifyRequest, reply: 
   const principal = principalOf(request);
   const { config, executor } = deps.routing.current;
   const scope = scopeOf(request);
-  const earlier = await conversation(deps.responses, body.previous_response_id, scope, config.responses.maxTurns);
-  const history = earlier.flatMap((turn) => [...turn.input, ...outputOf(turn.response)]);
-  const referenced = await referencedItems(deps.responses, body.input, scope);
+  // Most requests name no earlier turn and no stored item: they wait for no store (and no promise).
+  const earlier = typeof body.previous_response_id === 'string' ? await conversation(deps.responses, body.previous_response_id, scope, config.responses.maxTurns) : NO_TURNS;
+  const history = earlier.length === 0 ? NO_TURNS : earlier.flatMap((turn) => [...turn.input, ...outputOf(turn.response)]);
+  const referenced = hasReferences(body.input) ? await referencedItems(deps.responses, body.input, scope) : NO_ITEMS;
   // Lenient: what only OpenAI's own service can do is refused by the target that cannot, once it is chosen.
   const { chat, echo, input, refusal, resolvedFromStore } = responsesToChatRequest(body, { model, history, resolveItem: (id) => referenced.get(id), lenient: true });
   const turn: ResponsesTurn = {
@@ -98,9 +99,15 @@ async function create(deps: ResponsesRouteDeps, request: FastifyRequest, reply: 
   return undefined;
 }
 
-/** The earlier turns a previous_response_id names, oldest first; none without one. */
-async function conversation(store: ResponseStore, previous: unknown, scope: ResponseScope, maxTurns: number): Promise<readonly StoredResponse[]> {
-  if (typeof previous !== 'string') return [];
+const NO_TURNS: readonly never[] = Object.freeze([]);
+const NO_ITEMS: ReadonlyMap<string, unknown> = new Map();
+
+function hasReferences(input: unknown): boolean {
+  return Array.isArray(input) && input.some((item) => isRecord(item) && item.type === 'item_reference');
+}
+
+/** The earlier turns a previous_response_id names, oldest first. */
+async function conversation(store: ResponseStore, previous: string, scope: ResponseScope, maxTurns: number): Promise<readonly StoredResponse[]> {
   const turns = await reachStore(() => store.conversation(previous, scope, Date.now(), maxTurns));
   if (turns === undefined) throw notFound(previous, 'previous_response_id');
   return turns;
@@ -180,8 +187,14 @@ function callContext(request: FastifyRequest, principal: Principal, chat: Record
   const model = turn.body.model as string;
   // Routing reads the caller's metadata and user, and the prompt as the chat carries it (earlier turns included).
   const factsBody = { messages: chat.messages, user: turn.body.user, metadata: turn.body.metadata };
+  let raw: Buffer | undefined;
   return {
-    requestId: request.id, principal, endpoint: 'responses', callerFormat: 'openai', body: chat, raw: Buffer.from(JSON.stringify(chat)),
+    requestId: request.id, principal, endpoint: 'responses', callerFormat: 'openai', body: chat,
+    // The chat's bytes only when they go upstream as they are: a provider prefix or another model id rewrites them anyway.
+    get raw(): Buffer {
+      raw ??= Buffer.from(JSON.stringify(chat));
+      return raw;
+    },
     model, stream: turn.body.stream === true, forwardHeaders: {},
     facts: requestFacts({ requestId: request.id, keyId: principal.keyId, workspace: principal.workspaceId, endpoint: 'responses', headers: request.headers, body: factsBody, model }),
     startedAt: now, deadlineAt: now + timeoutMs, startedMs: Date.now(), signal, responses: turn,

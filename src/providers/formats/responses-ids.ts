@@ -1,14 +1,25 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** The prefixes the Responses API gives its objects: resp_ responses, msg_ messages, fc_ function calls, rs_ reasoning. */
 export type ResponsesIdKind = 'resp' | 'msg' | 'fc' | 'rs';
+
+const ID_BYTES = 24;
+/** Random bytes drawn from the CSPRNG a batch at a time: one id a request, and a call of its own each cost more than the rest of the id. */
+const pool = Buffer.alloc(ID_BYTES * 256);
+let poolAt = pool.length;
 
 /**
  * A fresh id in the API's shape: prefix + 48 hex digits (24 random bytes), the length OpenAI's own ids have.
  * Random rather than sequential so that ids of different replicas never collide in a shared store.
  */
 export function mintResponsesId(kind: ResponsesIdKind): string {
-  return `${kind}_${randomBytes(24).toString('hex')}`;
+  if (poolAt + ID_BYTES > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const hex = pool.toString('hex', poolAt, poolAt + ID_BYTES);
+  poolAt += ID_BYTES;
+  return `${kind}_${hex}`;
 }
 
 const OWN_RESPONSE_ID = /^resp_([0-9a-f]{48})$/;
