@@ -246,7 +246,7 @@ describe('ChatToResponsesStream: failures', () => {
     assert.equal(finalResponse(events).output[1].status, 'incomplete');
   });
 
-  it('fails on [CHAT_DONE] before any finish_reason, and on a chunk that is not JSON', () => {
+  it('fails on [DONE] before any finish_reason, and on a chunk that is not JSON', () => {
     assert.equal(translate(chatChunk({ role: 'assistant', content: 'Hi' }) + CHAT_DONE).events.at(-1)!.type, 'response.failed');
     const bad = translate(sseEncode('{not json'));
     assert.deepEqual(types(bad.events), ['response.created', 'response.in_progress', 'error', 'response.failed']);
@@ -263,7 +263,7 @@ describe('ChatToResponsesStream: failures', () => {
     assert.equal(stream.errorEvent(new GatewayError('SB_INTERNAL')), '');
   });
 
-  it('completes at EOF after finish_reason when neither usage nor [CHAT_DONE] comes', () => {
+  it('completes at EOF after finish_reason when neither usage nor [DONE] comes', () => {
     const { events, stream } = translate(chatChunk({ role: 'assistant', content: 'Hi' }) + chatChunk({}, 'stop'));
     assert.equal(events.at(-1)!.type, 'response.completed');
     assert.equal(finalResponse(events).usage.total_tokens, 0);

@@ -177,14 +177,14 @@ describe('OpenAIToAnthropicStream: reasoning', () => {
 });
 
 describe('OpenAIToAnthropicStream: finishing without a usage chunk', () => {
-  it('closes at [CHAT_DONE] after finish_reason with zero usage', () => {
+  it('closes at [DONE] after finish_reason with zero usage', () => {
     const { events, stream } = translate(chatChunk({ role: 'assistant', content: 'Hi' }) + chatChunk({}, 'stop') + CHAT_DONE);
     assert.equal(events.at(-1)!.type, 'message_stop');
     assert.deepEqual(find(events, 'message_delta')[0]!.usage, { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 });
     assert.equal(stream.finished, true);
   });
 
-  it('closes at EOF after finish_reason when the upstream sends neither usage nor [CHAT_DONE]', () => {
+  it('closes at EOF after finish_reason when the upstream sends neither usage nor [DONE]', () => {
     const { events, stream } = translate(chatChunk({ role: 'assistant', content: 'Hi' }) + chatChunk({}, 'stop'));
     assert.equal(events.at(-1)!.type, 'message_stop');
     assert.equal(stream.failed, false);
@@ -227,7 +227,7 @@ describe('OpenAIToAnthropicStream: errors and truncation (§4.5)', () => {
     }
   });
 
-  it('treats [CHAT_DONE] without a finish_reason as truncation', () => {
+  it('treats [DONE] without a finish_reason as truncation', () => {
     const { events } = translate(chatChunk({ role: 'assistant', content: 'partial' }) + CHAT_DONE);
     assert.equal(events.at(-1)!.type, 'error');
     assert.equal(find(events, 'message_stop').length, 0);
