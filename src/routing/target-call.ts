@@ -132,7 +132,8 @@ export class TargetCaller {
         answer = call.translation === 'none' ? bytes : JSON.stringify(translateResponse(call, body, target.model));
       } else {
         response = call.responses === 'native' ? body : responseFromChat(call, body, target.model, ctx.responses);
-        answer = call.responses === 'native' ? bytes : JSON.stringify(response);
+        // Bytes, not a string: node writes a string body after copying the headers and it into one new string.
+        answer = call.responses === 'native' ? bytes : Buffer.from(JSON.stringify(response));
       }
     } catch (err) {
       const e = err instanceof GatewayError ? err : new GatewayError('SB_UPSTREAM_BAD_RESPONSE', { message: `Provider "${target.provider}" sent an answer that could not be translated.`, cause: err });
