@@ -87,6 +87,10 @@ export class Executor implements RequestSettler {
         } catch (err) {
           error = asGatewayError(err, ctx);
         }
+        // A Responses request that only an upstream speaking the API can serve (built-in tools …), refused by a
+        // target that would translate it: nothing was sent, and a later target may be OpenAI itself. When none
+        // is, the refusal is the answer.
+        if (!ctx.signal.aborted && error === ctx.responses?.untranslatable) break;
         if (ctx.signal.aborted || (!error.retryable && error.upstream?.contextLengthExceeded !== true)) throw this.#failed(routed, target, error, attempts, tags);
         if (error.upstream?.contextLengthExceeded === true) {
           needsWindow = target.contextWindow ?? Number.MAX_SAFE_INTEGER;

@@ -26,7 +26,8 @@ describe('Responses API (POST /v1/responses) through the openai SDK', () => {
   const call = adminCall(() => gw);
 
   before(async () => {
-    rig = await startResponsesRig();
+    // `mixed`: an OpenAI-compatible model first, OpenAI itself as its fallback.
+    rig = await startResponsesRig({ models: [{ name: 'mixed', provider: 'compat', model: 'llama-3.3-70b', fallbacks: ['openai/gpt-4o-mini'] }] });
     ({ openaiUp, compatUp, anthropicUp, gw } = rig);
     client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: ADMIN_KEY, maxRetries: 0 });
   });
@@ -81,6 +82,16 @@ describe('Responses API (POST /v1/responses) through the openai SDK', () => {
       // The same request cannot become a chat completion: a translated upstream refuses it, naming the first field.
       await assert.rejects(client.responses.create({ ...body, model: 'compat/llama-3.3-70b' }), (err: unknown) => err instanceof OpenAI.BadRequestError && (err.error as { param?: string }).param === 'tools[0].type');
       assert.equal(compatUp.requests.length, 0);
+    });
+
+    it('passes such a request over a translating first target to an OpenAI fallback', async () => {
+      const { data, response } = await client.responses.create({ model: 'mixed', input: 'Search the news.', tools: [{ type: 'web_search' }] }).withResponse();
+      assert.equal(data.id, (fixtureBody('openai/responses-tool.json') as { id: string }).id);
+      assert.equal(response.headers.get('x-switchboard-target'), 'openai/gpt-4o-mini');
+      assert.equal(compatUp.requests.length, 0, 'nothing was sent to the target that could not serve it');
+      // Without a target that can, the refusal is the answer; a request the chat can carry stays on the first target.
+      assert.equal((await client.responses.create({ model: 'mixed', input: 'Hello!' })).output_text, CHAT_TEXT);
+      assert.equal(compatUp.requests.length, 1);
     });
   });
 
