@@ -130,10 +130,13 @@ export class TargetCaller {
     try {
       if (call.responses === 'none') {
         answer = call.translation === 'none' ? bytes : JSON.stringify(translateResponse(call, body, target.model));
+      } else if (call.responses === 'native') {
+        response = body;
+        answer = bytes;
       } else {
-        response = call.responses === 'native' ? body : responseFromChat(call, body, target.model, ctx.responses);
+        response = responseFromChat(call, body, target.model, ctx.responses);
         // Bytes, not a string: node writes a string body after copying the headers and it into one new string.
-        answer = call.responses === 'native' ? bytes : Buffer.from(JSON.stringify(response));
+        answer = Buffer.from(JSON.stringify(response));
       }
     } catch (err) {
       const e = err instanceof GatewayError ? err : new GatewayError('SB_UPSTREAM_BAD_RESPONSE', { message: `Provider "${target.provider}" sent an answer that could not be translated.`, cause: err });

@@ -4,6 +4,7 @@ import type { Principal } from '../../domain/principal.ts';
 import type { ResponsesTurn } from '../../domain/responses-turn.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { mintResponsesId, responseIdOfItem } from '../../providers/formats/responses-ids.ts';
+import { isRecord } from '../../providers/formats/json-value.ts';
 import { inputItemsPage, type InputItemsQuery } from '../../providers/formats/responses-input-items.ts';
 import { responsesToChatRequest } from '../../providers/formats/responses-to-chat-request.ts';
 import type { ResponsesRequest } from '../../providers/formats/responses-types.ts';
@@ -43,16 +44,10 @@ const inputItemsQuery = {
 export function registerResponsesRoutes(app: FastifyInstance, deps: ResponsesRouteDeps): void {
   app.post('/v1/responses', { schema: { body: responsesBodySchema, tags: ['ai'] }, config: { dialect: 'openai' } },
     (request, reply) => deps.lifecycle.track(create(deps, request, reply)));
-  app.get('/v1/responses/:id', { schema: { params: idParams, tags: ['ai'] }, config: { dialect: 'openai' } }, async (request) => {
-    const { id } = request.params as { id: string };
-    const stored = await reachStore(() => deps.responses.get(id, scopeOf(request), Date.now()));
-    if (stored === undefined) throw notFound(id, 'id');
-    return stored.response;
-  });
+  app.get('/v1/responses/:id', { schema: { params: idParams, tags: ['ai'] }, config: { dialect: 'openai' } },
+    async (request) => (await storedFor(deps.responses, request)).response);
   app.get('/v1/responses/:id/input_items', { schema: { params: idParams, querystring: inputItemsQuery, tags: ['ai'] }, config: { dialect: 'openai' } }, async (request) => {
-    const { id } = request.params as { id: string };
-    const stored = await reachStore(() => deps.responses.get(id, scopeOf(request), Date.now()));
-    if (stored === undefined) throw notFound(id, 'id');
+    const stored = await storedFor(deps.responses, request);
     return inputItemsPage(stored.id, stored.input, request.query as InputItemsQuery);
   });
   app.delete('/v1/responses/:id', { schema: { params: idParams, tags: ['ai'] }, config: { dialect: 'openai' } }, async (request) => {
@@ -104,6 +99,14 @@ const NO_ITEMS: ReadonlyMap<string, unknown> = new Map();
 
 function hasReferences(input: unknown): boolean {
   return Array.isArray(input) && input.some((item) => isRecord(item) && item.type === 'item_reference');
+}
+
+/** The stored response the route's `id` names, as the caller may see it; 404 otherwise. */
+async function storedFor(store: ResponseStore, request: FastifyRequest): Promise<StoredResponse> {
+  const { id } = request.params as { id: string };
+  const stored = await reachStore(() => store.get(id, scopeOf(request), Date.now()));
+  if (stored === undefined) throw notFound(id, 'id');
+  return stored;
 }
 
 /** The earlier turns a previous_response_id names, oldest first. */
@@ -161,10 +164,6 @@ async function referencedItems(store: ResponseStore, input: unknown, scope: Resp
     }
   }
   return found;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function principalOf(request: FastifyRequest): Principal {

@@ -3,6 +3,7 @@ import { sseEncode, type SseEvent } from '../../upstream/sse-parser.ts';
 import { asNumber, asRecord, asString, isRecord, parseJson, type JsonObject } from './json-value.ts';
 import { IN_PROGRESS, outcomeOfFinish, responseEnvelope, type ResponsesEnvelopeOptions, type ResponsesOutcome } from './responses-envelope.ts';
 import { OutputItemIds } from './responses-ids.ts';
+import { responsesErrorBody } from './responses-answer.ts';
 import { callArguments, functionCallItem, messageItem, outputText, reasoningItem } from './responses-output-items.ts';
 import type {
   ResponsesItemStatus, ResponsesOutputContent, ResponsesOutputItem, ResponsesResponse, ResponsesStreamEventBody,
@@ -305,8 +306,7 @@ export class ChatToResponsesStream extends StreamTranslator {
     const outcome: ResponsesOutcome = { status: 'failed', incompleteDetails: null, error };
     const response = responseEnvelope(this.#options, outcome, this.#output(), this.#usageSeen ? responsesUsage(this.usageSoFar) : null);
     this.#final = response;
-    const detail = { type, code: failure.code, message: failure.message, param: null };
-    return out + this.#emit({ type: 'error', code: failure.code, message: failure.message, param: null, error: detail })
+    return out + this.#emit(responsesErrorBody(failure.code, failure.message, type))
       + this.#emit({ type: 'response.failed', response });
   }
 

@@ -2,7 +2,7 @@ import type { ResponsesTurn } from '../../domain/responses-turn.ts';
 import type { GatewayError } from '../../errors/gateway-error.ts';
 import { chatToResponsesResponse } from './chat-to-responses-response.ts';
 import type { OpenAIChatCompletion } from './openai-types.ts';
-import type { ResponsesEcho } from './responses-types.ts';
+import type { ResponsesEcho, ResponsesErrorEventBody } from './responses-types.ts';
 import { translateResponse } from './translate-response.ts';
 import type { UpstreamCall } from './upstream-call.ts';
 
@@ -20,11 +20,17 @@ export function responseFromChat(call: UpstreamCall, body: Record<string, unknow
 /**
  * The event that ends a relayed Responses stream (an OpenAI upstream's, passed as it came) which failed after its
  * 200 for a reason of the gateway's (the upstream cut off, timed out, the caller's deadline): the API's `error`
- * event, its fields flat as the SDK types say and under `error` as recorded streams carry them (what makes the
- * SDK throw). The relay does not count the upstream's events, so its sequence_number is 0. A leading blank line
+ * event. The relay does not count the upstream's events, so its sequence_number is 0. A leading blank line
  * closes any event the upstream left half-written.
  */
 export function responsesErrorEvent(err: GatewayError): string {
-  const error = { type: 'server_error', code: err.code, message: err.message, param: null };
-  return `\n\nevent: error\ndata: ${JSON.stringify({ type: 'error', code: err.code, message: err.message, param: null, error, sequence_number: 0 })}\n\n`;
+  return `\n\nevent: error\ndata: ${JSON.stringify({ ...responsesErrorBody(err.code, err.message, 'server_error'), sequence_number: 0 })}\n\n`;
+}
+
+/**
+ * The body of a Responses stream's `error` event (ResponsesErrorEventBody: flat and nested, see there); `type` is
+ * the error's kind (server_error …).
+ */
+export function responsesErrorBody(code: string, message: string, type: string): ResponsesErrorEventBody {
+  return { type: 'error', code, message, param: null, error: { type, code, message, param: null } };
 }
