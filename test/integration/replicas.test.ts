@@ -129,6 +129,12 @@ describe('three replicas on one PostgreSQL', () => {
       const refused = await call(d.url, 'PATCH', '/api/config', ADMIN, { routing: { defaultMaxTokens: 5 } });
       assert.equal(refused.status, 503);
       assert.equal(refused.body.error.code, 'SB_CONFIG_STORE_UNAVAILABLE');
+      // Responses: a new one is still answered (its storing fails, logged), a stored one cannot be read: 503, bounded.
+      const answered = await call(d.url, 'POST', '/v1/responses', ADMIN, { model: 'mock', input: 'Hello!' });
+      assert.equal(answered.status, 200, JSON.stringify(answered.body));
+      const unread = await call(d.url, 'GET', `/v1/responses/${answered.body.id}`, ADMIN);
+      assert.equal(unread.status, 503);
+      assert.equal(unread.body.error.code, 'SB_RESPONSE_STORE_UNAVAILABLE');
       // Meanwhile another replica changes the configuration.
       const change = await call(replicas[0]!.url, 'PATCH', '/api/config', ADMIN, { models: [{ name: 'fast', provider: 'mock', model: 'mock-large' }, { name: 'later', provider: 'mock', model: 'mock' }] });
       assert.equal(change.status, 200);
